@@ -1,0 +1,79 @@
+// EventQueue: the simulator's virtual clock. Simulator host code; single
+// threaded and deterministic.
+//
+// Time is virtual microseconds. Events fire in (time, insertion order)
+// order, so two events at the same instant always fire in the order they
+// were scheduled: the tie-break is part of what makes a seed reproducible.
+// Time never goes backwards; scheduling in the past is a programmer error.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <queue>
+#include <utility>
+#include <vector>
+
+#include "core/util/check.h"
+
+namespace cairn::sim {
+
+using Micros = uint64_t;
+
+inline constexpr Micros kMillis = 1000;
+inline constexpr Micros kSeconds = 1000 * kMillis;
+
+template <typename Event>
+class EventQueue {
+ public:
+  EventQueue() = default;
+  EventQueue(const EventQueue&) = delete;
+  EventQueue& operator=(const EventQueue&) = delete;
+
+  Micros now() const { return now_; }
+  size_t size() const { return heap_.size(); }
+  bool empty() const { return heap_.empty(); }
+
+  // Schedules `event` at absolute time `at`. REQUIRES: at >= now().
+  void At(Micros at, Event event) {
+    CAIRN_CHECK(at >= now_, "event scheduled in the past: %llu < %llu",
+                static_cast<unsigned long long>(at),
+                static_cast<unsigned long long>(now_));
+    heap_.push(Item{at, next_seq_++, std::move(event)});
+  }
+
+  // Schedules `event` `delay` after now().
+  void After(Micros delay, Event event) { At(now_ + delay, std::move(event)); }
+
+  // The time of the next event, if any.
+  std::optional<Micros> NextTime() const {
+    if (heap_.empty()) return std::nullopt;
+    return heap_.top().at;
+  }
+
+  // Removes the next event and advances the clock to its time.
+  // REQUIRES: !empty().
+  Event Pop() {
+    CAIRN_CHECK(!heap_.empty(), "Pop on an empty event queue");
+    Item item = std::move(const_cast<Item&>(heap_.top()));
+    heap_.pop();
+    now_ = item.at;
+    return std::move(item.event);
+  }
+
+ private:
+  struct Item {
+    Micros at;
+    uint64_t seq;
+    Event event;
+    // std::priority_queue is a max-heap: invert for earliest first.
+    bool operator<(const Item& o) const {
+      return at != o.at ? at > o.at : seq > o.seq;
+    }
+  };
+
+  Micros now_ = 0;
+  uint64_t next_seq_ = 0;
+  std::priority_queue<Item> heap_;
+};
+
+}  // namespace cairn::sim
