@@ -1,16 +1,24 @@
 #include "core/lease/lease_queue.h"
 
+#include <utility>
+
 #include "core/util/check.h"
 
 namespace cairn::lease {
 
 void LeaseQueue::Upsert(LeaseId id, int64_t time_ms) {
   auto [it, inserted] = time_of_.try_emplace(id, time_ms);
-  if (!inserted) {
-    order_.erase({it->second, id});
+  if (inserted) {
+    order_.insert({time_ms, id});
+  } else {
+    // Reuse the set's node: a renew moves a lease without allocating.
+    auto node = order_.extract({it->second, id});
+    CAIRN_CHECK(!node.empty(), "lease %lld missing from the queue order",
+                static_cast<long long>(id));
+    node.value().first = time_ms;
     it->second = time_ms;
+    order_.insert(std::move(node));
   }
-  order_.insert({time_ms, id});
   CAIRN_DCHECK(order_.size() == time_of_.size(), "queue sizes %zu != %zu",
                order_.size(), time_of_.size());
 }
