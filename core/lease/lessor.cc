@@ -386,4 +386,34 @@ void Lessor::CheckInvariants() const {
 #endif
 }
 
+std::string DescribeKeys(const std::vector<std::string>& keys) {
+  std::string out = "[";
+  for (size_t i = 0; i < keys.size(); i++) {
+    if (i > 0) out += " ";
+    out += EscapeBytes(keys[i]);
+  }
+  return out + "]";
+}
+
+std::string DescribeTimeToLive(const TimeToLiveResult& ttl, bool with_keys) {
+  std::string out = StrFormat("lease %lld granted-ttl=%llds ttl=%llds",
+                              static_cast<long long>(ttl.id),
+                              static_cast<long long>(ttl.granted_ttl_s),
+                              static_cast<long long>(ttl.ttl_s));
+  if (with_keys) out += " keys=" + DescribeKeys(ttl.keys);
+  return out;
+}
+
+std::string DescribeUnknownTimeToLive(LeaseId id) {
+  return StrFormat("lease %lld ttl=%llds (not found)",
+                   static_cast<long long>(id),
+                   static_cast<long long>(kUnknownLeaseTtl));
+}
+
+std::string DescribeCheckpoint(const Checkpoint& cp) {
+  return StrFormat("checkpoint %lld remaining=%llds",
+                   static_cast<long long>(cp.id),
+                   static_cast<long long>(cp.remaining_ttl_s));
+}
+
 }  // namespace cairn::lease

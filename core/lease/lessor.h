@@ -218,4 +218,15 @@ class Lessor {
   LeaseQueue checkpoint_queue_;
 };
 
+// Renderers for transcripts and logs (STYLE.md T3); deterministic.
+// "[a b]": keys in the given order, escaped with EscapeBytes.
+std::string DescribeKeys(const std::vector<std::string>& keys);
+// "lease 5 granted-ttl=10s ttl=7s", plus " keys=[...]" when `with_keys`.
+std::string DescribeTimeToLive(const TimeToLiveResult& ttl, bool with_keys);
+// What the server answers for an unknown lease: "lease 5 ttl=-1s (not
+// found)".
+std::string DescribeUnknownTimeToLive(LeaseId id);
+// "checkpoint 5 remaining=480s".
+std::string DescribeCheckpoint(const Checkpoint& cp);
+
 }  // namespace cairn::lease

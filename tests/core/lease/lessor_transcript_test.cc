@@ -29,15 +29,6 @@ std::string JoinIds(const std::vector<LeaseId>& ids) {
   return out;
 }
 
-std::string JoinKeys(const std::vector<std::string>& keys) {
-  std::string out = "[";
-  for (size_t i = 0; i < keys.size(); i++) {
-    if (i > 0) out += " ";
-    out += EscapeBytes(keys[i]);
-  }
-  return out + "]";
-}
-
 class Env {
  public:
   Env() : lessor_(std::make_unique<Lessor>(cfg_)) {}
@@ -113,7 +104,8 @@ class Env {
     Result<std::vector<std::string>> r = lessor_->Revoke(id);
     if (!r.ok()) return Err(r.status());
     return StrFormat("lease %lld revoked; delete keys %s\n",
-                     static_cast<long long>(id), JoinKeys(r.value()).c_str());
+                     static_cast<long long>(id),
+                     DescribeKeys(r.value()).c_str());
   }
 
   std::string Renew(const TestData& d) {
@@ -124,8 +116,7 @@ class Env {
         StrFormat("lease %lld renewed ttl=%llds\n", static_cast<long long>(id),
                   static_cast<long long>(r.value().ttl_s));
     if (r.value().clear_checkpoint) {
-      out += StrFormat("propose checkpoint %lld remaining=0s\n",
-                       static_cast<long long>(id));
+      out += "propose " + DescribeCheckpoint({.id = id}) + "\n";
     }
     return out;
   }
@@ -136,17 +127,10 @@ class Env {
         lessor_->TimeToLive(id, d.HasArg("keys"), now_ms_);
     if (!r.ok() && r.status().code() == Code::kLeaseNotFound) {
       // The server renders an unknown lease as TTL -1 (etcd v3rpc).
-      return StrFormat("lease %lld ttl=%llds (not found)\n",
-                       static_cast<long long>(id),
-                       static_cast<long long>(kUnknownLeaseTtl));
+      return DescribeUnknownTimeToLive(id) + "\n";
     }
     if (!r.ok()) return Err(r.status());
-    std::string out = StrFormat("lease %lld granted-ttl=%llds ttl=%llds",
-                                static_cast<long long>(id),
-                                static_cast<long long>(r.value().granted_ttl_s),
-                                static_cast<long long>(r.value().ttl_s));
-    if (d.HasArg("keys")) out += " keys=" + JoinKeys(r.value().keys);
-    return out + "\n";
+    return DescribeTimeToLive(r.value(), d.HasArg("keys")) + "\n";
   }
 
   std::string AttachDetach(const TestData& d) {
@@ -207,10 +191,7 @@ class Env {
     if (cps.empty()) return "checkpoints: none\n";
     std::string out;
     for (const Checkpoint& cp : cps) {
-      out += StrFormat("%s checkpoint %lld remaining=%llds\n",
-                       apply ? "applied" : "propose",
-                       static_cast<long long>(cp.id),
-                       static_cast<long long>(cp.remaining_ttl_s));
+      out += (apply ? "applied " : "propose ") + DescribeCheckpoint(cp) + "\n";
       if (apply) lessor_->ApplyCheckpoint(cp, now_ms_);
     }
     return out;
