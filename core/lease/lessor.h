@@ -120,7 +120,8 @@ class Lessor {
   Result<std::vector<std::string>> Revoke(LeaseId id);
 
   // Records a checkpointed remaining TTL (0 clears it). Unknown ids are
-  // ignored, as in etcd (the lease may have been revoked meanwhile). On the
+  // ignored, as in etcd (the lease may have been revoked meanwhile). Values
+  // are clamped to [0, kMaxLeaseTtlS] (below 0 means unset, like 0). On the
   // primary this schedules the lease's next checkpoint.
   void ApplyCheckpoint(const Checkpoint& cp, int64_t now_ms);
 
