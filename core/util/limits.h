@@ -18,4 +18,8 @@ inline constexpr size_t kMaxTxnOpsDefault = 128;
 // the same but name it so that tests and the edge can refer to it.
 inline constexpr size_t kMaxKeyBytes = kMaxRequestBytesDefault;
 
+// The most leases a lessor holds at once (etcd has no such bound). Grants
+// beyond it fail with kResourceExhausted; lease::Config can lower it.
+inline constexpr size_t kMaxLeasesDefault = 1'000'000;
+
 }  // namespace cairn::limits

@@ -34,6 +34,8 @@ std::string_view CodeName(Code code) {
       return "failed-precondition";
     case Code::kResourceExhausted:
       return "resource-exhausted";
+    case Code::kOutOfRange:
+      return "out-of-range";
     case Code::kIOError:
       return "io-error";
     case Code::kCorruption:

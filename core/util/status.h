@@ -28,6 +28,7 @@ enum class Code {
   kTooManyRequests,
   kFailedPrecondition,
   kResourceExhausted,
+  kOutOfRange,  // gRPC OutOfRange, e.g. "etcdserver: too large lease TTL"
   kIOError,
   kCorruption,
 };
