@@ -50,8 +50,14 @@ std::string DescribeKeyValue(const KeyValue& kv) {
 }
 
 std::string DescribeEvent(const Event& ev) {
-  std::string out = ev.type == Event::Type::kPut ? "PUT " : "DELETE ";
-  out += DescribeKeyValue(ev.kv);
+  std::string out;
+  if (ev.type == Event::Type::kPut) {
+    out = "PUT " + DescribeKeyValue(ev.kv);
+  } else {
+    // A DELETE's kv carries only the key and the deleting revision.
+    out = StrFormat("DELETE %s mod=%lld", EscapeBytes(ev.kv.key).c_str(),
+                    static_cast<long long>(ev.kv.mod_revision));
+  }
   if (ev.prev_kv.has_value()) {
     out += " prev=(" + DescribeKeyValue(*ev.prev_kv) + ")";
   }

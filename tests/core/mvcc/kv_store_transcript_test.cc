@@ -29,13 +29,30 @@ namespace {
 using ::cairn::testing::TestData;
 
 // A parsed command line: bare words and key=value pairs.
+// Bare words that are flags rather than positional keys or values.
+bool IsFlag(const std::string& w) {
+  for (const char* f : {"prev_kv", "ignore_value", "ignore_lease", "keys_only",
+                        "count_only", "prefix", "from_key"}) {
+    if (w == f) return true;
+  }
+  return false;
+}
+
 struct Line {
   std::string cmd;
-  std::vector<std::string> words;
+  std::vector<std::string> words;  // positionals; "" spells an empty string
+  std::vector<std::string> flags;
   std::map<std::string, std::string> kv;
 
+  void AddWord(const std::string& w) {
+    if (IsFlag(w)) {
+      flags.push_back(w);
+    } else {
+      words.push_back(w == "\"\"" ? "" : w);
+    }
+  }
   bool Has(const std::string& w) const {
-    for (const auto& x : words) {
+    for (const auto& x : flags) {
       if (x == w) return true;
     }
     return kv.contains(w);
@@ -68,8 +85,8 @@ Line ParseText(const std::string& text) {
   std::string tok;
   while (in >> tok) {
     const size_t eq = tok.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      l.words.push_back(Unescape(tok));
+    if (eq == std::string::npos || eq == 0 || tok == "!=") {
+      l.AddWord(Unescape(tok));
     } else {
       l.kv[tok.substr(0, eq)] = Unescape(tok.substr(eq + 1));
     }
@@ -82,7 +99,7 @@ Line FromTestData(const TestData& d) {
   l.cmd = d.cmd;
   for (const auto& a : d.args) {
     if (a.vals.empty()) {
-      l.words.push_back(Unescape(a.key));
+      l.AddWord(Unescape(a.key));
     } else {
       l.kv[a.key] = Unescape(a.vals[0]);
     }
