@@ -6,6 +6,7 @@
 // The seed derives from gtest's --gtest_random_seed and is printed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -19,6 +20,12 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 namespace cairn::mvcc {
+
+// Readable gtest failure messages.
+void PrintTo(const KeyValue& kv, std::ostream* os) {
+  *os << DescribeKeyValue(kv);
+}
+
 namespace {
 
 // The model: every change ever made, per key, never compacted.
@@ -85,11 +92,66 @@ class ModelTest : public ::testing::Test {
   }
   using Change = Model::Change;
 
+  // Random range options; the expected answer follows etcd's documented
+  // pipeline: count all keys in range, filter by mod revision, sort (ties
+  // by key), cut to the limit, drop values for keys_only.
+  void RandomOptions(RangeRequest& req) {
+    req.limit = static_cast<int64_t>(rnd_.Uniform(4));
+    if (rnd_.OneIn(1, 3)) {
+      req.sort_order = static_cast<SortOrder>(rnd_.Uniform(3));
+      req.sort_target = static_cast<SortTarget>(rnd_.Uniform(5));
+    }
+    if (rnd_.OneIn(1, 5)) {
+      req.min_mod_revision = static_cast<int64_t>(
+          rnd_.Uniform(static_cast<uint64_t>(model_.rev + 1)));
+    }
+    req.keys_only = rnd_.OneIn(1, 6);
+    req.count_only = rnd_.OneIn(1, 8);
+  }
+
+  static int64_t SortField(const KeyValue& kv, SortTarget t) {
+    switch (t) {
+      case SortTarget::kVersion:
+        return kv.version;
+      case SortTarget::kCreate:
+        return kv.create_revision;
+      case SortTarget::kMod:
+        return kv.mod_revision;
+      default:
+        return 0;
+    }
+  }
+
+  static void ModelSort(std::vector<KeyValue>& kvs, const RangeRequest& req) {
+    SortOrder order = req.sort_order;
+    if (order == SortOrder::kNone && req.sort_target != SortTarget::kKey) {
+      order = SortOrder::kAscend;
+    }
+    if (order == SortOrder::kNone) return;
+    const SortTarget t = req.sort_target;
+    auto key_of = [t](const KeyValue& kv) {
+      return t == SortTarget::kKey     ? kv.key
+             : t == SortTarget::kValue ? kv.value
+                                       : std::string();
+    };
+    std::stable_sort(kvs.begin(), kvs.end(),
+                     [&](const KeyValue& a, const KeyValue& b) {
+                       const bool desc = order == SortOrder::kDescend;
+                       const KeyValue& x = desc ? b : a;
+                       const KeyValue& y = desc ? a : b;
+                       if (t == SortTarget::kKey || t == SortTarget::kValue) {
+                         return key_of(x) < key_of(y);
+                       }
+                       return SortField(x, t) < SortField(y, t);
+                     });
+  }
+
   void CheckRange() {
     std::string b = Key();
     std::string e = rnd_.OneIn(1, 3) ? "" : Key();
+    if (rnd_.OneIn(1, 10)) e = std::string(1, '\0');
     RangeRequest req{.key = b, .range_end = e};
-    req.limit = static_cast<int64_t>(rnd_.Uniform(4));
+    RandomOptions(req);
     const int64_t lo = model_.compact_rev - 2;
     req.revision = static_cast<int64_t>(
         rnd_.Range(static_cast<uint64_t>(std::max<int64_t>(lo, 0)),
@@ -106,14 +168,34 @@ class ModelTest : public ::testing::Test {
     }
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     std::vector<KeyValue> want;
-    if (e.empty() || e > b) want = model_.Range(b, e, at);
+    if (e == std::string(1, '\0')) {
+      want = model_.Range(b, "\xff\xff", at);
+    } else if (e.empty() || e > b) {
+      want = model_.Range(b, e, at);
+    }
     const auto& r = got.value();
     EXPECT_EQ(r.count, static_cast<int64_t>(want.size()));
     EXPECT_EQ(r.header.revision, model_.rev);
+    if (req.count_only) want.clear();
+    std::erase_if(want, [&](const KeyValue& kv) {
+      return req.min_mod_revision != 0 &&
+             kv.mod_revision < req.min_mod_revision;
+    });
+    // etcd quirk: with sort order NONE (even if the target is not KEY, which
+    // then sorts ascending) and no filters, only limit+1 keys are fetched
+    // before sorting.
+    if (req.sort_order == SortOrder::kNone && req.min_mod_revision == 0 &&
+        req.limit > 0 && static_cast<int64_t>(want.size()) > req.limit + 1) {
+      want.resize(static_cast<size_t>(req.limit + 1));
+    }
+    ModelSort(want, req);
     const bool more =
         req.limit > 0 && static_cast<int64_t>(want.size()) > req.limit;
     EXPECT_EQ(r.more, more);
     if (more) want.resize(static_cast<size_t>(req.limit));
+    if (req.keys_only) {
+      for (KeyValue& kv : want) kv.value.clear();
+    }
     ASSERT_EQ(r.kvs, want) << "at=" << at;
   }
 
