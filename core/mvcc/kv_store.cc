@@ -84,14 +84,50 @@ KvStore::KeyRange KvStore::MakeRange(std::string_view key,
   return r;
 }
 
-const KvStore::Record& KvStore::RecordAt(Revision rev) const {
+// Main revisions are dense in the log above the compact revision (every
+// revision holds at least one change), so the position is first guessed by
+// interpolation, then bracketed by galloping and binary searched. For an
+// uncompacted log of single-change revisions the guess is exact; a miss
+// costs O(log distance) probes instead of O(log n) cache misses.
+size_t KvStore::FindRecord(Revision rev) const {
+  const size_t n = log_.size();
+  if (n == 0) return 0;
+  const int64_t first = log_.front().rev.main;
+  const int64_t last = log_.back().rev.main;
+  size_t guess = 0;
+  if (last > first && rev.main > first) {
+    const int64_t clamped = std::min(rev.main, last);
+    // Floating point only picks where to start probing; the answer is
+    // found by exact comparisons, so it never depends on rounding.
+    const double frac = static_cast<double>(clamped - first) /
+                        static_cast<double>(last - first);
+    guess =
+        std::min(n - 1, static_cast<size_t>(frac * static_cast<double>(n - 1)));
+  }
+  // Bracket [lo, hi) so that log_[lo].rev <= rev < log_[hi].rev (or ends).
+  size_t lo = guess;
+  size_t hi = guess + 1;
+  for (size_t step = 1; lo > 0 && rev < log_[lo].rev; step *= 2) {
+    hi = lo;
+    lo = lo > step ? lo - step : 0;
+  }
+  for (size_t step = 1; hi < n && !(rev < log_[hi].rev); step *= 2) {
+    lo = hi;
+    hi = std::min(n, hi + step);
+  }
   auto it = std::lower_bound(
-      log_.begin(), log_.end(), rev,
+      log_.begin() + static_cast<long>(lo),
+      log_.begin() + static_cast<long>(hi), rev,
       [](const Record& r, const Revision& v) { return r.rev < v; });
-  CAIRN_CHECK(it != log_.end() && it->rev == rev,
+  return static_cast<size_t>(it - log_.begin());
+}
+
+const KvStore::Record& KvStore::RecordAt(Revision rev) const {
+  const size_t pos = FindRecord(rev);
+  CAIRN_CHECK(pos < log_.size() && log_[pos].rev == rev,
               "the index names revision %s missing from the log",
               RevisionToString(rev).c_str());
-  return *it;
+  return log_[pos];
 }
 
 std::optional<KeyValue> KvStore::KeyAt(std::string_view key,

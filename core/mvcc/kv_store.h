@@ -131,6 +131,8 @@ class KvStore {
 
   // Reading (kv_store.cc).
   static KeyRange MakeRange(std::string_view key, std::string_view range_end);
+  // The position of the first record >= rev in log_.
+  size_t FindRecord(Revision rev) const;
   const Record& RecordAt(Revision rev) const;
   std::optional<KeyValue> KeyAt(std::string_view key, int64_t at_rev) const;
   Result<RangeResponse> RangeAt(const RangeRequest& req, int64_t cur_rev) const;
