@@ -1,6 +1,7 @@
 #include "core/mvcc/watch_hub.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "core/util/check.h"
@@ -108,7 +109,8 @@ Status WatchHub::Cancel(int64_t watch_id) {
 }
 
 // A synced watcher whose budget cannot take this revision's events falls
-// back to unsynced at this revision; Sync replays it later.
+// back to unsynced at this revision; Sync replays it later. With nothing
+// pending, a revision goes out whole even if larger than the budget.
 void WatchHub::Notify(const std::vector<Event>& events) {
   if (events.empty()) return;
   const int64_t rev = events.front().kv.mod_revision;
@@ -121,7 +123,8 @@ void WatchHub::Notify(const std::vector<Event>& events) {
                 static_cast<long long>(w.next_rev),
                 static_cast<long long>(rev));
     std::vector<Event> mine = Filter(w, events, 0, events.size());
-    if (w.pending + mine.size() > options_.max_pending_events) {
+    if (w.pending > 0 &&
+        w.pending + mine.size() > options_.max_pending_events) {
       w.synced = false;
       continue;
     }
@@ -143,21 +146,24 @@ void WatchHub::SyncOne(int64_t id, Watcher& w) {
     return;
   }
   const std::vector<Event>& all = evs.value();
-  // Deliver whole revisions while they fit the budget.
+  // Take whole revisions while they fit the budget, into one response as
+  // etcd's sync does. A revision larger than the whole budget still goes
+  // out alone when nothing is pending, or the watcher could never advance.
+  std::vector<Event> batch;
   size_t end = 0;
-  size_t taken = 0;
   int64_t last_rev = w.next_rev - 1;
   while (end < all.size()) {
     const int64_t rev = all[end].kv.mod_revision;
     size_t stop = end;
     while (stop < all.size() && all[stop].kv.mod_revision == rev) stop++;
     std::vector<Event> mine = Filter(w, all, end, stop);
-    if (taken + mine.size() > room) break;
-    taken += mine.size();
-    Deliver(id, w, std::move(mine));
+    const bool alone = batch.empty() && w.pending == 0;
+    if (batch.size() + mine.size() > room && !alone) break;
+    std::move(mine.begin(), mine.end(), std::back_inserter(batch));
     last_rev = rev;
     end = stop;
   }
+  Deliver(id, w, std::move(batch));
   // Having read less than asked for means history ended: caught up.
   if (end == all.size() && all.size() < limit) last_rev = store_.rev();
   w.next_rev = last_rev + 1;
