@@ -119,6 +119,8 @@ void WatchHub::Notify(const std::vector<Event>& events) {
               static_cast<long long>(store_.rev()));
   for (auto& [id, w] : watchers_) {
     if (!w.synced) continue;
+    // A watch may start at a future revision; it waits until then.
+    if (w.next_rev > rev) continue;
     CAIRN_CHECK(w.next_rev == rev, "synced watcher expects %lld, got %lld",
                 static_cast<long long>(w.next_rev),
                 static_cast<long long>(rev));
