@@ -189,5 +189,50 @@ TEST(WatchHubTest, SlowWatcherCatchesUpWithoutGapsOrRepeats) {
   }
 }
 
+// Under compaction, a lagging watcher either catches up or is canceled with
+// the compact revision; until then it has seen a gap-free prefix of the
+// written events (prev_kv may be missing only where history was compacted).
+TEST(WatchHubTest, LaggingWatcherIsCanceledOnlyWhenCompactedPast) {
+  const uint64_t seed =
+      ::testing::UnitTest::GetInstance()->random_seed() + 0x7e57;
+  std::printf("Lagging seed=%llu\n", static_cast<unsigned long long>(seed));
+  Random rnd(seed);
+  KvStore store;
+  WatchHub hub(
+      store, WatchHubOptions{.max_pending_events = 3, .sync_batch_events = 2});
+  ASSERT_TRUE(hub.Watch(WatchCreateRequest{.key = "k", .range_end = "l"}).ok());
+  std::vector<Event> written;
+  std::vector<Event> seen;
+  bool canceled = false;
+  for (int step = 0; step < 3000 && !canceled; step++) {
+    auto r = store.Put(
+        PutRequest{.key = "k" + std::to_string(rnd.Uniform(10)), .value = "v"});
+    written.insert(written.end(), r.value().events.begin(),
+                   r.value().events.end());
+    hub.Notify(r.value().events);
+    if (rnd.OneIn(1, 40) && store.rev() > 5) {
+      ASSERT_TRUE(
+          store.Compact(CompactionRequest{.revision = store.rev() - 3}).ok());
+    }
+    if (rnd.OneIn(1, 4)) hub.Sync();
+    if (!rnd.OneIn(1, 3)) continue;
+    for (WatchResponse& resp : hub.TakeResponses()) {
+      if (resp.canceled) {
+        EXPECT_EQ(resp.compact_revision, store.compact_rev());
+        // It was canceled because it needed compacted history.
+        const int64_t next = seen.empty() ? 2 : seen.back().kv.mod_revision + 1;
+        EXPECT_LT(next, store.compact_rev()) << "seed=" << seed;
+        canceled = true;
+        std::printf("canceled at step %d\n", step);
+      }
+      for (Event& ev : resp.events) seen.push_back(std::move(ev));
+    }
+  }
+  ASSERT_LE(seen.size(), written.size());
+  for (size_t i = 0; i < seen.size(); i++) {
+    ASSERT_EQ(seen[i].kv, written[i].kv) << "i=" << i << " seed=" << seed;
+  }
+}
+
 }  // namespace
 }  // namespace cairn::mvcc
