@@ -11,6 +11,9 @@ struct Trie::Node {
   std::string label;                // edge bytes from the parent
   std::unique_ptr<KeyIndex> value;  // set when this node's key is present
   std::vector<std::unique_ptr<Node>> children;  // sorted by label[0]
+  // children[i]->label[0] for every i, kept alongside so that finding a
+  // child touches one small contiguous buffer instead of each child node.
+  std::string child_bytes;
 };
 
 // The state of one ordered scan. The explicit stack (instead of recursion)
@@ -58,12 +61,15 @@ Trie::~Trie() {
 }
 
 size_t Trie::ChildSlot(const Node& node, unsigned char byte) {
-  auto it =
-      std::lower_bound(node.children.begin(), node.children.end(), byte,
-                       [](const std::unique_ptr<Node>& c, unsigned char b) {
-                         return FirstByte(c->label) < b;
-                       });
-  return static_cast<size_t>(it - node.children.begin());
+  const std::string& bytes = node.child_bytes;
+  CAIRN_DCHECK(bytes.size() == node.children.size(),
+               "child byte index out of step: %zu vs %zu", bytes.size(),
+               node.children.size());
+  auto it = std::lower_bound(bytes.begin(), bytes.end(), byte,
+                             [](char c, unsigned char b) {
+                               return static_cast<unsigned char>(c) < b;
+                             });
+  return static_cast<size_t>(it - bytes.begin());
 }
 
 const KeyIndex* Trie::Find(std::string_view key) const {
@@ -94,9 +100,11 @@ KeyIndex& Trie::FindOrInsert(std::string_view key) {
     const unsigned char b = static_cast<unsigned char>(key[0]);
     const size_t slot = ChildSlot(*node, b);
     auto& children = node->children;
-    if (slot == children.size() || FirstByte(children[slot]->label) != b) {
+    if (slot == children.size() ||
+        static_cast<unsigned char>(node->child_bytes[slot]) != b) {
       auto leaf = std::make_unique<Node>();
       leaf->label = std::string(key);
+      node->child_bytes.insert(slot, 1, static_cast<char>(b));
       node = children
                  .insert(children.begin() + static_cast<long>(slot),
                          std::move(leaf))
@@ -111,6 +119,7 @@ KeyIndex& Trie::FindOrInsert(std::string_view key) {
       auto inner = std::make_unique<Node>();
       inner->label = child->label.substr(0, common);
       child->label.erase(0, common);
+      inner->child_bytes.push_back(child->label[0]);
       inner->children.push_back(std::move(children[slot]));
       children[slot] = std::move(inner);
       child = children[slot].get();
@@ -134,6 +143,7 @@ void MergeWithOnlyChild(N& node) {
   node.label += child->label;
   node.value = std::move(child->value);
   node.children = std::move(child->children);
+  node.child_bytes = std::move(child->child_bytes);
 }
 
 }  // namespace
@@ -160,6 +170,7 @@ bool Trie::Erase(std::string_view key) {
   } else if (node->children.empty()) {
     auto [parent, slot] = path.back();
     parent->children.erase(parent->children.begin() + static_cast<long>(slot));
+    parent->child_bytes.erase(slot, 1);
     const bool parent_is_root = path.size() == 1;
     if (!parent_is_root && parent->value == nullptr &&
         parent->children.size() == 1) {
@@ -224,6 +235,9 @@ size_t Trie::MemoryBytes() const {
     bytes += sizeof(Node) + n->children.capacity() * sizeof(void*);
     // Labels longer than the small-string buffer live on the heap.
     if (n->label.capacity() > 15) bytes += n->label.capacity() + 1;
+    if (n->child_bytes.capacity() > 15) {
+      bytes += n->child_bytes.capacity() + 1;
+    }
     if (n->value != nullptr) bytes += n->value->MemoryBytes();
     for (const auto& c : n->children) pending.push_back(c.get());
   }
