@@ -21,6 +21,42 @@ std::string Indent(const std::string& text, const std::string& prefix) {
   return out;
 }
 
+// Long entry lists (flow control, backtracking) would drown a transcript:
+// show the first two and the last entry around a count.
+std::string Abbrev(const std::vector<Entry>& ents) {
+  if (ents.size() <= 6) return DescribeEntries(ents);
+  return "[" + DescribeEntry(ents[0]) + ", " + DescribeEntry(ents[1]) +
+         StrFormat(", ...%zu more..., ", ents.size() - 3) +
+         DescribeEntry(ents.back()) + "]";
+}
+
+std::string Msg(const Message& m) {
+  if (m.entries.size() <= 6) return DescribeMessage(m);
+  Message copy = m;
+  copy.entries.clear();
+  return DescribeMessage(copy) + " Entries:" + Abbrev(m.entries);
+}
+
+std::string ReadyText(const Ready& rd) {
+  if (rd.entries.size() <= 6 && rd.committed_entries.size() <= 6) {
+    bool short_msgs = true;
+    for (const Message& m : rd.messages) short_msgs &= m.entries.size() <= 6;
+    if (short_msgs) return DescribeReady(rd);
+  }
+  Ready copy = rd;
+  copy.entries.clear();
+  copy.committed_entries.clear();
+  copy.messages.clear();
+  std::string out = DescribeReady(copy);
+  if (!rd.entries.empty()) out += "Entries: " + Abbrev(rd.entries) + "\n";
+  if (!rd.committed_entries.empty()) {
+    out += "CommittedEntries: " + Abbrev(rd.committed_entries) + "\n";
+  }
+  if (!rd.messages.empty()) out += "Messages:\n";
+  for (const Message& m : rd.messages) out += Msg(m) + "\n";
+  return out;
+}
+
 std::string JoinState(const std::vector<std::string>& s) {
   std::string out;
   for (size_t i = 0; i < s.size(); i++) out += (i ? " " : "") + s[i];
@@ -76,7 +112,11 @@ InteractionEnv::Node& InteractionEnv::N(NodeId id) {
 
 std::vector<NodeId> InteractionEnv::Ids(const testing::TestData& d) const {
   std::vector<NodeId> ids;
-  for (const std::string& p : d.Positionals()) ids.push_back(std::stoull(p));
+  for (const std::string& p : d.Positionals()) {
+    if (!p.empty() && std::all_of(p.begin(), p.end(), ::isdigit)) {
+      ids.push_back(std::stoull(p));
+    }
+  }
   return ids;
 }
 
@@ -191,6 +231,7 @@ std::string InteractionEnv::AddNodes(const testing::TestData& d) {
     node.random = std::make_unique<Random>(d.ArgUint("seed", 1) * 1000 + id);
     if (snap.metadata.index > 0) {
       CAIRN_CHECK(node.storage->ApplySnapshot(snap).ok(), "bootstrap");
+      Preload(d, &node);
       node.conf_state = snap.metadata.conf_state;
       node.conf_at[snap.metadata.index] = node.conf_state;
       node.state_at[snap.metadata.index] = {};
@@ -219,6 +260,33 @@ std::string InteractionEnv::AddNodes(const testing::TestData& d) {
   return "";
 }
 
+void InteractionEnv::Preload(const testing::TestData& d, Node* node) {
+  // log=(1,1,4x3) appends entries of those terms after the bootstrap
+  // snapshot ("4x3" is three entries of term 4); term= sets the hard
+  // state's term (default: the last entry's).
+  Index index = node->storage->LastIndex();
+  Term last = 0;
+  std::vector<Entry> ents;
+  for (const std::string& v : d.Args("log")) {
+    const size_t x = v.find('x');
+    const Term t = std::stoull(v.substr(0, x));
+    const uint64_t n =
+        x == std::string::npos ? 1 : std::stoull(v.substr(x + 1));
+    for (uint64_t i = 0; i < n; i++) {
+      Entry e;
+      e.term = t;
+      e.index = ++index;
+      ents.push_back(e);
+    }
+    last = t;
+  }
+  node->storage->Append(ents);
+  HardState hs;
+  hs.term = d.ArgUint("term", last);
+  hs.commit = node->storage->FirstIndex() - 1;
+  node->storage->SetHardState(hs);
+}
+
 bool InteractionEnv::Cut(NodeId a, NodeId b) const {
   auto ga = group_.find(a);
   auto gb = group_.find(b);
@@ -230,7 +298,7 @@ bool InteractionEnv::Cut(NodeId a, NodeId b) const {
 void InteractionEnv::Enqueue(std::vector<Message> msgs, std::string* out) {
   for (Message& m : msgs) {
     if (Cut(m.from, m.to)) {
-      *out += "dropped (partition): " + DescribeMessage(m) + "\n";
+      *out += "dropped (partition): " + Msg(m) + "\n";
       continue;
     }
     inflight_.push_back(std::move(m));
@@ -241,7 +309,7 @@ std::string InteractionEnv::ProcessReady(NodeId id) {
   Node& n = N(id);
   if (!n.raw->HasReady()) return "<empty Ready>\n";
   Ready rd = n.raw->TakeReady();
-  std::string out = DescribeReady(rd);
+  std::string out = ReadyText(rd);
   out_ = &out;
   // (1) persist: snapshot, entries, hard state.
   if (rd.snapshot) {
@@ -284,7 +352,7 @@ std::string InteractionEnv::DeliverMsgs(const testing::TestData& d) {
     std::vector<Message> keep;
     for (Message& m : inflight_) {
       if (std::find(drop.begin(), drop.end(), m.to) != drop.end()) {
-        out += "dropped: " + DescribeMessage(m) + "\n";
+        out += "dropped: " + Msg(m) + "\n";
       } else {
         keep.push_back(std::move(m));
       }
@@ -316,12 +384,18 @@ std::string InteractionEnv::Deliver(NodeId id, const std::string& type_filter) {
   std::string out;
   out_ = &out;
   for (const Message& m : mine) {
-    out += DescribeMessage(m) + "\n";
+    out += Msg(m) + "\n";
     // Every message crosses the wire format, as in the simulator.
     Result<Message> wire = DecodeMessage(EncodeMessage(m));
     CAIRN_CHECK(wire.ok() && wire.value() == m, "codec round trip");
     Status s = N(id).raw->Step(wire.value());
     if (!s.ok()) out += "error: " + s.ToString() + "\n";
+    if (m.type == MessageType::kSnap && m.from >= 1 &&
+        m.from <= nodes_.size()) {
+      // The transport delivered the snapshot: tell the sender, as a host
+      // does once a snapshot stream completes.
+      N(m.from).raw->ReportSnapshot(id, SnapshotStatus::kFinish);
+    }
   }
   out_ = nullptr;
   return out;
@@ -383,8 +457,15 @@ std::string InteractionEnv::RaftLogOf(NodeId id) {
   }
   std::string out;
   Result<std::vector<Entry>> ents = s.Entries(fi, li + 1, kNoLimit);
-  for (const Entry& e : ents.value()) {
-    out += DescribeEntry(e) + "\n";
+  const std::vector<Entry>& v = ents.value();
+  for (size_t i = 0; i < v.size(); i++) {
+    // Long logs show their ends only.
+    if (v.size() > 12 && i == 4) {
+      out += StrFormat("... %zu more entries ...\n", v.size() - 8);
+      i = v.size() - 5;
+      continue;
+    }
+    out += DescribeEntry(v[i]) + "\n";
   }
   return out;
 }

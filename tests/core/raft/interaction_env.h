@@ -55,6 +55,7 @@ class InteractionEnv {
   // partition.
   void Enqueue(std::vector<Message> msgs, std::string* out);
   bool Cut(NodeId a, NodeId b) const;
+  void Preload(const testing::TestData& d, Node* node);
   Node& N(NodeId id);
 
   std::vector<Node> nodes_;  // node i has id i + 1
