@@ -230,6 +230,10 @@ void Raft::TickHeartbeat() {
     // A transfer that did not finish within an election timeout is
     // abandoned so that the leader accepts proposals again (§3.10).
     if (state_ == StateType::kLeader && lead_transferee_ != kNone) {
+      Log(
+          StrFormat("%llu [term %llu] abort transferring leadership to "
+                    "%llu: not done within an election timeout",
+                    U(id_), U(term_), U(lead_transferee_)));
       AbortLeaderTransfer();
     }
   }

@@ -343,7 +343,8 @@ void Raft::LeaderSnapStatus(const Message& m, Progress& pr) {
 
 void Raft::LeaderTransfer(const Message& m, Progress& pr) {
   if (pr.is_learner) {
-    Log(StrFormat("%llu is learner. Ignored transferring leadership", U(id_)));
+    Log(StrFormat("%llu is learner. Ignored transferring leadership",
+                  U(m.from)));
     return;
   }
   const NodeId transferee = m.from;
