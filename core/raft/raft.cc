@@ -403,30 +403,36 @@ bool Raft::StepByTerm(const Message& m) {
     return true;
   }
   if (m.term < term_) {
-    if ((check_quorum_ || pre_vote_) &&
-        (m.type == MessageType::kHeartbeat || m.type == MessageType::kApp)) {
-      // A leader that a partition left behind at a lower term would never
-      // learn of the newer one if we just dropped it, since with
-      // check-quorum or pre-vote our vote requests cannot reach it with a
-      // higher term either. Answering with our term makes it step down.
-      Send(NewMsg(MessageType::kAppResp, m.from));
-    } else if (m.type == MessageType::kPreVote) {
-      // Reject stale pre-votes explicitly so the pre-candidate learns our
-      // term instead of waiting for a timeout.
-      Message resp = NewMsg(MessageType::kPreVoteResp, m.from);
-      resp.term = term_;
-      resp.reject = true;
-      Send(std::move(resp));
-    } else {
-      Log(StrFormat(
-          "%llu [term: %llu] ignored a %s message with lower term "
-          "from %llu [term: %llu]",
-          U(id_), U(term_), std::string(MessageTypeName(m.type)).c_str(),
-          U(m.from), U(m.term)));
-    }
+    StepLowerTerm(m);
     return false;
   }
   return true;
+}
+
+// Answers (or ignores) a message from an older term; it is never
+// processed further.
+void Raft::StepLowerTerm(const Message& m) {
+  if ((check_quorum_ || pre_vote_) &&
+      (m.type == MessageType::kHeartbeat || m.type == MessageType::kApp)) {
+    // A leader that a partition left behind at a lower term would never
+    // learn of the newer one if we just dropped it, since with
+    // check-quorum or pre-vote our vote requests cannot reach it with a
+    // higher term either. Answering with our term makes it step down.
+    Send(NewMsg(MessageType::kAppResp, m.from));
+  } else if (m.type == MessageType::kPreVote) {
+    // Reject stale pre-votes explicitly so the pre-candidate learns our
+    // term instead of waiting for a timeout.
+    Message resp = NewMsg(MessageType::kPreVoteResp, m.from);
+    resp.term = term_;
+    resp.reject = true;
+    Send(std::move(resp));
+  } else {
+    Log(StrFormat(
+        "%llu [term: %llu] ignored a %s message with lower term "
+        "from %llu [term: %llu]",
+        U(id_), U(term_), std::string(MessageTypeName(m.type)).c_str(),
+        U(m.from), U(m.term)));
+  }
 }
 
 void Raft::HandleVoteRequest(const Message& m) {

@@ -146,6 +146,7 @@ class Raft {
   void Campaign(CampaignType t);
   VoteTally Poll(NodeId id, MessageType t, bool granted);
   bool StepByTerm(const Message& m);
+  void StepLowerTerm(const Message& m);
   void HandleVoteRequest(const Message& m);
   Status StepRole(Message& m);
   void Send(Message m);

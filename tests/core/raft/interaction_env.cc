@@ -123,6 +123,18 @@ std::vector<NodeId> InteractionEnv::Ids(const testing::TestData& d) const {
 std::string InteractionEnv::Handle(const testing::TestData& d) {
   std::string out;
   out_ = &out;
+  if (!HandleInputs(d, &out) && !HandleInspection(d, &out)) {
+    ADD_FAILURE() << d.pos << ": unknown command " << d.cmd;
+  }
+  out_ = nullptr;
+  if (out.empty()) out = "ok\n";
+  return out;
+}
+
+// Commands that feed the nodes: membership of the env, time, proposals.
+bool InteractionEnv::HandleInputs(const testing::TestData& d,
+                                  std::string* out_ptr) {
+  std::string& out = *out_ptr;
   const std::vector<NodeId> ids = Ids(d);
   const NodeId first = ids.empty() ? 0 : ids[0];
   if (d.cmd == "add-nodes") {
@@ -162,7 +174,19 @@ std::string InteractionEnv::Handle(const testing::TestData& d) {
     }
   } else if (d.cmd == "propose-conf-change") {
     out += ProposeConfChange(d);
-  } else if (d.cmd == "process-ready") {
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Commands that move messages and Readys, or inspect and cut the cluster.
+bool InteractionEnv::HandleInspection(const testing::TestData& d,
+                                      std::string* out_ptr) {
+  std::string& out = *out_ptr;
+  const std::vector<NodeId> ids = Ids(d);
+  const NodeId first = ids.empty() ? 0 : ids[0];
+  if (d.cmd == "process-ready") {
     for (NodeId id : ids) {
       if (ids.size() > 1)
         out += StrFormat("> %llu handling Ready\n", (unsigned long long)id);
@@ -208,11 +232,9 @@ std::string InteractionEnv::Handle(const testing::TestData& d) {
     group_.clear();
     out += "ok\n";
   } else {
-    ADD_FAILURE() << d.pos << ": unknown command " << d.cmd;
+    return false;
   }
-  out_ = nullptr;
-  if (out.empty()) out = "ok\n";
-  return out;
+  return true;
 }
 
 std::string InteractionEnv::AddNodes(const testing::TestData& d) {

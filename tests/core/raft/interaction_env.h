@@ -37,6 +37,8 @@ class InteractionEnv {
     ConfState conf_state;
   };
 
+  bool HandleInputs(const testing::TestData& d, std::string* out);
+  bool HandleInspection(const testing::TestData& d, std::string* out);
   std::string AddNodes(const testing::TestData& d);
   std::string ProcessReady(NodeId id);
   void Apply(Node& n, const Entry& e);
