@@ -23,6 +23,15 @@ Status RawNode::Propose(std::string data) {
   return raft_.Step(std::move(m));
 }
 
+Status RawNode::ProposeBatch(std::vector<std::string> batch) {
+  if (batch.empty()) return Status::InvalidArgument("empty proposal batch");
+  Message m = NewMsg(MessageType::kProp, kNone, raft_.id());
+  m.entries.reserve(batch.size());
+  for (std::string& data : batch)
+    m.entries.push_back(NewEntry(std::move(data)));
+  return raft_.Step(std::move(m));
+}
+
 Status RawNode::ProposeConfChange(const ConfChange& cc) {
   Message m = NewMsg(MessageType::kProp, kNone, raft_.id());
   m.entries.push_back(NewEntry(EncodeConfChange(cc), EntryType::kConfChange));

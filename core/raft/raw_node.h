@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/raft/raft.h"
 #include "core/raft/ready.h"
@@ -34,6 +35,10 @@ class RawNode {
   // elsewhere or later) with kNoLeader, kNotLeader or kResourceExhausted.
   // Success does not mean the entry will commit.
   Status Propose(std::string data);
+  // Proposes several payloads as one message: on the leader they are
+  // appended together and travel in the same MsgApps (fewer messages than
+  // one Propose each). All or none are accepted; same errors as Propose.
+  Status ProposeBatch(std::vector<std::string> batch);
   // Proposes a membership change; same errors as Propose. The change takes
   // effect when the host calls ApplyConfChange for the committed entry.
   Status ProposeConfChange(const ConfChange& cc);

@@ -78,14 +78,21 @@ TEST(RawNodeTest, ReadyContract) {
   ASSERT_TRUE(rd.hard_state.has_value());  // commit moved
   n->storage.Append(rd.entries);
   rn.Advance();
+  ASSERT_TRUE(rn.ProposeBatch({"b1", "b2"}).ok());
+  rd = rn.TakeReady();
+  ASSERT_EQ(rd.entries.size(), 2u);
+  EXPECT_EQ(rd.entries[1].index, 5u);
+  n->storage.Append(rd.entries);
+  rn.Advance();
+  EXPECT_EQ(rn.ProposeBatch({}).code(), Code::kInvalidArgument);
   rn.ReadIndex("ctx");
   rd = rn.TakeReady();
   EXPECT_FALSE(rd.must_sync);
   EXPECT_FALSE(rd.hard_state.has_value());
   ASSERT_EQ(rd.read_states.size(), 1u);
-  EXPECT_EQ(rd.read_states[0].index, 3u);
+  EXPECT_EQ(rd.read_states[0].index, 5u);
   rn.Advance();
-  EXPECT_EQ(rn.GetStatus().applied, 3u);
+  EXPECT_EQ(rn.GetStatus().applied, 5u);
 }
 
 // Runs a cluster with a lossy network for `steps` steps and returns a
