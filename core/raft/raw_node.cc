@@ -42,11 +42,47 @@ ConfState RawNode::ApplyConfChange(const ConfChange& cc) {
   return raft_.ApplyConfChange(cc);
 }
 
+namespace {
+
+// Shapes the core relies on; a peer (or a corrupt byte that still passed
+// the checksum) must not be able to crash the node with anything else.
+Status ValidatePeerMessage(const Message& m) {
+  switch (m.type) {
+    case MessageType::kProp:
+      if (m.entries.empty()) return Status::InvalidArgument("empty MsgProp");
+      break;
+    case MessageType::kReadIndex:
+    case MessageType::kReadIndexResp:
+      if (m.entries.size() != 1) {
+        return Status::InvalidArgument("read index needs one entry");
+      }
+      break;
+    case MessageType::kSnap:
+      if (!m.snapshot || m.snapshot->empty()) {
+        return Status::InvalidArgument("MsgSnap without snapshot");
+      }
+      break;
+    case MessageType::kApp:
+      for (size_t i = 0; i < m.entries.size(); i++) {
+        if (m.entries[i].index != m.index + 1 + i) {
+          return Status::InvalidArgument("MsgApp entries not contiguous");
+        }
+      }
+      break;
+    default:
+      break;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status RawNode::Step(const Message& m) {
   // Local messages come only from the node itself, never the network.
   if (IsLocalMsg(m.type)) {
     return Status::InvalidArgument("raft: cannot step raft local message");
   }
+  if (Status s = ValidatePeerMessage(m); !s.ok()) return s;
   // Responses from nodes we do not track (e.g. removed) are dropped.
   if (IsResponseMsg(m.type) && raft_.tracker().Get(m.from) == nullptr) {
     return Status::InvalidArgument("raft: cannot step as peer not found");

@@ -45,8 +45,10 @@ class RawNode {
   // Applies a committed conf change entry's change (decoded by the host)
   // and returns the new membership. Call while applying, before Advance.
   ConfState ApplyConfChange(const ConfChange& cc);
-  // Feeds a message received from a peer. kInvalidArgument for a local
-  // message type or a response from an unknown peer (ignored).
+  // Feeds a message received from a peer. kInvalidArgument (and the
+  // message is ignored) for a local message type, a response from an
+  // unknown peer, or a malformed message (e.g. MsgSnap without snapshot,
+  // MsgApp with non-contiguous entries).
   Status Step(const Message& m);
   // Requests a linearizable read; the answer arrives as a ReadState with
   // the same ctx in a later Ready (never, if dropped).

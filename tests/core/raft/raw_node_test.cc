@@ -58,6 +58,18 @@ TEST(RawNodeTest, ReadyContract) {
   EXPECT_EQ(rn.Step(NewMsg(MessageType::kHup, 1, 1)).code(),
             Code::kInvalidArgument);
   EXPECT_EQ(rn.Propose("x").code(), Code::kNoLeader);
+  // Malformed peer messages are refused, never crash the node.
+  EXPECT_EQ(rn.Step(NewMsg(MessageType::kSnap, 1, 2)).code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(rn.Step(NewMsg(MessageType::kReadIndex, 1, 2)).code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(rn.Step(NewMsg(MessageType::kProp, 1, 2)).code(),
+            Code::kInvalidArgument);
+  Message gap = NewMsg(MessageType::kApp, 1, 2);
+  gap.term = 5;
+  gap.index = 1;
+  gap.entries.push_back(NewEntry("x"));  // index 0, not 2
+  EXPECT_EQ(rn.Step(gap).code(), Code::kInvalidArgument);
   rn.Campaign();
   ASSERT_TRUE(rn.HasReady());
   Ready rd = rn.TakeReady();
