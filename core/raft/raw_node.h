@@ -61,7 +61,8 @@ class RawNode {
   // The outcome of sending a snapshot to `id`.
   void ReportSnapshot(NodeId id, SnapshotStatus status);
 
-  // Whether TakeReady would return anything.
+  // Whether TakeReady would return anything (false while a taken Ready
+  // awaits Advance).
   bool HasReady() const;
   // Takes the pending work. REQUIRES: the previous Ready was Advanced.
   Ready TakeReady();
