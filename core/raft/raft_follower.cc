@@ -59,6 +59,9 @@ Status Raft::StepFollower(Message& m) {
         return Status::Ok();
       }
       m.to = lead_;
+      // A request forwarded to us by another follower already carries a
+      // term; Send stamps ours.
+      if (m.type == MessageType::kTransferLeader) m.term = 0;
       Send(std::move(m));
       return Status::Ok();
     case MessageType::kTimeoutNow:

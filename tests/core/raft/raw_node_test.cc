@@ -107,6 +107,24 @@ TEST(RawNodeTest, ReadyContract) {
   EXPECT_EQ(rn.GetStatus().applied, 5u);
 }
 
+TEST(RawNodeTest, TransferRequestForwardedTwice) {
+  // A follower that forwards a transfer request to a node that is no
+  // longer leader: that node forwards it again instead of crashing.
+  auto n = MakeNode(2, 3, 1, false);
+  Message hb = NewMsg(MessageType::kHeartbeat, 2, 3);
+  hb.term = 1;
+  ASSERT_TRUE(n->raw->Step(hb).ok());  // 3 leads term 1 as far as 2 knows
+  Message fwd = NewMsg(MessageType::kTransferLeader, 2, 1);
+  fwd.term = 1;  // as stamped by the follower that forwarded it
+  ASSERT_TRUE(n->raw->Step(fwd).ok());
+  Ready rd = n->raw->TakeReady();
+  bool forwarded = false;
+  for (const Message& m : rd.messages) {
+    forwarded |= m.type == MessageType::kTransferLeader && m.to == 3;
+  }
+  EXPECT_TRUE(forwarded);
+}
+
 // Runs a cluster with a lossy network for `steps` steps and returns a
 // trace of every Ready; fails the test on any safety violation.
 std::string RunRandomCluster(uint64_t seed, size_t n, int steps,
