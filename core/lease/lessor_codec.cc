@@ -5,6 +5,8 @@
 #include <unordered_set>
 
 #include "core/util/check.h"
+#include "core/util/coding.h"
+#include "core/util/crc32c.h"
 #include "core/util/limits.h"
 #include "core/util/strings.h"
 
@@ -17,22 +19,6 @@ constexpr std::string_view kMagic = "CLS\x01";
 constexpr size_t kLeaseFixedBytes = 8 + 8 + 8 + 4;
 constexpr size_t kKeyFixedBytes = 4;
 constexpr size_t kTrailerBytes = 4;
-
-constexpr std::array<uint32_t, 256> MakeCrcTable() {
-  // Reflected CRC-32C polynomial (Castagnoli), as in iSCSI and leveldb.
-  std::array<uint32_t, 256> table{};
-  for (uint32_t i = 0; i < 256; i++) {
-    uint32_t c = i;
-    for (int k = 0; k < 8; k++) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-    table[i] = c;
-  }
-  return table;
-}
-constexpr std::array<uint32_t, 256> kCrcTable = MakeCrcTable();
-
-void PutFixed(std::string& out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; i++) out.push_back(char((v >> (8 * i)) & 0xff));
-}
 
 // Reads fixed-width fields off the front of a byte string; any read past the
 // end fails and leaves the reader failed.
@@ -125,31 +111,25 @@ Result<std::string_view> CheckFrame(std::string_view bytes) {
 
 }  // namespace
 
-uint32_t Crc32c(std::string_view data) {
-  uint32_t c = 0xFFFFFFFFu;
-  for (char ch : data) c = kCrcTable[(c ^ uint8_t(ch)) & 0xff] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
-}
-
 std::string EncodeLessorImage(const LessorImage& image) {
   std::string out(kMagic);
-  PutFixed(out, image.auto_id_counter, 8);
-  PutFixed(out, image.leases.size(), 4);
+  AppendFixed(out, image.auto_id_counter, 8);
+  AppendFixed(out, image.leases.size(), 4);
   for (size_t i = 0; i < image.leases.size(); i++) {
     const LeaseRecord& rec = image.leases[i];
     CAIRN_CHECK(rec.id != kNoLease, "lease id 0 in a lessor image");
     CAIRN_CHECK(i == 0 || image.leases[i - 1].id < rec.id,
                 "lease ids out of order at %zu", i);
-    PutFixed(out, uint64_t(rec.id), 8);
-    PutFixed(out, uint64_t(rec.ttl_s), 8);
-    PutFixed(out, uint64_t(rec.remaining_ttl_s), 8);
-    PutFixed(out, rec.keys.size(), 4);
+    AppendFixed(out, uint64_t(rec.id), 8);
+    AppendFixed(out, uint64_t(rec.ttl_s), 8);
+    AppendFixed(out, uint64_t(rec.remaining_ttl_s), 8);
+    AppendFixed(out, rec.keys.size(), 4);
     for (const std::string& key : rec.keys) {
-      PutFixed(out, key.size(), 4);
+      AppendFixed(out, key.size(), 4);
       out += key;
     }
   }
-  PutFixed(out, Crc32c(out), 4);
+  AppendFixed(out, Crc32c(out), 4);
   return out;
 }
 

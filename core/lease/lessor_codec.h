@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/lease/lease.h"
+#include "core/util/crc32c.h"
 #include "core/util/result.h"
 
 namespace cairn::lease {
@@ -53,8 +54,5 @@ std::string EncodeLessorImage(const LessorImage& image);
 // than `max_leases` leases.
 Result<LessorImage> DecodeLessorImage(std::string_view bytes,
                                       size_t max_leases);
-
-// CRC-32C (Castagnoli) of `data`, as used by the snapshot trailer.
-uint32_t Crc32c(std::string_view data);
 
 }  // namespace cairn::lease

@@ -1,34 +1,9 @@
 #include "core/mvcc/hash.h"
 
-#include <array>
+#include "core/util/coding.h"
 
 namespace cairn::mvcc {
 namespace {
-
-// The reflected Castagnoli polynomial.
-constexpr uint32_t kCastagnoli = 0x82f63b78;
-
-constexpr std::array<uint32_t, 256> MakeTable() {
-  std::array<uint32_t, 256> table{};
-  for (uint32_t i = 0; i < 256; i++) {
-    uint32_t crc = i;
-    for (int bit = 0; bit < 8; bit++) {
-      crc = (crc & 1) ? (crc >> 1) ^ kCastagnoli : crc >> 1;
-    }
-    table[i] = crc;
-  }
-  return table;
-}
-
-constexpr std::array<uint32_t, 256> kTable = MakeTable();
-
-void AppendVarint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
 
 void AppendInt64Field(std::string& out, int field, int64_t v) {
   if (v == 0) return;
@@ -44,14 +19,6 @@ void AppendBytesField(std::string& out, int field, const std::string& v) {
 }
 
 }  // namespace
-
-uint32_t Crc32cExtend(uint32_t crc, std::string_view data) {
-  crc = ~crc;
-  for (unsigned char c : data) {
-    crc = kTable[(crc ^ c) & 0xff] ^ (crc >> 8);
-  }
-  return ~crc;
-}
 
 std::string MarshalKeyValue(const KeyValue& kv) {
   std::string out;

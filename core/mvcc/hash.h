@@ -12,9 +12,6 @@
 
 namespace cairn::mvcc {
 
-// Extends a CRC-32C: Crc32cExtend(Crc32cExtend(0, a), b) == CRC-32C(a+b).
-uint32_t Crc32cExtend(uint32_t crc, std::string_view data);
-
 // mvccpb.KeyValue in protobuf wire format, fields in number order and
 // zero values left out (as gogo-protobuf's Marshal writes it).
 std::string MarshalKeyValue(const KeyValue& kv);

@@ -7,6 +7,7 @@
 #include "core/mvcc/hash.h"
 #include "core/mvcc/kv_store.h"
 #include "core/util/check.h"
+#include "core/util/crc32c.h"
 
 namespace cairn::mvcc {
 
@@ -65,15 +66,15 @@ Result<HashKVResponse> KvStore::HashKV(int64_t revision) const {
   if (revision > current_rev_) return ErrFutureRevision();
   const int64_t at_rev = revision == 0 ? current_rev_ : revision;
   const std::vector<Revision> keep = KeepSet(at_rev);
-  uint32_t crc = Crc32cExtend(0, "key");
+  uint32_t crc = Crc32c("key");
   for (const Record& r : log_) {
     if (r.rev.main > at_rev) break;
     if (r.rev.main <= compact_rev_ && !keep.empty() &&
         !std::binary_search(keep.begin(), keep.end(), r.rev)) {
       continue;
     }
-    crc = Crc32cExtend(crc, EncodeRevision(r.rev, r.tombstone));
-    crc = Crc32cExtend(crc, MarshalKeyValue(r.kv));
+    crc = Crc32c(EncodeRevision(r.rev, r.tombstone), crc);
+    crc = Crc32c(MarshalKeyValue(r.kv), crc);
   }
   HashKVResponse resp;
   resp.header.revision = current_rev_;

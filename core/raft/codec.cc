@@ -3,6 +3,9 @@
 #include <array>
 #include <vector>
 
+#include "core/util/coding.h"
+#include "core/util/crc32c.h"
+
 namespace cairn::raft {
 
 namespace {
@@ -17,38 +20,17 @@ enum class Kind : uint8_t {
   kConfChange = 5,
 };
 
-constexpr std::array<uint32_t, 256> MakeCrcTable() {
-  std::array<uint32_t, 256> table{};
-  for (uint32_t i = 0; i < 256; i++) {
-    uint32_t c = i;
-    for (int k = 0; k < 8; k++) {
-      c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;  // reflected Castagnoli
-    }
-    table[i] = c;
-  }
-  return table;
-}
-
-constexpr std::array<uint32_t, 256> kCrcTable = MakeCrcTable();
-
 class Writer {
  public:
   void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void Varint(uint64_t v) {
-    while (v >= 0x80) {
-      out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
-      v >>= 7;
-    }
-    out_.push_back(static_cast<char>(v));
-  }
+  void Varint(uint64_t v) { AppendVarint(out_, v); }
   void Bytes(std::string_view b) {
     Varint(b.size());
     out_.append(b);
   }
   std::string Finish() {
-    const uint32_t crc = Crc32c(out_);
-    std::string framed(4, '\0');
-    for (int i = 0; i < 4; i++) framed[i] = static_cast<char>(crc >> (8 * i));
+    std::string framed;
+    AppendFixed(framed, Crc32c(out_), 4);
     return framed + out_;
   }
 
@@ -208,14 +190,6 @@ Result<T> Finish(const Reader& r, T value) {
 }
 
 }  // namespace
-
-uint32_t Crc32c(std::string_view data, uint32_t crc) {
-  crc = ~crc;
-  for (char c : data) {
-    crc = kCrcTable[(crc ^ static_cast<uint8_t>(c)) & 0xff] ^ (crc >> 8);
-  }
-  return ~crc;
-}
 
 std::string EncodeMessage(const Message& m) {
   Writer w = Begin(Kind::kMessage);

@@ -17,12 +17,10 @@
 #include <string_view>
 
 #include "core/raft/types.h"
+#include "core/util/crc32c.h"
 #include "core/util/result.h"
 
 namespace cairn::raft {
-
-// CRC32C of data, continuing from `crc` (0 for a fresh checksum).
-uint32_t Crc32c(std::string_view data, uint32_t crc = 0);
 
 std::string EncodeMessage(const Message& m);
 Result<Message> DecodeMessage(std::string_view bytes);

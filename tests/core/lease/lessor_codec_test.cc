@@ -11,6 +11,8 @@
 
 #include <string>
 
+#include "core/util/coding.h"
+#include "core/util/crc32c.h"
 #include "core/util/random.h"
 
 namespace cairn::lease {
@@ -32,26 +34,22 @@ LessorImage SampleImage() {
   return image;
 }
 
-void PutFixed(std::string& out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; i++) out.push_back(char((v >> (8 * i)) & 0xff));
-}
-
 // Seals a hand-made body (after the magic) with magic and checksum.
 std::string Seal(const std::string& body) {
   std::string out = std::string("CLS\x01", 4) + body;
-  PutFixed(out, Crc32c(out), 4);
+  AppendFixed(out, Crc32c(out), 4);
   return out;
 }
 
 std::string LeaseBytes(int64_t id, int64_t ttl, int64_t remaining,
                        const std::vector<std::string>& keys) {
   std::string out;
-  PutFixed(out, uint64_t(id), 8);
-  PutFixed(out, uint64_t(ttl), 8);
-  PutFixed(out, uint64_t(remaining), 8);
-  PutFixed(out, keys.size(), 4);
+  AppendFixed(out, uint64_t(id), 8);
+  AppendFixed(out, uint64_t(ttl), 8);
+  AppendFixed(out, uint64_t(remaining), 8);
+  AppendFixed(out, keys.size(), 4);
   for (const std::string& k : keys) {
-    PutFixed(out, k.size(), 4);
+    AppendFixed(out, k.size(), 4);
     out += k;
   }
   return out;
@@ -59,18 +57,13 @@ std::string LeaseBytes(int64_t id, int64_t ttl, int64_t remaining,
 
 std::string Header(uint64_t counter, uint32_t count) {
   std::string out;
-  PutFixed(out, counter, 8);
-  PutFixed(out, count, 4);
+  AppendFixed(out, counter, 8);
+  AppendFixed(out, count, 4);
   return out;
 }
 
 Code DecodeCode(const std::string& bytes) {
   return DecodeLessorImage(bytes, 1000).status().code();
-}
-
-TEST(LessorCodecTest, Crc32cMatchesTheStandardVector) {
-  EXPECT_EQ(Crc32c("123456789"), 0xE3069283u);
-  EXPECT_EQ(Crc32c(""), 0u);
 }
 
 TEST(LessorCodecTest, RoundTrips) {
@@ -143,10 +136,10 @@ TEST(LessorCodecTest, ValidChecksumButBadFieldsIsCorruption) {
   // counts larger than the input can hold, and trailing bytes
   EXPECT_EQ(DecodeCode(Seal(Header(0, 0xFFFFFFFF))), Code::kCorruption);
   std::string huge_keys = Header(0, 1);
-  PutFixed(huge_keys, 1, 8);
-  PutFixed(huge_keys, 10, 8);
-  PutFixed(huge_keys, 0, 8);
-  PutFixed(huge_keys, 0xFFFFFFFF, 4);
+  AppendFixed(huge_keys, 1, 8);
+  AppendFixed(huge_keys, 10, 8);
+  AppendFixed(huge_keys, 0, 8);
+  AppendFixed(huge_keys, 0xFFFFFFFF, 4);
   EXPECT_EQ(DecodeCode(Seal(huge_keys)), Code::kCorruption);
   EXPECT_EQ(DecodeCode(Seal(Header(0, 1) + ok_lease + "x")), Code::kCorruption);
   // magic and version
