@@ -178,6 +178,7 @@ void WatchHub::Sync() {
     if (!w.synced) ids.push_back(id);
   }
   for (int64_t id : ids) SyncOne(id, watchers_.at(id));
+  FlushProgress();
 }
 
 void WatchHub::ProgressNotify() {
@@ -186,9 +187,24 @@ void WatchHub::ProgressNotify() {
   }
 }
 
-void WatchHub::RequestProgress() { outbox_.push_back(Response(-1)); }
+void WatchHub::RequestProgress() {
+  progress_requested_ = true;
+  FlushProgress();
+}
+
+// etcd 3.4 answered a progress request at once, even while some watchers
+// were still replaying history, so a client could see a bookmark at R
+// before events at or below R (fixed in later etcd releases by waiting for
+// every watcher to be synced). Synced watchers have every event up to the
+// store's revision queued already, so the bookmark is sent only then.
+void WatchHub::FlushProgress() {
+  if (!progress_requested_ || unsynced_count() > 0) return;
+  progress_requested_ = false;
+  outbox_.push_back(Response(-1));
+}
 
 std::vector<WatchResponse> WatchHub::TakeResponses() {
+  FlushProgress();  // a cancel may have removed the last lagging watcher
   std::vector<WatchResponse> out(std::make_move_iterator(outbox_.begin()),
                                  std::make_move_iterator(outbox_.end()));
   outbox_.clear();

@@ -91,8 +91,9 @@ class WatchHub {
   // timer; the host decides when).
   void ProgressNotify();
 
-  // etcd 3.4's progress request: one response with watch_id -1 at the
-  // current revision.
+  // A progress request: one response with watch_id -1 at the current
+  // revision, queued once every watcher is synced (at once if they are),
+  // so that it never runs ahead of events still being replayed.
   void RequestProgress();
 
   // Takes every queued response, oldest first, and frees the watchers'
@@ -116,6 +117,7 @@ class WatchHub {
   void Deliver(int64_t id, Watcher& w, std::vector<Event> events);
   void CancelCompacted(int64_t id);
   void SyncOne(int64_t id, Watcher& w);
+  void FlushProgress();
   WatchResponse Response(int64_t id) const;
 
   const KvStore& store_;
@@ -123,6 +125,7 @@ class WatchHub {
   std::map<int64_t, Watcher> watchers_;  // ordered: deterministic service
   int64_t next_id_ = 0;
   std::deque<WatchResponse> outbox_;
+  bool progress_requested_ = false;
 };
 
 }  // namespace cairn::mvcc
