@@ -122,6 +122,16 @@ struct Totals {
   uint64_t messages = 0;
   uint64_t faults = 0;
   uint64_t acknowledged = 0;
+
+  void Add(const RunResult& r) {
+    seeds++;
+    failures += r.ok ? 0 : 1;
+    simulated_s += static_cast<double>(r.stats.simulated) / kSeconds;
+    elections += r.stats.elections;
+    messages += r.stats.messages;
+    faults += r.stats.faults;
+    acknowledged += r.stats.acknowledged;
+  }
 };
 
 bool ParseSeeds(const std::string& s, uint64_t& lo, uint64_t& hi) {
@@ -149,14 +159,8 @@ int Fuzz(const std::string& seeds, const CommonFlags& f, int shrink_runs) {
   for (uint64_t seed = lo; seed <= hi; seed++) {
     SetCrashNote(f, seed);
     RunResult r = cairn::sim::RunWorld(OptionsFor(f, seed));
-    t.seeds++;
-    t.simulated_s += static_cast<double>(r.stats.simulated) / kSeconds;
-    t.elections += r.stats.elections;
-    t.messages += r.stats.messages;
-    t.faults += r.stats.faults;
-    t.acknowledged += r.stats.acknowledged;
+    t.Add(r);
     if (!r.ok) {
-      t.failures++;
       if (tty) std::cerr << "\r\033[K";
       PrintFailure(r, seed, f);
       ShrinkAndPrint(r, seed, f, shrink_runs);

@@ -3,7 +3,6 @@
 #include <map>
 #include <set>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "core/raft/codec.h"
@@ -25,29 +24,34 @@ using raft::Message;
 using raft::StateType;
 using raft::Term;
 
-struct TickEv {
-  NodeId node;
+// One event on the virtual clock. A plain struct rather than a variant:
+// g++ 12 reports false maybe-uninitialized warnings on moved variants.
+enum class EventKind : uint8_t {
+  kTick,      // node
+  kDeliver,   // from -> node, bytes
+  kSync,      // node, value = incarnation
+  kFault,     // value = index into the plan
+  kPropose,   // the client's next proposal
+  kRetry,     // value = proposal id
+  kLiveness,  // the faulty phase ends
+  kDeadline,  // the liveness bound passed
 };
-struct DeliverEv {
-  NodeId from;
-  NodeId to;
+
+struct Event {
+  EventKind kind = EventKind::kTick;
+  NodeId node = 0;
+  NodeId from = 0;
+  uint64_t value = 0;
   std::string bytes;
 };
-struct SyncEv {
-  NodeId node;
-  uint64_t incarnation;
-};
-struct FaultEv {
-  size_t index;
-};
-struct ProposeEv {};
-struct RetryEv {
-  uint64_t proposal;
-};
-struct LivenessEv {};
-struct DeadlineEv {};
-using Event = std::variant<TickEv, DeliverEv, SyncEv, FaultEv, ProposeEv,
-                           RetryEv, LivenessEv, DeadlineEv>;
+
+Event Ev(EventKind kind, NodeId node = 0, uint64_t value = 0) {
+  Event e;
+  e.kind = kind;
+  e.node = node;
+  e.value = value;
+  return e;
+}
 
 constexpr Micros kRetryDelay = 20 * kMillis;
 constexpr Micros kProposalTimeout = 1 * kSeconds;
@@ -80,7 +84,7 @@ class World {
   // Event handlers.
   void Dispatch(Event& ev);
   void OnTick(NodeId id);
-  void OnDeliver(DeliverEv& ev);
+  void OnDeliver(Event& ev);
   void OnSync(NodeId id, uint64_t incarnation);
   void OnFault(const Fault& f);
   void OnPropose();
@@ -94,6 +98,8 @@ class World {
   void Send(std::vector<Message> msgs);
   void Apply(NodeId id, const Entry& e);
   void StepMessage(NodeId id, const std::string& bytes);
+  void Crash(NodeId id);
+  void Restart(NodeId id);
   void Resume(NodeId id);
   void ObserveRole(NodeId id);
   void ObserveCommits(NodeId id);
@@ -185,13 +191,13 @@ RunResult World::Run() {
                  {"nodes", options_.nodes},
                  {"plan", DescribeFaultPlan(plan_)}});
   for (auto& [id, m] : members_) {
-    queue_.At(rng_.Uniform(options_.tick_interval), TickEv{id});
+    queue_.At(rng_.Uniform(options_.tick_interval), Ev(EventKind::kTick, id));
   }
   for (size_t i = 0; i < plan_.size(); i++) {
-    queue_.At(plan_[i].at, FaultEv{i});
+    queue_.At(plan_[i].at, Ev(EventKind::kFault, 0, i));
   }
-  if (options_.rate > 0) queue_.At(0, ProposeEv{});
-  queue_.At(options_.duration + 1, LivenessEv{});
+  if (options_.rate > 0) queue_.At(0, Ev(EventKind::kPropose));
+  queue_.At(options_.duration + 1, Ev(EventKind::kLiveness));
   while (!done_ && !queue_.empty()) {
     Event ev = queue_.Pop();
     result_.stats.events++;
@@ -208,49 +214,54 @@ RunResult World::Run() {
 }
 
 void World::Dispatch(Event& ev) {
-  if (auto* e = std::get_if<TickEv>(&ev)) return OnTick(e->node);
-  if (auto* e = std::get_if<DeliverEv>(&ev)) return OnDeliver(*e);
-  if (auto* e = std::get_if<SyncEv>(&ev)) {
-    return OnSync(e->node, e->incarnation);
+  switch (ev.kind) {
+    case EventKind::kTick:
+      return OnTick(ev.node);
+    case EventKind::kDeliver:
+      return OnDeliver(ev);
+    case EventKind::kSync:
+      return OnSync(ev.node, ev.value);
+    case EventKind::kFault:
+      if (!liveness_) OnFault(plan_[ev.value]);
+      return;
+    case EventKind::kPropose:
+      return OnPropose();
+    case EventKind::kRetry:
+      if (pending_.count(ev.value) > 0) TryPropose(ev.value);
+      return;
+    case EventKind::kLiveness:
+      return OnLiveness();
+    case EventKind::kDeadline:
+      return OnDeadline();
   }
-  if (auto* e = std::get_if<FaultEv>(&ev)) {
-    if (!liveness_) OnFault(plan_[e->index]);
-    return;
-  }
-  if (std::holds_alternative<ProposeEv>(ev)) return OnPropose();
-  if (auto* e = std::get_if<RetryEv>(&ev)) {
-    if (pending_.count(e->proposal) > 0) TryPropose(e->proposal);
-    return;
-  }
-  if (std::holds_alternative<LivenessEv>(ev)) return OnLiveness();
-  OnDeadline();
 }
 
 void World::OnTick(NodeId id) {
   Member& m = M(id);
   // Skew stretches or shrinks one member's tick interval.
-  queue_.After(options_.tick_interval * 100 / m.skew_percent, TickEv{id});
+  queue_.After(options_.tick_interval * 100 / m.skew_percent,
+               Ev(EventKind::kTick, id));
   if (!Running(id)) return;
   m.node->raw().Tick();
   AfterStep(id);
 }
 
-void World::OnDeliver(DeliverEv& ev) {
-  if (network_.IsCut(ev.from, ev.to)) {
-    Emit("drop", {{"from", ev.from}, {"to", ev.to}, {"why", "cut"}});
+void World::OnDeliver(Event& ev) {
+  if (network_.IsCut(ev.from, ev.node)) {
+    Emit("drop", {{"from", ev.from}, {"to", ev.node}, {"why", "cut"}});
     return;
   }
-  Member& m = M(ev.to);
+  Member& m = M(ev.node);
   if (m.node->crashed()) {
-    Emit("drop", {{"from", ev.from}, {"to", ev.to}, {"why", "down"}});
+    Emit("drop", {{"from", ev.from}, {"to", ev.node}, {"why", "down"}});
     return;
   }
   if (m.paused) {
     m.inbox.push_back(std::move(ev.bytes));
     return;
   }
-  StepMessage(ev.to, ev.bytes);
-  AfterStep(ev.to);
+  StepMessage(ev.node, ev.bytes);
+  AfterStep(ev.node);
 }
 
 void World::StepMessage(NodeId id, const std::string& bytes) {
@@ -292,7 +303,7 @@ void World::MaybeStartReady(NodeId id) {
   if (options_.bug == PlantedBug::kSendBeforeSync) {
     Send(rd.messages);
   }
-  queue_.After(latency, SyncEv{id, node.incarnation()});
+  queue_.After(latency, Ev(EventKind::kSync, id, node.incarnation()));
 }
 
 void World::OnSync(NodeId id, uint64_t incarnation) {
@@ -329,7 +340,12 @@ void World::Send(std::vector<Message> msgs) {
     }
     std::vector<Micros> times = network_.Route(m.from, m.to, queue_.now());
     Emit("send", {{"msg", raft::DescribeMessage(m)}, {"copies", times.size()}});
-    for (Micros t : times) queue_.At(t, DeliverEv{m.from, m.to, bytes});
+    for (Micros t : times) {
+      Event ev = Ev(EventKind::kDeliver, m.to);
+      ev.from = m.from;
+      ev.bytes = bytes;
+      queue_.At(t, std::move(ev));
+    }
   }
 }
 
@@ -440,20 +456,10 @@ void World::OnFault(const Fault& f) {
       for (const Link& l : f.links) network_.Restore(l.from, l.to);
       break;
     case FaultKind::kCrash:
-      m->node->Crash();
-      m->paused = false;
-      m->sync_done = false;
-      m->inbox.clear();
-      m->state = StateType::kFollower;
-      m->term = 0;
+      Crash(f.node);
       break;
     case FaultKind::kRestart:
-      if (!m->node->crashed()) break;
-      m->node->Restart();
-      m->checked_commit = m->node->snapshot_index();
-      checker_.ResetApplied(f.node, m->node->snapshot_index());
-      m->applied_probe = false;
-      AfterStep(f.node);
+      Restart(f.node);
       break;
     case FaultKind::kPause:
       if (!m->node->crashed()) m->paused = true;
@@ -474,6 +480,28 @@ void World::OnFault(const Fault& f) {
       m->skew_percent = 100;
       break;
   }
+}
+
+void World::Crash(NodeId id) {
+  Member& m = M(id);
+  m.node->Crash();
+  m.paused = false;
+  m.sync_done = false;
+  m.inbox.clear();
+  m.state = StateType::kFollower;
+  m.term = 0;
+}
+
+void World::Restart(NodeId id) {
+  Member& m = M(id);
+  if (!m.node->crashed()) return;
+  m.node->Restart();
+  Emit("restart", {{"n", id}});
+  // The new life re-reads its committed entries and applies them again.
+  m.checked_commit = m.node->snapshot_index();
+  checker_.ResetApplied(id, m.node->snapshot_index());
+  m.applied_probe = false;
+  AfterStep(id);
 }
 
 void World::ApplyLoss(uint32_t drop_ppm, uint32_t dup_ppm) {
@@ -503,7 +531,7 @@ void World::Resume(NodeId id) {
 
 void World::OnPropose() {
   if (liveness_) return;
-  queue_.After(kSeconds / options_.rate, ProposeEv{});
+  queue_.After(kSeconds / options_.rate, Ev(EventKind::kPropose));
   // A client with too much outstanding waits rather than pile up.
   if (pending_.size() >= kMaxPending) return;
   const uint64_t id = next_proposal_++;
@@ -526,14 +554,14 @@ void World::TryPropose(uint64_t proposal) {
       AfterStep(target);
       // No answer in time: propose again (a retry may commit twice; the
       // first application acknowledges).
-      queue_.After(kProposalTimeout, RetryEv{proposal});
+      queue_.After(kProposalTimeout, Ev(EventKind::kRetry, 0, proposal));
       return;
     }
     const NodeId lead = m.node->raw().raft().lead();
     if (lead != raft::kNone && lead != target) next = lead;
   }
   leader_hint_ = next;
-  queue_.After(kRetryDelay, RetryEv{proposal});
+  queue_.After(kRetryDelay, Ev(EventKind::kRetry, 0, proposal));
 }
 
 void World::OnLiveness() {
@@ -555,7 +583,7 @@ void World::OnLiveness() {
   pending_by_payload_[kProbe] = id;
   result_.stats.proposals++;
   TryPropose(id);
-  queue_.After(options_.liveness_bound, DeadlineEv{});
+  queue_.After(options_.liveness_bound, Ev(EventKind::kDeadline));
 }
 
 void World::OnDeadline() {
