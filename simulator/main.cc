@@ -106,12 +106,28 @@ void ShrinkAndPrint(const RunResult& r, uint64_t seed, const CommonFlags& f,
       r.plan,
       [&](const FaultPlan& p) {
         o.plan = p;
+        o.tracing = false;
         return !cairn::sim::RunWorld(o).ok;
       },
       max_runs);
   std::cout << "  smallest failing fault plan (" << smallest.size() << " of "
             << r.plan.size() << " faults):\n"
             << cairn::sim::DescribeFaultPlan(smallest);
+}
+
+// Runs a failing seed again with tracing on, for the report's trace
+// lines. Determinism says the verdict is the same; a different one is a
+// determinism bug and is reported as such.
+RunResult RerunTraced(const RunResult& untraced, const CommonFlags& f,
+                      uint64_t seed) {
+  RunResult r = cairn::sim::RunWorld(OptionsFor(f, seed));
+  if (r.ok || r.invariant != untraced.invariant || r.at != untraced.at) {
+    r.ok = false;
+    r.invariant = "determinism";
+    r.detail = "the traced re-run disagrees with the untraced run (" +
+               untraced.invariant + ": " + untraced.detail + ")";
+  }
+  return r;
 }
 
 struct Totals {
@@ -158,7 +174,10 @@ int Fuzz(const std::string& seeds, const CommonFlags& f, int shrink_runs) {
   Totals t;
   for (uint64_t seed = lo; seed <= hi; seed++) {
     SetCrashNote(f, seed);
-    RunResult r = cairn::sim::RunWorld(OptionsFor(f, seed));
+    WorldOptions o = OptionsFor(f, seed);
+    o.tracing = false;
+    RunResult r = cairn::sim::RunWorld(o);
+    if (!r.ok) r = RerunTraced(r, f, seed);
     t.Add(r);
     if (!r.ok) {
       if (tty) std::cerr << "\r\033[K";

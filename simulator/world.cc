@@ -112,7 +112,7 @@ class World {
   void Fail(std::string invariant, std::string detail);
   void Check(std::optional<Violation> v);
   void Emit(std::string_view ev, json fields) {
-    trace_.Emit(queue_.now(), ev, std::move(fields));
+    if (options_.tracing) trace_.Emit(queue_.now(), ev, std::move(fields));
   }
 
   WorldOptions options_;
@@ -162,6 +162,8 @@ World::World(const WorldOptions& options)
       network_(net_rng_, BaseLink()),
       base_link_(BaseLink()) {
   CAIRN_CHECK(options.nodes >= 1, "a cluster needs members");
+  CAIRN_CHECK(options.tracing || options.trace == nullptr,
+              "a trace file needs tracing on");
   // The plan is drawn from its own seed so that PlanFor agrees with Run.
   plan_ = options.plan.has_value() ? *options.plan : PlanFor(options);
   std::vector<raft::NodeId> voters;
@@ -171,9 +173,11 @@ World::World(const WorldOptions& options)
     o.id = id;
     o.voters = voters;
     o.seed = rng_.Fork();
-    o.logger = [this, id](const std::string& line) {
-      Emit("raft", {{"n", id}, {"line", line}});
-    };
+    if (options.tracing) {
+      o.logger = [this, id](const std::string& line) {
+        Emit("raft", {{"n", id}, {"line", line}});
+      };
+    }
     members_[id].node = std::make_unique<SimNode>(std::move(o));
     members_[id].checked_commit = members_[id].node->snapshot_index();
     checker_.ResetApplied(id, members_[id].node->snapshot_index());
@@ -270,7 +274,9 @@ void World::StepMessage(NodeId id, const std::string& bytes) {
     return Fail("codec",
                 "a sent message does not decode: " + m.status().ToString());
   }
-  Emit("deliver", {{"msg", raft::DescribeMessage(m.value())}});
+  if (options_.tracing) {
+    Emit("deliver", {{"msg", raft::DescribeMessage(m.value())}});
+  }
   // A message from a peer the member does not know is refused; Raft
   // copes with the loss like any other.
   Status s = M(id).node->raw().Step(m.value());
@@ -320,7 +326,7 @@ void World::OnSync(NodeId id, uint64_t incarnation) {
 void World::CompleteReady(NodeId id) {
   SimNode& node = *M(id).node;
   raft::Ready rd = node.FinishSync();
-  if (rd.hard_state.has_value()) {
+  if (options_.tracing && rd.hard_state.has_value()) {
     Emit("sync", {{"n", id}, {"hs", raft::DescribeHardState(*rd.hard_state)}});
   }
   if (options_.bug != PlantedBug::kSendBeforeSync) Send(std::move(rd.messages));
@@ -339,7 +345,10 @@ void World::Send(std::vector<Message> msgs) {
       return Fail("codec", "encode+decode changed " + raft::DescribeMessage(m));
     }
     std::vector<Micros> times = network_.Route(m.from, m.to, queue_.now());
-    Emit("send", {{"msg", raft::DescribeMessage(m)}, {"copies", times.size()}});
+    if (options_.tracing) {
+      Emit("send",
+           {{"msg", raft::DescribeMessage(m)}, {"copies", times.size()}});
+    }
     for (Micros t : times) {
       Event ev = Ev(EventKind::kDeliver, m.to);
       ev.from = m.from;

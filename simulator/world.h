@@ -52,6 +52,10 @@ struct WorldOptions {
   // The trace file (may be null) and the lines kept for reports.
   std::ostream* trace = nullptr;
   size_t keep_last = 40;
+  // Off skips rendering trace lines altogether (about twice as fast):
+  // fuzzing runs without and re-runs a failing seed with them, which
+  // determinism makes equivalent. Requires trace == nullptr.
+  bool tracing = true;
   PlantedBug bug = PlantedBug::kNone;
 };
 

@@ -34,6 +34,25 @@ TEST(WorldTest, SameSeedGivesByteIdenticalTrace) {
   EXPECT_NE(TraceOf(o), a);  // the seed matters
 }
 
+// Fuzzing runs untraced and re-runs failures traced: both must take the
+// same path.
+TEST(WorldTest, TracingDoesNotChangeTheRun) {
+  WorldOptions o;
+  o.seed = 11;
+  o.duration = 2 * kSeconds;
+  RunResult traced = RunWorld(o);
+  o.tracing = false;
+  RunResult untraced = RunWorld(o);
+  EXPECT_TRUE(traced.ok);
+  EXPECT_EQ(untraced.ok, traced.ok);
+  EXPECT_EQ(untraced.stats.events, traced.stats.events);
+  EXPECT_EQ(untraced.stats.messages, traced.stats.messages);
+  EXPECT_EQ(untraced.stats.simulated, traced.stats.simulated);
+  EXPECT_EQ(untraced.stats.acknowledged, traced.stats.acknowledged);
+  EXPECT_EQ(untraced.stats.trace_lines, 0u);
+  EXPECT_GT(traced.stats.trace_lines, 1000u);
+}
+
 TEST(WorldTest, FaultFreeRunElectsOneLeaderAndCommitsEverything) {
   WorldOptions o;
   o.seed = 3;
