@@ -19,6 +19,7 @@
 namespace {
 
 using cairn::sim::FaultPlan;
+using cairn::sim::kMillis;
 using cairn::sim::kSeconds;
 using cairn::sim::RunResult;
 using cairn::sim::WorldOptions;
@@ -41,6 +42,9 @@ struct CommonFlags {
   double duration_s = 5;
   uint32_t rate = 100;
   bool no_faults = false;
+  double fault_gap_ms = 500;
+  double disk_ms = 2;
+  double liveness_s = 10;
 };
 
 void AddCommonFlags(CLI::App& cmd, CommonFlags& f) {
@@ -55,6 +59,18 @@ void AddCommonFlags(CLI::App& cmd, CommonFlags& f) {
       ->check(CLI::Range(0, 10000))
       ->capture_default_str();
   cmd.add_flag("--no-faults", f.no_faults, "Run without injected faults");
+  cmd.add_option("--fault-gap", f.fault_gap_ms,
+                 "Mean simulated milliseconds between fault episodes")
+      ->check(CLI::Range(10.0, 1e6))
+      ->capture_default_str();
+  cmd.add_option("--disk-latency", f.disk_ms,
+                 "Longest simulated fsync in milliseconds (shortest 0.1)")
+      ->check(CLI::Range(0.1, 1e4))
+      ->capture_default_str();
+  cmd.add_option("--liveness-bound", f.liveness_s,
+                 "Simulated seconds allowed to commit after healing")
+      ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
 }
 
 WorldOptions OptionsFor(const CommonFlags& f, uint64_t seed) {
@@ -64,6 +80,9 @@ WorldOptions OptionsFor(const CommonFlags& f, uint64_t seed) {
   o.duration = static_cast<cairn::sim::Micros>(f.duration_s * kSeconds);
   o.rate = f.rate;
   o.faults = !f.no_faults;
+  o.fault_gap = static_cast<cairn::sim::Micros>(f.fault_gap_ms * kMillis);
+  o.disk_latency_max = static_cast<cairn::sim::Micros>(f.disk_ms * kMillis);
+  o.liveness_bound = static_cast<cairn::sim::Micros>(f.liveness_s * kSeconds);
 #ifdef CAIRN_PLANTED_BUG_SEND_BEFORE_SYNC
   o.bug = cairn::sim::PlantedBug::kSendBeforeSync;
 #endif
@@ -75,6 +94,9 @@ std::string ReplayCommand(const CommonFlags& f, uint64_t seed) {
                     " --nodes " + std::to_string(f.nodes) + " --duration " +
                     CLI::detail::to_string(f.duration_s) + " --rate " +
                     std::to_string(f.rate);
+  cmd += " --fault-gap " + CLI::detail::to_string(f.fault_gap_ms) +
+         " --disk-latency " + CLI::detail::to_string(f.disk_ms) +
+         " --liveness-bound " + CLI::detail::to_string(f.liveness_s);
   if (f.no_faults) cmd += " --no-faults";
   return cmd + " --trace trace.jsonl";
 }

@@ -150,6 +150,7 @@ FaultOptions FaultOptionsFor(const WorldOptions& o) {
   FaultOptions f;
   for (int i = 1; i <= o.nodes; i++) f.nodes.push_back(i);
   f.duration = o.duration;
+  f.mean_gap = o.fault_gap;
   return f;
 }
 
@@ -605,7 +606,7 @@ void World::OnDeadline() {
   }
   Fail("liveness",
        StrFormat("no leader committed the probe on every member within "
-                 "%.1fs of healing;",
+                 "%gs of healing;",
                  static_cast<double>(options_.liveness_bound) / kSeconds) +
            status);
 }

@@ -45,6 +45,8 @@ struct WorldOptions {
   bool faults = true;
   // Replaces the generated plan (used by the shrinker).
   std::optional<FaultPlan> plan;
+  // Mean time between fault episode starts (FaultOptions::mean_gap).
+  Micros fault_gap = 500 * kMillis;
   Micros liveness_bound = 10 * kSeconds;
   Micros tick_interval = 10 * kMillis;
   Micros disk_latency_min = 100;
