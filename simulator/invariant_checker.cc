@@ -1,5 +1,7 @@
 #include "simulator/invariant_checker.h"
 
+#include <algorithm>
+
 #include "core/raft/describe.h"
 #include "core/util/strings.h"
 
@@ -55,19 +57,27 @@ std::optional<Violation> InvariantChecker::ObserveLeaderLog(
 }
 
 std::optional<Violation> InvariantChecker::ObserveCommitted(NodeId id,
+                                                            Term term,
                                                             const Entry& e) {
-  auto [it, inserted] = committed_.emplace(e.index, e);
-  if (inserted || SameEntry(it->second, e)) return std::nullopt;
+  auto [it, inserted] = committed_.emplace(e.index, Committed{e, term});
+  if (inserted) return std::nullopt;
+  if (SameEntry(it->second.entry, e)) {
+    // The earliest term known to have committed it is the tightest bound.
+    it->second.term = std::min(it->second.term, term);
+    return std::nullopt;
+  }
   return Make("log-matching",
               StrFormat("member %llu committed %s at index %llu, but %s was "
                         "committed there before",
                         U(id), raft::DescribeEntry(e).c_str(), U(e.index),
-                        raft::DescribeEntry(it->second).c_str()));
+                        raft::DescribeEntry(it->second.entry).c_str()));
 }
 
 std::optional<Violation> InvariantChecker::ObserveNewLeader(
     NodeId id, Term term, const EntryAt& entry_at) {
-  for (const auto& [index, want] : committed_) {
+  for (const auto& [index, c] : committed_) {
+    if (c.term >= term) continue;
+    const Entry& want = c.entry;
     std::optional<Entry> got = entry_at(index);
     if (got.has_value() && SameEntry(*got, want)) continue;
     const bool acked = acknowledged_.count(index) > 0;
@@ -92,11 +102,12 @@ std::optional<Violation> InvariantChecker::ObserveApplied(NodeId id,
   }
   last = e.index;
   auto committed = committed_.find(e.index);
-  if (committed != committed_.end() && !SameEntry(committed->second, e)) {
-    return Make("state-machine-safety",
-                StrFormat("member %llu applied %s, but %s is committed there",
-                          U(id), raft::DescribeEntry(e).c_str(),
-                          raft::DescribeEntry(committed->second).c_str()));
+  if (committed != committed_.end() && !SameEntry(committed->second.entry, e)) {
+    return Make(
+        "state-machine-safety",
+        StrFormat("member %llu applied %s, but %s is committed there", U(id),
+                  raft::DescribeEntry(e).c_str(),
+                  raft::DescribeEntry(committed->second.entry).c_str()));
   }
   auto [it, inserted] = applied_.emplace(e.index, e);
   if (inserted || SameEntry(it->second, e)) return std::nullopt;

@@ -47,13 +47,18 @@ class InvariantChecker {
 
   // Log Matching on committed prefixes: every member that commits index i
   // holds the same entry there as every other member that committed i,
-  // and a committed entry never changes.
-  std::optional<Violation> ObserveCommitted(raft::NodeId id,
+  // and a committed entry never changes. `term` is the observing member's
+  // current term: a member learns a commit index only from the leader of
+  // its term (or its own disk), so the entry was committed in `term` or
+  // earlier.
+  std::optional<Violation> ObserveCommitted(raft::NodeId id, raft::Term term,
                                             const raft::Entry& e);
 
   // Leader Completeness and "no acknowledged proposal is lost": a new
-  // leader of `term` holds every entry committed so far (and every
-  // acknowledged one) at its index.
+  // leader of `term` holds, at its index, every entry known to be
+  // committed in an earlier term (Raft §5.4; a late leader of an older
+  // term, e.g. a candidate that collected its votes before a pause, need
+  // not).
   std::optional<Violation> ObserveNewLeader(raft::NodeId id, raft::Term term,
                                             const EntryAt& entry_at);
 
@@ -84,7 +89,11 @@ class InvariantChecker {
 
   std::map<raft::Term, raft::NodeId> leaders_;
   std::map<raft::NodeId, LeaderMark> leader_marks_;
-  std::map<raft::Index, raft::Entry> committed_;
+  struct Committed {
+    raft::Entry entry;
+    raft::Term term = 0;  // committed in this term or earlier
+  };
+  std::map<raft::Index, Committed> committed_;
   std::map<raft::Index, raft::Entry> applied_;
   std::map<raft::Index, raft::Entry> acknowledged_;
   std::map<raft::NodeId, raft::Index> last_applied_;

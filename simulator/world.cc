@@ -424,7 +424,7 @@ void World::ObserveCommits(NodeId id) {
               static_cast<unsigned long long>(id));
   Emit("commit", {{"n", id}, {"index", committed}});
   for (const Entry& e : ents.value()) {
-    Check(checker_.ObserveCommitted(id, e));
+    Check(checker_.ObserveCommitted(id, m.node->raw().raft().term(), e));
     if (done_) return;
   }
   m.checked_commit = committed;
