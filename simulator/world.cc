@@ -136,6 +136,9 @@ class World {
   RunResult result_;
 };
 
+std::optional<Violation> CheckDurable(const Message& m,
+                                      const raft::MemoryStorage& disk);
+
 LinkConfig BaseLink() {
   LinkConfig cfg;
   cfg.latency_min = 1 * kMillis;
@@ -338,8 +341,41 @@ void World::CompleteReady(NodeId id) {
   node.raw().Advance();
 }
 
+// The persistence contract, checked on the sender's durable disk as each
+// message leaves (ready.h): a message may only promise what survives a
+// crash. Pre-votes carry a term the sender has not adopted, so they are
+// exempt from the term check.
+std::optional<Violation> CheckDurable(const Message& m,
+                                      const raft::MemoryStorage& disk) {
+  const raft::HardState& hs = disk.hard_state();
+  auto violation = [&](const char* what) {
+    return Violation{"persistence-contract",
+                     StrFormat("%s before it was durable: %s (disk: %s, "
+                               "last index %llu)",
+                               what, raft::DescribeMessage(m).c_str(),
+                               raft::DescribeHardState(hs).c_str(),
+                               (unsigned long long)disk.LastIndex())};
+  };
+  const bool pre_vote = m.type == raft::MessageType::kPreVote ||
+                        m.type == raft::MessageType::kPreVoteResp;
+  if (!pre_vote && m.term > hs.term) return violation("sent a term");
+  // A durable later term also binds: the member never returns to m.term
+  // to vote again (a Ready may grant in term t and then in t+1).
+  if (m.type == raft::MessageType::kVoteResp && !m.reject &&
+      (hs.term < m.term || (hs.term == m.term && hs.vote != m.to))) {
+    return violation("granted a vote");
+  }
+  if (m.type == raft::MessageType::kAppResp && !m.reject &&
+      disk.LastIndex() < m.index) {
+    return violation("acknowledged entries");
+  }
+  return std::nullopt;
+}
+
 void World::Send(std::vector<Message> msgs) {
   for (Message& m : msgs) {
+    Check(CheckDurable(m, M(m.from).node->durable()));
+    if (done_) return;
     std::string bytes = raft::EncodeMessage(m);
     Result<Message> back = raft::DecodeMessage(bytes);
     if (!back.ok() || !(back.value() == m)) {
