@@ -89,9 +89,12 @@ std::string Describe(const mvcc::DeleteRangeRequest& r) {
 
 std::string Describe(const mvcc::Compare& c) {
   Line l("compare");
-  l.Add("result", std::string(kResult.size() > static_cast<size_t>(c.result)
-                                  ? kResult[static_cast<size_t>(c.result)]
-                                  : std::string_view("?")));
+  // The result is always shown: "compare key=a" would hide that EQUAL is
+  // what is asked.
+  int result = static_cast<int>(c.result);
+  l.Add("result", result >= 0 && static_cast<size_t>(result) < kResult.size()
+                      ? std::string(kResult[static_cast<size_t>(result)])
+                      : std::to_string(result));
   l.Enum("target", static_cast<int>(c.target), kTarget);
   l.Bytes("key", c.key);
   l.Bytes("range_end", c.range_end);

@@ -140,6 +140,9 @@ TEST(RequestDecoderTest, Enums) {
   EXPECT_EQ(Range("{\"sort_order\":4294967296}"),
             "json: cannot unmarshal number 4294967296 into Go value of type "
             "etcdserverpb.RangeRequest_SortOrder");
+  EXPECT_EQ(Err("/v3/kv/txn", "{\"compare\":[{\"result\":9,\"target\":-1}]}"),
+            "ok: txn( compare=[compare result=9 target=-1] success=[] "
+            "failure=[] )");
   EXPECT_EQ(Err("/v3/kv/txn", "{\"compare\":[{\"target\":\"BAD\"}]}"),
             "unknown value \"BAD\" for enum "
             "etcdserverpb.Compare_CompareTarget");  // seen
