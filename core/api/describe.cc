@@ -1,0 +1,182 @@
+#include "core/api/describe.h"
+
+#include <array>
+#include <string_view>
+
+#include "core/util/strings.h"
+
+namespace cairn::api {
+
+namespace {
+
+// Appends " name=value" pieces; defaults are skipped by the callers.
+class Line {
+ public:
+  explicit Line(std::string_view head) : out_(head) {}
+  void Bytes(std::string_view name, const std::string& v) {
+    if (!v.empty()) Add(name, EscapeBytes(v));
+  }
+  void Int(std::string_view name, int64_t v) {
+    if (v != 0) Add(name, std::to_string(v));
+  }
+  void Flag(std::string_view name, bool v) {
+    if (v) out_ += " " + std::string(name);
+  }
+  template <size_t N>
+  void Enum(std::string_view name, int v,
+            const std::array<std::string_view, N>& names) {
+    if (v == 0) return;
+    if (v > 0 && static_cast<size_t>(v) < N) {
+      Add(name, std::string(names[static_cast<size_t>(v)]));
+    } else {
+      Add(name, std::to_string(v));
+    }
+  }
+  void Add(std::string_view name, const std::string& v) {
+    out_ += " " + std::string(name) + "=" + v;
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+constexpr std::array<std::string_view, 3> kSortOrder = {"NONE", "ASCEND",
+                                                        "DESCEND"};
+constexpr std::array<std::string_view, 5> kSortTarget = {
+    "KEY", "VERSION", "CREATE", "MOD", "VALUE"};
+constexpr std::array<std::string_view, 4> kResult = {"EQUAL", "GREATER", "LESS",
+                                                     "NOT_EQUAL"};
+constexpr std::array<std::string_view, 5> kTarget = {"VERSION", "CREATE", "MOD",
+                                                     "VALUE", "LEASE"};
+
+std::string Describe(const mvcc::RangeRequest& r) {
+  Line l("range");
+  l.Bytes("key", r.key);
+  l.Bytes("range_end", r.range_end);
+  l.Int("limit", r.limit);
+  l.Int("revision", r.revision);
+  l.Enum("sort_order", static_cast<int>(r.sort_order), kSortOrder);
+  l.Enum("sort_target", static_cast<int>(r.sort_target), kSortTarget);
+  l.Flag("serializable", r.serializable);
+  l.Flag("keys_only", r.keys_only);
+  l.Flag("count_only", r.count_only);
+  l.Int("min_mod_revision", r.min_mod_revision);
+  l.Int("max_mod_revision", r.max_mod_revision);
+  l.Int("min_create_revision", r.min_create_revision);
+  l.Int("max_create_revision", r.max_create_revision);
+  return l.Take();
+}
+
+std::string Describe(const mvcc::PutRequest& r) {
+  Line l("put");
+  l.Bytes("key", r.key);
+  l.Bytes("value", r.value);
+  l.Int("lease", r.lease);
+  l.Flag("prev_kv", r.prev_kv);
+  l.Flag("ignore_value", r.ignore_value);
+  l.Flag("ignore_lease", r.ignore_lease);
+  return l.Take();
+}
+
+std::string Describe(const mvcc::DeleteRangeRequest& r) {
+  Line l("deleterange");
+  l.Bytes("key", r.key);
+  l.Bytes("range_end", r.range_end);
+  l.Flag("prev_kv", r.prev_kv);
+  return l.Take();
+}
+
+std::string Describe(const mvcc::Compare& c) {
+  Line l("compare");
+  // The result is always shown: "compare key=a" would hide that EQUAL is
+  // what is asked.
+  int result = static_cast<int>(c.result);
+  l.Add("result", result >= 0 && static_cast<size_t>(result) < kResult.size()
+                      ? std::string(kResult[static_cast<size_t>(result)])
+                      : std::to_string(result));
+  l.Enum("target", static_cast<int>(c.target), kTarget);
+  l.Bytes("key", c.key);
+  l.Bytes("range_end", c.range_end);
+  l.Int("version", c.version);
+  l.Int("create_revision", c.create_revision);
+  l.Int("mod_revision", c.mod_revision);
+  l.Bytes("value", c.value);
+  l.Int("lease", c.lease);
+  return l.Take();
+}
+
+std::string Describe(const mvcc::TxnRequest& t);
+
+std::string Describe(const mvcc::RequestOp& op) {
+  return std::visit(
+      [](const auto& r) -> std::string {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          return "(empty op)";
+        } else {
+          return Describe(r);
+        }
+      },
+      op.request);
+}
+
+// A txn spans several lines: its compares, then each branch's ops, with
+// nested txns in parentheses.
+std::string Describe(const mvcc::TxnRequest& t) {
+  std::string out = "txn(";
+  auto list = [&out](std::string_view name, const auto& items) {
+    out += " " + std::string(name) + "=[";
+    for (size_t i = 0; i < items.size(); ++i) {
+      out += (i == 0 ? "" : "; ") + Describe(items[i]);
+    }
+    out += "]";
+  };
+  list("compare", t.compare);
+  list("success", t.success);
+  list("failure", t.failure);
+  return out + " )";
+}
+
+std::string Describe(const mvcc::CompactionRequest& r) {
+  Line l("compaction");
+  l.Int("revision", r.revision);
+  l.Flag("physical", r.physical);
+  return l.Take();
+}
+
+std::string Describe(const LeaseGrantRequest& r) {
+  Line l("lease-grant");
+  l.Int("TTL", r.ttl);
+  l.Int("ID", r.id);
+  return l.Take();
+}
+
+std::string Describe(const LeaseRevokeRequest& r) {
+  Line l("lease-revoke");
+  l.Int("ID", r.id);
+  return l.Take();
+}
+
+std::string Describe(const LeaseTimeToLiveRequest& r) {
+  Line l("lease-timetolive");
+  l.Int("ID", r.id);
+  l.Flag("keys", r.keys);
+  return l.Take();
+}
+
+std::string Describe(const LeaseLeasesRequest&) { return "lease-leases"; }
+
+std::string Describe(const LeaseKeepAliveRequest& r) {
+  Line l("lease-keepalive");
+  l.Int("ID", r.id);
+  return l.Take();
+}
+
+}  // namespace
+
+std::string DescribeRequest(const GatewayRequest& req) {
+  return std::visit([](const auto& r) { return Describe(r); }, req);
+}
+
+}  // namespace cairn::api
