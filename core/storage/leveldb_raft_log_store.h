@@ -1,0 +1,80 @@
+// LevelDbRaftLogStore: the RaftLogStore of a real node, kept in a LevelDB
+// database of its own (docs/storage.md has the key layout).
+//
+// EDGE code, not pure core: it does file I/O through LevelDB and lives in
+// the separate CMake target cairn_storage_leveldb (STYLE.md A10). Owned by
+// the one thread that drives the RawNode; not thread-safe.
+//
+// Every stored value carries a CRC32C (raft/codec.h framing). Open reads
+// and verifies the whole log, so a damaged or incomplete store is reported
+// as kCorruption naming the key, before Raft reads anything from it. A
+// read that later finds a bad value also returns kCorruption; corrupt data
+// is never returned as an entry.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/storage/raft_log_store.h"
+#include "core/util/result.h"
+
+namespace leveldb {
+class DB;
+class WriteBatch;
+}  // namespace leveldb
+
+namespace cairn::storage {
+
+class LevelDbRaftLogStore : public RaftLogStore {
+ public:
+  // Opens (creating when missing) the store in directory `path`, loads
+  // and verifies it. Errors: kIOError when the directory cannot be used
+  // (it is a file, not writable, locked by another process); kCorruption
+  // when a stored value fails its checksum or decoding, or the log has a
+  // gap, naming the key.
+  static Result<std::unique_ptr<LevelDbRaftLogStore>> Open(
+      const std::string& path);
+
+  ~LevelDbRaftLogStore() override;
+
+  Result<raft::InitialState> GetInitialState() const override;
+  Result<std::vector<raft::Entry>> Entries(raft::Index lo, raft::Index hi,
+                                           uint64_t max_bytes) const override;
+  Result<raft::Term> TermAt(raft::Index i) const override;
+  raft::Index LastIndex() const override;
+  raft::Index FirstIndex() const override;
+  Result<raft::Snapshot> GetSnapshot() const override;
+
+  Status Save(const raft::HardState* hs,
+              const std::vector<raft::Entry>& entries,
+              const raft::Snapshot* snap, bool must_sync) override;
+  Status Compact(raft::Index compact_index) override;
+
+ private:
+  LevelDbRaftLogStore(std::unique_ptr<leveldb::DB> db, std::string path);
+
+  // Loads meta, hard state and snapshot, then scans and verifies the log.
+  Status Load();
+  Status LoadLog();
+  // Reads and decodes entry i. kCorruption when it is damaged or missing.
+  Result<raft::Entry> ReadEntry(raft::Index i) const;
+  // Adds `entries` to `batch` as MemoryStorage.Append would apply them to
+  // a log ending at *last_index; updates *last_index and *last_term.
+  static void AppendToBatch(const std::vector<raft::Entry>& entries,
+                            raft::Index offset_index, raft::Index* last_index,
+                            raft::Term* last_term, leveldb::WriteBatch* batch);
+
+  std::unique_ptr<leveldb::DB> db_;
+  std::string path_;
+  raft::HardState hard_state_;
+  raft::Snapshot snapshot_;
+  // The index and term of the entry just before the first stored one (the
+  // last compacted entry, or the snapshot); etcd's dummy entry.
+  raft::Index offset_index_ = 0;
+  raft::Term offset_term_ = 0;
+  raft::Index last_index_ = 0;
+  raft::Term last_term_ = 0;  // cached: Raft asks for it on every append
+};
+
+}  // namespace cairn::storage
