@@ -20,7 +20,7 @@ class Line {
     if (v != 0) Add(name, std::to_string(v));
   }
   void Flag(std::string_view name, bool v) {
-    if (v) out_ += " " + std::string(name);
+    if (v) out_.append(" ").append(name);
   }
   template <size_t N>
   void Enum(std::string_view name, int v,
@@ -33,7 +33,7 @@ class Line {
     }
   }
   void Add(std::string_view name, const std::string& v) {
-    out_ += " " + std::string(name) + "=" + v;
+    out_.append(" ").append(name).append("=").append(v);
   }
   std::string Take() { return std::move(out_); }
 
@@ -126,7 +126,7 @@ std::string Describe(const mvcc::RequestOp& op) {
 std::string Describe(const mvcc::TxnRequest& t) {
   std::string out = "txn(";
   auto list = [&out](std::string_view name, const auto& items) {
-    out += " " + std::string(name) + "=[";
+    out.append(" ").append(name).append("=[");
     for (size_t i = 0; i < items.size(); ++i) {
       out += (i == 0 ? "" : "; ") + Describe(items[i]);
     }

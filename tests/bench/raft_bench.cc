@@ -84,6 +84,15 @@ class Cluster {
   std::vector<Message> pending_;
 };
 
+// Checks that every proposal of the run committed and reports the rate.
+void ReportCommitted(benchmark::State& state, uint64_t committed, int batch,
+                     size_t entry_bytes) {
+  CAIRN_CHECK(committed == static_cast<uint64_t>(state.iterations()) * batch,
+              "not every proposal committed");
+  state.SetItemsProcessed(static_cast<int64_t>(committed));
+  state.SetBytesProcessed(static_cast<int64_t>(committed * entry_bytes));
+}
+
 void BM_ProposeCommit3(benchmark::State& state) {
   const int batch = static_cast<int>(state.range(0));
   Cluster cluster(3);
@@ -96,11 +105,7 @@ void BM_ProposeCommit3(benchmark::State& state) {
     }
     cluster.RunUntilQuiet();
   }
-  const uint64_t committed = cluster.applied(0) - start;
-  CAIRN_CHECK(committed == static_cast<uint64_t>(state.iterations()) * batch,
-              "not every proposal committed");
-  state.SetItemsProcessed(static_cast<int64_t>(committed));
-  state.SetBytesProcessed(static_cast<int64_t>(committed * payload.size()));
+  ReportCommitted(state, cluster.applied(0) - start, batch, payload.size());
 }
 BENCHMARK(BM_ProposeCommit3)->Arg(1)->Arg(16)->Arg(64)->Arg(256);
 
@@ -117,11 +122,7 @@ void BM_ProposeBatchCommit3(benchmark::State& state) {
     CAIRN_CHECK(s.ok(), "propose: %s", s.ToString().c_str());
     cluster.RunUntilQuiet();
   }
-  const uint64_t committed = cluster.applied(0) - start;
-  CAIRN_CHECK(committed == static_cast<uint64_t>(state.iterations()) * batch,
-              "not every proposal committed");
-  state.SetItemsProcessed(static_cast<int64_t>(committed));
-  state.SetBytesProcessed(static_cast<int64_t>(committed * payload.size()));
+  ReportCommitted(state, cluster.applied(0) - start, batch, payload.size());
 }
 BENCHMARK(BM_ProposeBatchCommit3)->Arg(16)->Arg(64)->Arg(256);
 
