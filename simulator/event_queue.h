@@ -5,6 +5,10 @@
 // order, so two events at the same instant always fire in the order they
 // were scheduled: the tie-break is part of what makes a seed reproducible.
 // Time never goes backwards; scheduling in the past is a programmer error.
+//
+// The heap orders small (time, sequence, slot) items; the events themselves
+// stay put in a slab of slots that is reused, so a large event (a message
+// with entries) is moved twice (in and out) instead of on every sift.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +42,16 @@ class EventQueue {
     CAIRN_CHECK(at >= now_, "event scheduled in the past: %llu < %llu",
                 static_cast<unsigned long long>(at),
                 static_cast<unsigned long long>(now_));
-    heap_.push(Item{at, next_seq_++, std::move(event)});
+    uint32_t slot = 0;
+    if (free_.empty()) {
+      slot = static_cast<uint32_t>(slots_.size());
+      slots_.push_back(std::move(event));
+    } else {
+      slot = free_.back();
+      free_.pop_back();
+      slots_[slot] = std::move(event);
+    }
+    heap_.push(Item{at, next_seq_++, slot});
   }
 
   // Schedules `event` `delay` after now().
@@ -54,17 +67,19 @@ class EventQueue {
   // REQUIRES: !empty().
   Event Pop() {
     CAIRN_CHECK(!heap_.empty(), "Pop on an empty event queue");
-    Item item = std::move(const_cast<Item&>(heap_.top()));
+    const Item item = heap_.top();
     heap_.pop();
     now_ = item.at;
-    return std::move(item.event);
+    Event event = std::move(slots_[item.slot]);
+    free_.push_back(item.slot);
+    return event;
   }
 
  private:
   struct Item {
     Micros at;
     uint64_t seq;
-    Event event;
+    uint32_t slot;
     // std::priority_queue is a max-heap: invert for earliest first.
     bool operator<(const Item& o) const {
       return at != o.at ? at > o.at : seq > o.seq;
@@ -74,6 +89,8 @@ class EventQueue {
   Micros now_ = 0;
   uint64_t next_seq_ = 0;
   std::priority_queue<Item> heap_;
+  std::vector<Event> slots_;    // events by slot; free ones are moved-from
+  std::vector<uint32_t> free_;  // slots to reuse
 };
 
 }  // namespace cairn::sim

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
 
 #include "core/util/strings.h"
 
@@ -30,9 +31,23 @@ const char* KindName(FaultKind kind) {
       return "skew";
     case FaultKind::kClearSkew:
       return "clear-skew";
+    case FaultKind::kCrashAt:
+      return "crash-at";
+    case FaultKind::kSyncFail:
+      return "fsync-fail";
+    case FaultKind::kClockJump:
+      return "clock-jump";
   }
   return "?";
 }
+
+constexpr FaultKind kAllKinds[] = {
+    FaultKind::kCutLinks,  FaultKind::kRestoreLinks, FaultKind::kCrash,
+    FaultKind::kRestart,   FaultKind::kPause,        FaultKind::kResume,
+    FaultKind::kSetLoss,   FaultKind::kClearLoss,    FaultKind::kTickSkew,
+    FaultKind::kClearSkew, FaultKind::kCrashAt,      FaultKind::kSyncFail,
+    FaultKind::kClockJump,
+};
 
 // Builds the faults of one episode; `ep` fills the episode id and times.
 struct EpisodeBuilder {
@@ -161,6 +176,32 @@ void AddSkew(Random& rng, const std::vector<NodeId>& nodes, EpisodeBuilder& b,
   b.Add(end, FaultKind::kClearSkew, n);
 }
 
+// A crash armed at a named step of the host loop, then a restart (a
+// no-op if the member never reached the step).
+void AddCrashPoint(Random& rng, const std::vector<NodeId>& nodes,
+                   EpisodeBuilder& b, Micros start, Micros end) {
+  const NodeId n = nodes[rng.Uniform(nodes.size())];
+  const uint32_t point = static_cast<uint32_t>(rng.Uniform(kCrashPoints));
+  b.Add(start, FaultKind::kCrashAt, n, {}, point);
+  b.Add(end, FaultKind::kRestart, n);
+}
+
+void AddSyncFailure(Random& rng, const std::vector<NodeId>& nodes,
+                    EpisodeBuilder& b, Micros start, Micros end) {
+  const NodeId n = nodes[rng.Uniform(nodes.size())];
+  b.Add(start, FaultKind::kSyncFail, n);
+  b.Add(end, FaultKind::kRestart, n);
+}
+
+// A clock step (NTP, a VM migrating): ahead by up to 3 election timeouts'
+// worth of ticks, or back (ticks stop for that long).
+void AddClockJump(Random& rng, const std::vector<NodeId>& nodes,
+                  EpisodeBuilder& b, Micros start, Micros) {
+  const NodeId n = nodes[rng.Uniform(nodes.size())];
+  const uint32_t ms = static_cast<uint32_t>(rng.Range(20, 300));
+  b.Add(start, FaultKind::kClockJump, n, {}, ms, rng.OneIn(1, 2) ? 1 : 0);
+}
+
 std::vector<EpisodeFn> EnabledEpisodes(const FaultOptions& o) {
   std::vector<EpisodeFn> fns;
   if (o.partitions) fns.push_back(AddPartition);
@@ -171,6 +212,9 @@ std::vector<EpisodeFn> EnabledEpisodes(const FaultOptions& o) {
   if (o.pauses) fns.push_back(AddPause);
   if (o.loss) fns.push_back(AddLoss);
   if (o.skew) fns.push_back(AddSkew);
+  if (o.crash_points) fns.push_back(AddCrashPoint);
+  if (o.sync_failures) fns.push_back(AddSyncFailure);
+  if (o.clock_jumps) fns.push_back(AddClockJump);
   return fns;
 }
 
@@ -190,7 +234,32 @@ std::string Fault::ToString() const {
     out += StrFormat(" drop=%uppm dup=%uppm", value, value2);
   }
   if (kind == FaultKind::kTickSkew) out += StrFormat(" rate=%u%%", value);
+  if (kind == FaultKind::kCrashAt) {
+    out +=
+        StrFormat(" point=%s", CrashPointName(static_cast<CrashPoint>(value)));
+  }
+  if (kind == FaultKind::kClockJump) {
+    out += StrFormat(" by=%s%ums", value2 != 0 ? "-" : "+", value);
+  }
   return out;
+}
+
+const char* CrashPointName(CrashPoint p) {
+  switch (p) {
+    case CrashPoint::kBeforeWrite:
+      return "before-write";
+    case CrashPoint::kAfterWrite:
+      return "after-write";
+    case CrashPoint::kAfterSync:
+      return "after-sync";
+    case CrashPoint::kAfterSend:
+      return "after-send";
+    case CrashPoint::kMidApply:
+      return "mid-apply";
+    case CrashPoint::kAfterApply:
+      return "after-apply";
+  }
+  return "?";
 }
 
 FaultPlan GenerateFaultPlan(Random& rng, const FaultOptions& options) {
@@ -264,6 +333,146 @@ FaultPlan ShrinkFaultPlan(
     chunks = std::min(eps.size(), chunks * 2);
   }
   return current;
+}
+
+namespace {
+
+bool ParseUint(std::string_view s, uint64_t* v) {
+  if (s.empty() || s.size() > 19) return false;
+  uint64_t out = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *v = out;
+  return true;
+}
+
+bool ParseU32(std::string_view s, uint32_t* v) {
+  uint64_t w = 0;
+  if (!ParseUint(s, &w) || w > UINT32_MAX) return false;
+  *v = static_cast<uint32_t>(w);
+  return true;
+}
+
+// Strips `prefix` and `suffix` from `s`; false when either is missing.
+bool Between(std::string_view s, std::string_view prefix,
+             std::string_view suffix, std::string_view* inner) {
+  if (s.size() < prefix.size() + suffix.size()) return false;
+  if (s.substr(0, prefix.size()) != prefix) return false;
+  if (s.substr(s.size() - suffix.size()) != suffix) return false;
+  *inner = s.substr(prefix.size(), s.size() - prefix.size() - suffix.size());
+  return true;
+}
+
+bool ParseLinks(std::string_view s, std::vector<Link>* links) {
+  while (!s.empty()) {
+    const size_t comma = s.find(',');
+    std::string_view one = s.substr(0, comma);
+    const size_t gt = one.find('>');
+    Link l;
+    if (gt == std::string_view::npos ||
+        !ParseUint(one.substr(0, gt), &l.from) ||
+        !ParseUint(one.substr(gt + 1), &l.to)) {
+      return false;
+    }
+    links->push_back(l);
+    s = comma == std::string_view::npos ? "" : s.substr(comma + 1);
+  }
+  return true;
+}
+
+// One field after the kind: "nN", links, or a key=value of ToString.
+bool ParseField(std::string_view tok, Fault* f) {
+  std::string_view v;
+  if (Between(tok, "n", "", &v)) return ParseUint(v, &f->node);
+  if (Between(tok, "drop=", "ppm", &v)) return ParseU32(v, &f->value);
+  if (Between(tok, "dup=", "ppm", &v)) return ParseU32(v, &f->value2);
+  if (Between(tok, "rate=", "%", &v)) return ParseU32(v, &f->value);
+  if (Between(tok, "by=+", "ms", &v)) return ParseU32(v, &f->value);
+  if (Between(tok, "by=-", "ms", &v)) {
+    f->value2 = 1;
+    return ParseU32(v, &f->value);
+  }
+  if (Between(tok, "point=", "", &v)) {
+    for (uint32_t p = 0; p < kCrashPoints; p++) {
+      if (v == CrashPointName(static_cast<CrashPoint>(p))) {
+        f->value = p;
+        return true;
+      }
+    }
+    return false;
+  }
+  return ParseLinks(tok, &f->links);
+}
+
+bool ParseFaultLine(std::string_view line, Fault* f) {
+  std::vector<std::string_view> toks;
+  while (!line.empty()) {
+    const size_t sp = line.find(' ');
+    if (sp != 0) toks.push_back(line.substr(0, sp));
+    line = sp == std::string_view::npos ? "" : line.substr(sp + 1);
+  }
+  if (toks.size() < 3) return false;
+  std::string_view secs;
+  uint64_t whole = 0;
+  uint64_t micros = 0;
+  const size_t dot = toks[0].find('.');
+  if (dot == std::string_view::npos ||
+      !ParseUint(toks[0].substr(0, dot), &whole) ||
+      !Between(toks[0].substr(dot + 1), "", "s", &secs) || secs.size() != 6 ||
+      !ParseUint(secs, &micros)) {
+    return false;
+  }
+  f->at = whole * kSeconds + micros;
+  std::string_view ep;
+  if (!Between(toks[1], "ep", "", &ep) || !ParseU32(ep, &f->episode)) {
+    return false;
+  }
+  bool known = false;
+  for (FaultKind k : kAllKinds) {
+    if (toks[2] == KindName(k)) {
+      f->kind = k;
+      known = true;
+    }
+  }
+  if (!known) return false;
+  for (size_t i = 3; i < toks.size(); i++) {
+    if (!ParseField(toks[i], f)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<FaultPlan> ParseFaultPlan(std::string_view text) {
+  FaultPlan plan;
+  int line_no = 0;
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? "" : text.substr(nl + 1);
+    line_no++;
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+      line.remove_prefix(1);
+    }
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) {
+      line.remove_suffix(1);
+    }
+    if (line.empty() || line.front() == '#') continue;
+    Fault f;
+    if (!ParseFaultLine(line, &f)) {
+      return Status::InvalidArgument(
+          StrFormat("fault plan line %d does not parse: %s", line_no,
+                    std::string(line).c_str()));
+    }
+    if (!plan.empty() && f.at < plan.back().at) {
+      return Status::InvalidArgument(
+          StrFormat("fault plan line %d goes back in time", line_no));
+    }
+    plan.push_back(std::move(f));
+  }
+  return plan;
 }
 
 std::string DescribeFaultPlan(const FaultPlan& plan) {

@@ -20,10 +20,12 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/util/random.h"
+#include "core/util/result.h"
 #include "simulator/event_queue.h"
 #include "simulator/network.h"
 
@@ -40,7 +42,29 @@ enum class FaultKind {
   kClearLoss,     // back to the run's base link settings
   kTickSkew,      // node: ticks at value percent of the normal rate
   kClearSkew,     // node
+  kCrashAt,       // node: crashes when it next reaches crash point `value`
+  kSyncFail,      // node: its next fsync fails (the member fail-stops)
+  kClockJump,     // node: its clock jumps `value` ms, back when value2 = 1
 };
+
+// The named steps of the host loop where an armed crash lands (kCrashAt),
+// so that a crash falls exactly between two writes or applies:
+//   before-write  a Ready was taken, nothing of it written
+//   after-write   written to the page cache, the fsync not finished
+//   after-sync    durable, no message of the Ready sent yet
+//   after-send    messages sent, no committed entry applied yet
+//   mid-apply     after the first of several committed entries was applied
+//   after-apply   all applied, Advance not yet called
+enum class CrashPoint : uint32_t {
+  kBeforeWrite,
+  kAfterWrite,
+  kAfterSync,
+  kAfterSend,
+  kMidApply,
+  kAfterApply,
+};
+inline constexpr uint32_t kCrashPoints = 6;
+const char* CrashPointName(CrashPoint p);
 
 struct Link {
   NodeId from = 0;
@@ -57,7 +81,8 @@ struct Fault {
   uint32_t value = 0;
   uint32_t value2 = 0;
 
-  // One line, e.g. "1.250s ep3 crash n2" or "0.4s ep1 cut 1>2,1>3".
+  // One line, e.g. "1.250000s ep3 crash n2", "0.400000s ep1 cut 1>2,1>3"
+  // or "2.000000s ep4 crash-at n1 point=after-write".
   std::string ToString() const;
 };
 
@@ -75,8 +100,11 @@ struct FaultOptions {
   bool swizzle = true;     // swizzle-clog (FoundationDB)
   bool crashes = true;
   bool pauses = true;
-  bool loss = true;  // message loss and duplication on all links
-  bool skew = true;  // tick-rate skew of one member
+  bool loss = true;           // message loss and duplication on all links
+  bool skew = true;           // tick-rate skew of one member
+  bool crash_points = true;   // crashes at named host-loop steps
+  bool sync_failures = true;  // an fsync that fails (fail-stop)
+  bool clock_jumps = true;    // one member's clock jumps ahead or back
 };
 
 // Draws a plan from `rng`. The same seed and options give the same plan.
@@ -97,6 +125,12 @@ FaultPlan ShrinkFaultPlan(
     const FaultPlan& plan,
     const std::function<bool(const FaultPlan&)>& still_fails, int max_runs);
 
+// One Fault::ToString line per fault.
 std::string DescribeFaultPlan(const FaultPlan& plan);
+
+// Reads back what DescribeFaultPlan wrote (blank lines and lines starting
+// with '#' are skipped; a leading "  " is allowed, as fuzz reports indent
+// it). kInvalidArgument names the first line that does not parse.
+Result<FaultPlan> ParseFaultPlan(std::string_view text);
 
 }  // namespace cairn::sim

@@ -36,14 +36,13 @@ std::optional<Violation> InvariantChecker::ObserveLeader(NodeId id, Term term) {
 }
 
 std::optional<Violation> InvariantChecker::ObserveLeaderLog(
-    NodeId id, Term term, Index last_index, const EntryAt& entry_at) {
+    NodeId id, Term term, Index last_index, const TermAt& term_at) {
   LeaderMark& mark = leader_marks_[id];
   if (mark.term == term && mark.index > 0) {
     // The entry we saw last time must still be there, unchanged (Raft
     // Figure 3: a leader never overwrites or deletes entries in its log).
-    std::optional<Entry> e = entry_at(mark.index);
-    if (last_index < mark.index || !e.has_value() ||
-        e->term != mark.entry_term) {
+    std::optional<Term> t = term_at(mark.index);
+    if (last_index < mark.index || !t.has_value() || *t != mark.entry_term) {
       return Make("leader-append-only",
                   StrFormat("leader %llu of term %llu lost or rewrote index "
                             "%llu (term %llu); last index now %llu",
@@ -51,8 +50,8 @@ std::optional<Violation> InvariantChecker::ObserveLeaderLog(
                             U(last_index)));
     }
   }
-  std::optional<Entry> last = entry_at(last_index);
-  mark = LeaderMark{term, last_index, last.has_value() ? last->term : 0};
+  std::optional<Term> last = term_at(last_index);
+  mark = LeaderMark{term, last_index, last.value_or(0)};
   return std::nullopt;
 }
 
@@ -71,6 +70,15 @@ std::optional<Violation> InvariantChecker::ObserveCommitted(NodeId id,
                         "committed there before",
                         U(id), raft::DescribeEntry(e).c_str(), U(e.index),
                         raft::DescribeEntry(it->second.entry).c_str()));
+}
+
+std::optional<Violation> InvariantChecker::ObserveLeaderCommit(
+    NodeId id, Term term, Index commit, Term commit_term) {
+  if (commit_term == term) return std::nullopt;
+  return Make("leader-commit-rule",
+              StrFormat("leader %llu of term %llu committed index %llu of "
+                        "term %llu by counting replicas",
+                        U(id), U(term), U(commit), U(commit_term)));
 }
 
 std::optional<Violation> InvariantChecker::ObserveNewLeader(

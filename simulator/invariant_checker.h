@@ -27,8 +27,11 @@ struct Violation {
 
 class InvariantChecker {
  public:
-  // The term of a member's log entry at an index, if it has one.
+  // A member's log entry at an index, if it has one.
   using EntryAt = std::function<std::optional<raft::Entry>(raft::Index)>;
+  // The term of a member's log entry at an index, if it has one (cheaper
+  // than EntryAt: nothing is copied).
+  using TermAt = std::function<std::optional<raft::Term>(raft::Index)>;
 
   InvariantChecker() = default;
   InvariantChecker(const InvariantChecker&) = delete;
@@ -40,10 +43,10 @@ class InvariantChecker {
 
   // Leader Append-Only: while `id` leads `term`, its log never loses or
   // rewrites the entry at the last index seen. `last_index` is the
-  // leader's last index now, `entry_at` reads its log.
+  // leader's last index now, `term_at` reads its log.
   std::optional<Violation> ObserveLeaderLog(raft::NodeId id, raft::Term term,
                                             raft::Index last_index,
-                                            const EntryAt& entry_at);
+                                            const TermAt& term_at);
 
   // Log Matching on committed prefixes: every member that commits index i
   // holds the same entry there as every other member that committed i,
@@ -53,6 +56,16 @@ class InvariantChecker {
   // earlier.
   std::optional<Violation> ObserveCommitted(raft::NodeId id, raft::Term term,
                                             const raft::Entry& e);
+
+  // The commitment rule (Raft §5.4.2, Figure 8): a leader of `term` that
+  // advances its commit index does so only to an entry of `term`;
+  // counting replicas never commits an earlier term's entry by itself
+  // (those commit indirectly, below one of the leader's own). Call when
+  // a member that leads `term` raised its commit index to `commit`,
+  // whose entry has `commit_term`.
+  std::optional<Violation> ObserveLeaderCommit(raft::NodeId id, raft::Term term,
+                                               raft::Index commit,
+                                               raft::Term commit_term);
 
   // Leader Completeness and "no acknowledged proposal is lost": a new
   // leader of `term` holds, at its index, every entry known to be

@@ -11,9 +11,11 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include "cli/common/cli_main.h"
+#include "core/util/random.h"
 #include "simulator/world.h"
 
 namespace {
@@ -36,6 +38,14 @@ void OnAbort(int) {
   std::raise(SIGABRT);
 }
 
+// cmake -DCAIRN_PLANTED_BUG=NAME builds a cairnsim whose default
+// --planted-bug is NAME.
+#ifdef CAIRN_PLANTED_BUG_DEFAULT
+constexpr char kDefaultBug[] = CAIRN_PLANTED_BUG_DEFAULT;
+#else
+constexpr char kDefaultBug[] = "none";
+#endif
+
 // Flags shared by fuzz and replay.
 struct CommonFlags {
   int nodes = 5;
@@ -45,6 +55,8 @@ struct CommonFlags {
   double fault_gap_ms = 500;
   double disk_ms = 2;
   double liveness_s = 10;
+  std::string planted_bug = kDefaultBug;
+  bool no_torn_writes = false;
 };
 
 void AddCommonFlags(CLI::App& cmd, CommonFlags& f) {
@@ -71,6 +83,18 @@ void AddCommonFlags(CLI::App& cmd, CommonFlags& f) {
                  "Simulated seconds allowed to commit after healing")
       ->check(CLI::Range(0.001, 3600.0))
       ->capture_default_str();
+  cmd.add_option("--planted-bug", f.planted_bug,
+                 "Plant a known bug the checkers must catch: none, "
+                 "send-before-sync, vote-not-persisted, "
+                 "commit-previous-term, keep-conflicting-suffix")
+      ->check([](const std::string& v) {
+        return cairn::sim::ParsePlantedBug(v).has_value()
+                   ? std::string()
+                   : "unknown planted bug '" + v + "'";
+      })
+      ->capture_default_str();
+  cmd.add_flag("--no-torn-writes", f.no_torn_writes,
+               "Crashes lose unsynced writes whole, never tearing one");
 }
 
 WorldOptions OptionsFor(const CommonFlags& f, uint64_t seed) {
@@ -83,9 +107,9 @@ WorldOptions OptionsFor(const CommonFlags& f, uint64_t seed) {
   o.fault_gap = static_cast<cairn::sim::Micros>(f.fault_gap_ms * kMillis);
   o.disk_latency_max = static_cast<cairn::sim::Micros>(f.disk_ms * kMillis);
   o.liveness_bound = static_cast<cairn::sim::Micros>(f.liveness_s * kSeconds);
-#ifdef CAIRN_PLANTED_BUG_SEND_BEFORE_SYNC
-  o.bug = cairn::sim::PlantedBug::kSendBeforeSync;
-#endif
+  o.bug = cairn::sim::ParsePlantedBug(f.planted_bug)
+              .value_or(cairn::sim::PlantedBug::kNone);
+  o.torn_writes = !f.no_torn_writes;
   return o;
 }
 
@@ -98,6 +122,8 @@ std::string ReplayCommand(const CommonFlags& f, uint64_t seed) {
          " --disk-latency " + CLI::detail::to_string(f.disk_ms) +
          " --liveness-bound " + CLI::detail::to_string(f.liveness_s);
   if (f.no_faults) cmd += " --no-faults";
+  if (f.planted_bug != "none") cmd += " --planted-bug " + f.planted_bug;
+  if (f.no_torn_writes) cmd += " --no-torn-writes";
   return cmd + " --trace trace.jsonl";
 }
 
@@ -134,7 +160,9 @@ void ShrinkAndPrint(const RunResult& r, uint64_t seed, const CommonFlags& f,
       max_runs);
   std::cout << "  smallest failing fault plan (" << smallest.size() << " of "
             << r.plan.size() << " faults):\n"
-            << cairn::sim::DescribeFaultPlan(smallest);
+            << cairn::sim::DescribeFaultPlan(smallest)
+            << "  replay it: save those lines as plan.txt and run "
+            << ReplayCommand(f, seed) << " --plan plan.txt\n";
 }
 
 // Runs a failing seed again with tracing on, for the report's trace
@@ -160,6 +188,10 @@ struct Totals {
   uint64_t messages = 0;
   uint64_t faults = 0;
   uint64_t acknowledged = 0;
+  uint64_t crashes = 0;
+  uint64_t crash_points = 0;
+  uint64_t sync_failures = 0;
+  uint64_t torn_discarded = 0;
 
   void Add(const RunResult& r) {
     seeds++;
@@ -169,6 +201,27 @@ struct Totals {
     messages += r.stats.messages;
     faults += r.stats.faults;
     acknowledged += r.stats.acknowledged;
+    crashes += r.stats.crashes;
+    crash_points += r.stats.crash_points;
+    sync_failures += r.stats.sync_failures;
+    torn_discarded += r.stats.torn_discarded;
+  }
+
+  void Print(double wall_s) const {
+    std::printf(
+        "summary: seeds %llu, failures %llu, simulated %.1fs, elections "
+        "%llu, messages %llu, faults %llu, crashes %llu (at crash points "
+        "%llu, fsync failures %llu), torn tails discarded %llu, "
+        "acknowledged proposals %llu, wall %.2fs, %.1f simulated s per "
+        "wall s\n",
+        U(seeds), U(failures), simulated_s, U(elections), U(messages),
+        U(faults), U(crashes), U(crash_points), U(sync_failures),
+        U(torn_discarded), U(acknowledged), wall_s,
+        wall_s > 0 ? simulated_s / wall_s : 0.0);
+  }
+
+  static unsigned long long U(uint64_t v) {
+    return static_cast<unsigned long long>(v);
   }
 };
 
@@ -183,59 +236,103 @@ bool ParseSeeds(const std::string& s, uint64_t& lo, uint64_t& hi) {
   return lo <= hi;
 }
 
-int Fuzz(const std::string& seeds, const CommonFlags& f, int shrink_runs) {
+struct FuzzFlags {
+  std::string seeds = "1-20";
+  bool seeds_given = false;
+  int shrink_runs = 40;
+  double time_budget_s = 0;  // 0: none
+  uint64_t root_seed = 0;
+  bool root_given = false;
+};
+
+// Runs one seed (untraced; a failure again traced), reports it and adds
+// it to `t`.
+void RunSeed(uint64_t seed, const CommonFlags& f, int shrink_runs, bool tty,
+             Totals& t) {
+  SetCrashNote(f, seed);
+  WorldOptions o = OptionsFor(f, seed);
+  o.tracing = false;
+  RunResult r = cairn::sim::RunWorld(o);
+  if (!r.ok) r = RerunTraced(r, f, seed);
+  t.Add(r);
+  if (!r.ok) {
+    if (tty) std::cerr << "\r\033[K";
+    PrintFailure(r, seed, f);
+    ShrinkAndPrint(r, seed, f, shrink_runs);
+  } else if (!tty) {
+    std::cout << "seed " << seed
+              << " ok: " << static_cast<double>(r.stats.simulated) / kSeconds
+              << "s simulated, " << r.stats.elections << " elections, "
+              << r.stats.acknowledged << "/" << r.stats.proposals
+              << " proposals acknowledged, " << r.stats.faults << " faults\n";
+  }
+}
+
+// A seed range, or with a time budget and no --seeds, seeds drawn from a
+// root seed (printed, so that the sweep can be repeated).
+int Fuzz(const FuzzFlags& ff, const CommonFlags& f) {
   uint64_t lo = 0;
   uint64_t hi = 0;
-  if (!ParseSeeds(seeds, lo, hi)) {
-    std::cerr << "Error: --seeds wants A-B with A <= B, got '" << seeds
+  if (!ParseSeeds(ff.seeds, lo, hi)) {
+    std::cerr << "Error: --seeds wants A-B with A <= B, got '" << ff.seeds
               << "'\n";
     return 1;
   }
-  const bool tty = isatty(STDERR_FILENO) != 0;
+  const bool sweep = ff.time_budget_s > 0 && !ff.seeds_given;
   const auto start = std::chrono::steady_clock::now();
+  const uint64_t root =
+      ff.root_given ? ff.root_seed
+                    : static_cast<uint64_t>(start.time_since_epoch().count());
+  cairn::Random roots(root);
+  if (sweep) {
+    std::cout << "random sweep for " << ff.time_budget_s << "s from root seed "
+              << root << " (repeat: --root-seed " << root << ")\n";
+  }
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  };
   Totals t;
-  for (uint64_t seed = lo; seed <= hi; seed++) {
-    SetCrashNote(f, seed);
-    WorldOptions o = OptionsFor(f, seed);
-    o.tracing = false;
-    RunResult r = cairn::sim::RunWorld(o);
-    if (!r.ok) r = RerunTraced(r, f, seed);
-    t.Add(r);
-    if (!r.ok) {
-      if (tty) std::cerr << "\r\033[K";
-      PrintFailure(r, seed, f);
-      ShrinkAndPrint(r, seed, f, shrink_runs);
-    } else if (!tty) {
-      std::cout << "seed " << seed
-                << " ok: " << static_cast<double>(r.stats.simulated) / kSeconds
-                << "s simulated, " << r.stats.elections << " elections, "
-                << r.stats.acknowledged << "/" << r.stats.proposals
-                << " proposals acknowledged, " << r.stats.faults << " faults\n";
-    }
+  for (uint64_t i = lo; sweep || i <= hi; i++) {
+    if (ff.time_budget_s > 0 && elapsed() >= ff.time_budget_s) break;
+    const uint64_t seed = sweep ? 1 + roots.Uniform(1000000000000ULL) : i;
+    RunSeed(seed, f, ff.shrink_runs, tty, t);
     if (tty) {
-      std::cerr << "\r\033[Kseed " << seed << " (" << t.seeds << "/"
-                << hi - lo + 1 << ") failures " << t.failures << std::flush;
+      std::cerr << "\r\033[Kseed " << seed << " (" << t.seeds
+                << (sweep ? "" : "/" + std::to_string(hi - lo + 1))
+                << ") failures " << t.failures << std::flush;
     }
   }
   if (tty) std::cerr << "\r\033[K";
-  const double wall_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  std::printf(
-      "summary: seeds %llu, failures %llu, simulated %.1fs, elections %llu, "
-      "messages %llu, faults %llu, acknowledged proposals %llu, wall %.2fs, "
-      "%.1f simulated s per wall s\n",
-      (unsigned long long)t.seeds, (unsigned long long)t.failures,
-      t.simulated_s, (unsigned long long)t.elections,
-      (unsigned long long)t.messages, (unsigned long long)t.faults,
-      (unsigned long long)t.acknowledged, wall_s,
-      wall_s > 0 ? t.simulated_s / wall_s : 0.0);
+  t.Print(elapsed());
   return t.failures == 0 ? 0 : 1;
 }
 
-int Replay(uint64_t seed, const std::string& trace_path, const CommonFlags& f) {
+// Reads a fault plan file (DescribeFaultPlan's lines) into o.plan.
+bool LoadPlan(const std::string& path, WorldOptions& o) {
+  std::ifstream in(path);
+  if (!in) {
+    std::cerr << "Error: cannot read plan file " << path << "\n";
+    return false;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  cairn::Result<FaultPlan> plan = cairn::sim::ParseFaultPlan(text.str());
+  if (!plan.ok()) {
+    std::cerr << "Error: " << path << ": " << plan.status().ToString() << "\n";
+    return false;
+  }
+  o.plan = std::move(plan).value();
+  return true;
+}
+
+int Replay(uint64_t seed, const std::string& trace_path,
+           const std::string& plan_path, const CommonFlags& f) {
   std::ofstream file;
   WorldOptions o = OptionsFor(f, seed);
+  if (!plan_path.empty() && !LoadPlan(plan_path, o)) return 1;
   if (!trace_path.empty()) {
     file.open(trace_path);
     if (!file) {
@@ -268,28 +365,43 @@ int Main(int argc, char** argv) {
       "cairnsim"};
   cairn::cli::AddVersionFlag(app, "cairnsim");
   CommonFlags fuzz_flags;
-  std::string seeds = "1-20";
-  int shrink_runs = 40;
+  FuzzFlags ff;
   CLI::App* fuzz = app.add_subcommand(
       "fuzz", "Run a range of seeds with random faults; exit 1 on a failure");
-  fuzz->add_option("--seeds", seeds, "Seed range A-B (or one seed)")
-      ->capture_default_str();
-  fuzz->add_option("--shrink-runs", shrink_runs,
+  CLI::Option* seeds_opt =
+      fuzz->add_option("--seeds", ff.seeds, "Seed range A-B (or one seed)")
+          ->capture_default_str();
+  fuzz->add_option("--shrink-runs", ff.shrink_runs,
                    "Runs allowed to shrink a failing fault plan (0: off)")
       ->capture_default_str();
+  fuzz->add_option("--time-budget", ff.time_budget_s,
+                   "Stop after this many wall seconds; without --seeds, "
+                   "run seeds drawn from a printed root seed")
+      ->check(CLI::Range(0.0, 1e6));
+  CLI::Option* root_opt = fuzz->add_option(
+      "--root-seed", ff.root_seed,
+      "Root of a --time-budget sweep (default: from the wall clock)");
   AddCommonFlags(*fuzz, fuzz_flags);
   CommonFlags replay_flags;
   uint64_t seed = 1;
   std::string trace_path;
+  std::string plan_path;
   CLI::App* replay =
       app.add_subcommand("replay", "Re-run one seed, optionally tracing it");
   replay->add_option("--seed", seed, "The seed to run")->required();
   replay->add_option("--trace", trace_path, "Write the JSON-lines trace here");
+  replay->add_option("--plan", plan_path,
+                     "Run this fault plan (e.g. a shrunk one) instead of "
+                     "the seed's own");
   AddCommonFlags(*replay, replay_flags);
   app.require_subcommand(0, 1);
   if (int rc = cairn::cli::Parse(app, argc, argv); rc >= 0) return rc;
-  if (replay->parsed()) return Replay(seed, trace_path, replay_flags);
-  return Fuzz(seeds, fuzz_flags, shrink_runs);
+  if (replay->parsed()) {
+    return Replay(seed, trace_path, plan_path, replay_flags);
+  }
+  ff.seeds_given = seeds_opt->count() > 0;
+  ff.root_given = root_opt->count() > 0;
+  return Fuzz(ff, fuzz_flags);
 }
 
 }  // namespace

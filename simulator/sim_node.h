@@ -1,18 +1,19 @@
 // SimNode: one simulated cluster member, a RawNode over a simulated disk.
 // Simulator host code; single threaded and deterministic (all randomness
-// comes from the seed it is given).
+// comes from the seed it is given, every fault from its caller).
 //
-// The disk is two MemoryStorages. `live` is what the RawNode reads: every
-// Ready's snapshot, entries and hard state are written to it at once, as
-// a write() into the page cache would be. `durable` is what survives a
-// crash: a Ready's writes reach it only when its fsync completes
-// (FinishSync). A crash drops the RawNode, the live storage and every
-// unsynced write; a restart rebuilds the live storage from the durable one
-// and a new RawNode from that (leveldb fault_injection_test.cc).
+// The disk is a SimLogStore (sim_log_store.h): checksummed records that
+// are written to a page cache at once and become durable when the fsync
+// completes (FinishSync). The RawNode reads the store's view, which
+// includes unsynced writes. A crash drops the RawNode and the page cache
+// (optionally tearing its tail into the file); a restart recovers the
+// store from its file, discarding a torn record by its checksum, and
+// builds a new RawNode from what survived (leveldb fault_injection_test.cc).
 //
-// At most one Ready is in flight: the host takes a Ready (StartReady),
-// waits for the fsync, then sends its messages, applies its committed
-// entries and calls Advance (the persistence contract, ready.h).
+// At most one Ready is in flight: the host takes a Ready (TakeReady),
+// writes it (WriteReady), waits for the fsync, then sends its messages,
+// applies its committed entries and calls Advance (the persistence
+// contract, ready.h). Crash points sit between those steps (world.cc).
 #pragma once
 
 #include <cstdint>
@@ -22,10 +23,11 @@
 #include <string>
 #include <vector>
 
-#include "core/raft/memory_storage.h"
 #include "core/raft/raw_node.h"
 #include "core/raft/ready.h"
 #include "core/util/random.h"
+#include "core/util/result.h"
+#include "simulator/sim_log_store.h"
 
 namespace cairn::sim {
 
@@ -37,6 +39,12 @@ struct SimNodeOptions {
   int heartbeat_tick = 1;
   // Receives the Raft core's log lines (may be empty).
   std::function<void(const std::string&)> logger;
+  // A bug planted in the Raft core (raft::Config::planted_bug).
+  raft::PlantedBug raft_bug = raft::PlantedBug::kOff;
+  // Host bug: the vote is not written with the hard state.
+  bool drop_vote_on_write = false;
+  // raft::Config::max_size_per_msg (1: one entry per MsgApp).
+  uint64_t max_msg_bytes = 64 * 1024;
 };
 
 class SimNode {
@@ -58,33 +66,39 @@ class SimNode {
   // Whether a Ready was taken and its fsync has not finished.
   bool syncing() const { return in_flight_.has_value(); }
 
-  // Takes the next Ready, if there is one and none is in flight, and
-  // writes it to the live (volatile) disk. Returns whether one was taken;
-  // the Ready is then in_flight().  REQUIRES: !crashed().
-  bool StartReady();
+  // Takes the next Ready, if there is one and none is in flight. Returns
+  // whether one was taken; it is then in_flight(), not yet written.
+  // REQUIRES: !crashed().
+  bool TakeReady();
+  // Writes the in-flight Ready's snapshot, entries and hard state to the
+  // disk's page cache (step 1 of ready.h, before its fsync).
+  void WriteReady();
   const raft::Ready& in_flight() const { return *in_flight_; }
 
   // The in-flight Ready's fsync completed: its writes become durable.
-  // Returns the Ready for the host's steps 2-4 (send, apply, Advance).
-  // REQUIRES: syncing().
-  raft::Ready FinishSync();
+  // Returns the Ready for the host's steps 2-4 (send, apply, Advance), or
+  // kIOError when the fsync failed; the host must then Crash the member
+  // (fail-stop). REQUIRES: syncing().
+  Result<raft::Ready> FinishSync();
 
-  // Loses the RawNode, the live disk and unsynced writes.
-  void Crash();
-  // Starts a new RawNode from the durable disk. REQUIRES: crashed().
-  void Restart();
+  // Loses the RawNode, unsynced writes and the in-flight Ready; up to
+  // tear_bytes of the page cache reach the file first (a torn write).
+  CrashReport Crash(uint64_t tear_bytes);
+  // Recovers the disk and starts a new RawNode from it.
+  // REQUIRES: crashed().
+  RecoveryReport Restart();
 
   // The index the state machine restarts from (the disk's snapshot).
   raft::Index snapshot_index() const;
-  const raft::MemoryStorage& durable() const { return *durable_; }
+  const SimLogStore& disk() const { return *store_; }
+  SimLogStore& disk() { return *store_; }
 
  private:
   void StartRawNode();
 
   SimNodeOptions options_;
   Random seeds_;  // one child seed per life of the RawNode
-  std::unique_ptr<raft::MemoryStorage> durable_;
-  std::unique_ptr<raft::MemoryStorage> live_;
+  std::unique_ptr<SimLogStore> store_;
   std::unique_ptr<Random> random_;
   std::unique_ptr<raft::RawNode> raw_;
   std::optional<raft::Ready> in_flight_;

@@ -1,143 +1,101 @@
 #include "simulator/world.h"
 
-#include <map>
-#include <set>
 #include <utility>
 #include <vector>
 
 #include "core/raft/codec.h"
 #include "core/raft/describe.h"
 #include "core/util/check.h"
-#include "core/util/random.h"
 #include "core/util/strings.h"
-#include "simulator/sim_node.h"
-#include "simulator/trace.h"
+#include "simulator/world_internal.h"
 
 namespace cairn::sim {
 
-namespace {
-
-using nlohmann::json;
-using raft::Entry;
-using raft::Index;
-using raft::Message;
-using raft::StateType;
-using raft::Term;
-
-// One event on the virtual clock. A plain struct rather than a variant:
-// g++ 12 reports false maybe-uninitialized warnings on moved variants.
-enum class EventKind : uint8_t {
-  kTick,      // node
-  kDeliver,   // from -> node, bytes
-  kSync,      // node, value = incarnation
-  kFault,     // value = index into the plan
-  kPropose,   // the client's next proposal
-  kRetry,     // value = proposal id
-  kLiveness,  // the faulty phase ends
-  kDeadline,  // the liveness bound passed
-};
-
-struct Event {
-  EventKind kind = EventKind::kTick;
-  NodeId node = 0;
-  NodeId from = 0;
-  uint64_t value = 0;
-  std::string bytes;
-};
-
-Event Ev(EventKind kind, NodeId node = 0, uint64_t value = 0) {
-  Event e;
-  e.kind = kind;
-  e.node = node;
-  e.value = value;
-  return e;
+const char* PlantedBugName(PlantedBug bug) {
+  switch (bug) {
+    case PlantedBug::kNone:
+      return "none";
+    case PlantedBug::kSendBeforeSync:
+      return "send-before-sync";
+    case PlantedBug::kVoteNotPersisted:
+      return "vote-not-persisted";
+    case PlantedBug::kCommitPreviousTerm:
+      return "commit-previous-term";
+    case PlantedBug::kKeepConflictingSuffix:
+      return "keep-conflicting-suffix";
+  }
+  return "?";
 }
 
-constexpr Micros kRetryDelay = 20 * kMillis;
-constexpr Micros kProposalTimeout = 1 * kSeconds;
-constexpr size_t kMaxPending = 64;
-constexpr char kProbe[] = "liveness-probe";
-
-// What the host knows of one member beyond its SimNode.
-struct Member {
-  std::unique_ptr<SimNode> node;
-  bool paused = false;
-  bool sync_done = false;          // the fsync finished while paused
-  std::vector<std::string> inbox;  // deliveries held while paused
-  uint32_t skew_percent = 100;
-  StateType state = StateType::kFollower;
-  Term term = 0;
-  Index checked_commit = 0;  // committed entries already checked
-  bool applied_probe = false;
-};
-
-struct Proposal {
-  std::string payload;
-};
-
-class World {
- public:
-  explicit World(const WorldOptions& options);
-  RunResult Run();
-
- private:
-  // Event handlers.
-  void Dispatch(Event& ev);
-  void OnTick(NodeId id);
-  void OnDeliver(Event& ev);
-  void OnSync(NodeId id, uint64_t incarnation);
-  void OnFault(const Fault& f);
-  void OnPropose();
-  void OnLiveness();
-  void OnDeadline();
-
-  // Host loop pieces.
-  void AfterStep(NodeId id);
-  void MaybeStartReady(NodeId id);
-  void CompleteReady(NodeId id);
-  void Send(std::vector<Message> msgs);
-  void Apply(NodeId id, const Entry& e);
-  void StepMessage(NodeId id, const std::string& bytes);
-  void Crash(NodeId id);
-  void Restart(NodeId id);
-  void Resume(NodeId id);
-  void ObserveRole(NodeId id);
-  void ObserveCommits(NodeId id);
-  void TryPropose(uint64_t proposal);
-  void ApplyLoss(uint32_t drop_ppm, uint32_t dup_ppm);
-
-  Member& M(NodeId id) { return members_.at(id); }
-  bool Running(NodeId id) { return !M(id).node->crashed() && !M(id).paused; }
-  InvariantChecker::EntryAt EntryAtFn(NodeId id);
-  void Fail(std::string invariant, std::string detail);
-  void Check(std::optional<Violation> v);
-  void Emit(std::string_view ev, json fields) {
-    if (options_.tracing) trace_.Emit(queue_.now(), ev, std::move(fields));
+std::optional<PlantedBug> ParsePlantedBug(std::string_view name) {
+  for (PlantedBug b :
+       {PlantedBug::kNone, PlantedBug::kSendBeforeSync,
+        PlantedBug::kVoteNotPersisted, PlantedBug::kCommitPreviousTerm,
+        PlantedBug::kKeepConflictingSuffix}) {
+    if (name == PlantedBugName(b)) return b;
   }
+  return std::nullopt;
+}
 
-  WorldOptions options_;
-  Random rng_;
-  Random net_rng_;
-  Random disk_rng_;
-  Trace trace_;
-  EventQueue<Event> queue_;
-  Network network_;
-  LinkConfig base_link_;
-  FaultPlan plan_;
-  std::map<NodeId, Member> members_;
-  InvariantChecker checker_;
-  // The client.
-  NodeId leader_hint_ = 1;
-  uint64_t next_proposal_ = 1;
-  std::map<uint64_t, Proposal> pending_;
-  std::map<std::string, uint64_t> pending_by_payload_;
-  bool liveness_ = false;
-  bool done_ = false;
-  RunResult result_;
-};
+namespace internal {
 
+namespace {
+
+raft::PlantedBug RaftBugFor(PlantedBug bug) {
+  switch (bug) {
+    case PlantedBug::kCommitPreviousTerm:
+      return raft::PlantedBug::kCommitPreviousTerm;
+    case PlantedBug::kKeepConflictingSuffix:
+      return raft::PlantedBug::kKeepConflictingSuffix;
+    default:
+      return raft::PlantedBug::kOff;
+  }
+}
+
+FaultOptions FaultOptionsFor(const WorldOptions& o) {
+  FaultOptions f;
+  for (int i = 1; i <= o.nodes; i++) f.nodes.push_back(i);
+  f.duration = o.duration;
+  f.mean_gap = o.fault_gap;
+  return f;
+}
+
+// The persistence contract, checked on the sender's durable disk as each
+// message leaves (ready.h): a message may only promise what survives a
+// crash. Pre-votes carry a term the sender has not adopted, so they are
+// exempt from the term check.
 std::optional<Violation> CheckDurable(const Message& m,
-                                      const raft::MemoryStorage& disk);
+                                      const SimLogStore& disk) {
+  const raft::HardState& hs = disk.durable_hard_state();
+  auto violation = [&](const char* what) {
+    return Violation{"persistence-contract",
+                     StrFormat("%s before it was durable: %s (disk: %s, "
+                               "last index %llu)",
+                               what, raft::DescribeMessage(m).c_str(),
+                               raft::DescribeHardState(hs).c_str(),
+                               (unsigned long long)disk.durable_last_index())};
+  };
+  const bool pre_vote = m.type == raft::MessageType::kPreVote ||
+                        m.type == raft::MessageType::kPreVoteResp;
+  if (!pre_vote && m.term > hs.term) return violation("sent a term");
+  // A durable later term also binds: the member never returns to m.term
+  // to vote again (a Ready may grant in term t and then in t+1).
+  if (m.type == raft::MessageType::kVoteResp && !m.reject &&
+      (hs.term < m.term || (hs.term == m.term && hs.vote != m.to))) {
+    return violation("granted a vote");
+  }
+  // An acknowledgement of an older term is exempt: one Ready can accept a
+  // leader's entries and then, on hearing from a newer term's leader,
+  // legitimately truncate them (seed 2135); the stale ack is the same as
+  // one sent before the truncation, and counts only for the old leader.
+  if (m.type == raft::MessageType::kAppResp && !m.reject && m.term == hs.term &&
+      disk.durable_last_index() < m.index) {
+    return violation("acknowledged entries");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 LinkConfig BaseLink() {
   LinkConfig cfg;
@@ -149,12 +107,10 @@ LinkConfig BaseLink() {
   return cfg;
 }
 
-FaultOptions FaultOptionsFor(const WorldOptions& o) {
-  FaultOptions f;
-  for (int i = 1; i <= o.nodes; i++) f.nodes.push_back(i);
-  f.duration = o.duration;
-  f.mean_gap = o.fault_gap;
-  return f;
+FaultPlan PlanForSeed(const WorldOptions& options) {
+  if (!options.faults) return {};
+  Random rng(options.seed ^ 0x9e3779b97f4a7c15ULL);
+  return GenerateFaultPlan(rng, FaultOptionsFor(options));
 }
 
 World::World(const WorldOptions& options)
@@ -170,6 +126,10 @@ World::World(const WorldOptions& options)
               "a trace file needs tracing on");
   // The plan is drawn from its own seed so that PlanFor agrees with Run.
   plan_ = options.plan.has_value() ? *options.plan : PlanFor(options);
+  // A quarter of the seeds send one entry per MsgApp, so that a follower's
+  // acknowledgements climb through old-term entries one at a time (what
+  // Figure 8's counting bug needs to show).
+  const bool small_messages = rng_.OneIn(1, 4);
   std::vector<raft::NodeId> voters;
   for (int i = 1; i <= options.nodes; i++) voters.push_back(i);
   for (NodeId id : voters) {
@@ -177,28 +137,27 @@ World::World(const WorldOptions& options)
     o.id = id;
     o.voters = voters;
     o.seed = rng_.Fork();
+    o.raft_bug = RaftBugFor(options.bug);
+    o.drop_vote_on_write = options.bug == PlantedBug::kVoteNotPersisted;
+    o.max_msg_bytes = small_messages ? 1 : 64 * 1024;
     if (options.tracing) {
       o.logger = [this, id](const std::string& line) {
-        Emit("raft", {{"n", id}, {"line", line}});
+        if (tracing()) Emit("raft", {{"n", id}, {"line", line}});
       };
     }
-    members_[id].node = std::make_unique<SimNode>(std::move(o));
-    members_[id].checked_commit = members_[id].node->snapshot_index();
-    checker_.ResetApplied(id, members_[id].node->snapshot_index());
+    members_.emplace_back();
+    M(id).node = std::make_unique<SimNode>(std::move(o));
+    M(id).checked_commit = M(id).node->snapshot_index();
+    checker_.ResetApplied(id, M(id).node->snapshot_index());
   }
 }
 
-FaultPlan PlanForSeed(const WorldOptions& options) {
-  if (!options.faults) return {};
-  Random rng(options.seed ^ 0x9e3779b97f4a7c15ULL);
-  return GenerateFaultPlan(rng, FaultOptionsFor(options));
-}
-
 RunResult World::Run() {
-  Emit("start", {{"seed", options_.seed},
-                 {"nodes", options_.nodes},
-                 {"plan", DescribeFaultPlan(plan_)}});
-  for (auto& [id, m] : members_) {
+  if (tracing())
+    Emit("start", {{"seed", options_.seed},
+                   {"nodes", options_.nodes},
+                   {"plan", DescribeFaultPlan(plan_)}});
+  for (NodeId id = 1; id <= members_.size(); id++) {
     queue_.At(rng_.Uniform(options_.tick_interval), Ev(EventKind::kTick, id));
   }
   for (size_t i = 0; i < plan_.size(); i++) {
@@ -249,46 +208,41 @@ void World::OnTick(NodeId id) {
   // Skew stretches or shrinks one member's tick interval.
   queue_.After(options_.tick_interval * 100 / m.skew_percent,
                Ev(EventKind::kTick, id));
-  if (!Running(id)) return;
+  if (!Running(id) || queue_.now() < m.ticks_held_until) return;
   m.node->raw().Tick();
   AfterStep(id);
 }
 
 void World::OnDeliver(Event& ev) {
   if (network_.IsCut(ev.from, ev.node)) {
-    Emit("drop", {{"from", ev.from}, {"to", ev.node}, {"why", "cut"}});
+    if (tracing())
+      Emit("drop", {{"from", ev.from}, {"to", ev.node}, {"why", "cut"}});
     return;
   }
   Member& m = M(ev.node);
   if (m.node->crashed()) {
-    Emit("drop", {{"from", ev.from}, {"to", ev.node}, {"why", "down"}});
+    if (tracing())
+      Emit("drop", {{"from", ev.from}, {"to", ev.node}, {"why", "down"}});
     return;
   }
   if (m.paused) {
-    m.inbox.push_back(std::move(ev.bytes));
+    m.inbox.push_back(std::move(ev.msg));
     return;
   }
-  StepMessage(ev.node, ev.bytes);
+  StepMessage(ev.node, ev.msg);
   AfterStep(ev.node);
 }
 
-void World::StepMessage(NodeId id, const std::string& bytes) {
-  Result<Message> m = raft::DecodeMessage(bytes);
-  if (!m.ok()) {
-    return Fail("codec",
-                "a sent message does not decode: " + m.status().ToString());
-  }
-  if (options_.tracing) {
-    Emit("deliver", {{"msg", raft::DescribeMessage(m.value())}});
-  }
+void World::StepMessage(NodeId id, const Message& msg) {
+  if (tracing()) Emit("deliver", {{"msg", raft::DescribeMessage(msg)}});
   // A message from a peer the member does not know is refused; Raft
   // copes with the loss like any other.
-  Status s = M(id).node->raw().Step(m.value());
-  if (!s.ok()) Emit("refused", {{"n", id}, {"why", s.ToString()}});
+  Status s = M(id).node->raw().Step(msg);
+  if (!s.ok() && tracing()) Emit("refused", {{"n", id}, {"why", s.ToString()}});
 }
 
 void World::AfterStep(NodeId id) {
-  if (done_) return;
+  if (done_ || M(id).node->crashed()) return;
   ObserveRole(id);
   if (done_) return;
   ObserveCommits(id);
@@ -298,14 +252,20 @@ void World::AfterStep(NodeId id) {
 
 void World::MaybeStartReady(NodeId id) {
   SimNode& node = *M(id).node;
-  if (!node.StartReady()) return;
+  if (!node.TakeReady()) return;
   const raft::Ready& rd = node.in_flight();
-  if (!rd.entries.empty()) {
+  // The write crash points wait for a Ready that writes something.
+  const bool writes_any = rd.hard_state.has_value() || !rd.entries.empty() ||
+                          rd.snapshot.has_value();
+  if (writes_any && CrashPointHit(id, CrashPoint::kBeforeWrite)) return;
+  node.WriteReady();
+  if (tracing() && !rd.entries.empty()) {
     Emit("append", {{"n", id},
                     {"first", rd.entries.front().index},
                     {"last", rd.entries.back().index},
                     {"term", rd.entries.back().term}});
   }
+  if (writes_any && CrashPointHit(id, CrashPoint::kAfterWrite)) return;
   const bool writes = rd.must_sync || rd.snapshot.has_value();
   const Micros latency = writes ? disk_rng_.Range(options_.disk_latency_min,
                                                   options_.disk_latency_max)
@@ -328,69 +288,67 @@ void World::OnSync(NodeId id, uint64_t incarnation) {
 }
 
 void World::CompleteReady(NodeId id) {
-  SimNode& node = *M(id).node;
-  raft::Ready rd = node.FinishSync();
-  if (options_.tracing && rd.hard_state.has_value()) {
-    Emit("sync", {{"n", id}, {"hs", raft::DescribeHardState(*rd.hard_state)}});
+  Result<raft::Ready> rd = M(id).node->FinishSync();
+  if (!rd.ok()) {
+    // The disk's state is unknown after a failed fsync: fail-stop
+    // (STYLE.md E5) rather than send or apply anything of this Ready.
+    result_.stats.sync_failures++;
+    return Crash(id, "fsync-failed");
   }
-  if (options_.bug != PlantedBug::kSendBeforeSync) Send(std::move(rd.messages));
-  for (const Entry& e : rd.committed_entries) {
-    Apply(id, e);
-    if (done_) return;
+  if (tracing() && rd.value().hard_state.has_value()) {
+    Emit("sync",
+         {{"n", id}, {"hs", raft::DescribeHardState(*rd.value().hard_state)}});
   }
-  node.raw().Advance();
+  FinishReady(id, std::move(rd).value());
 }
 
-// The persistence contract, checked on the sender's durable disk as each
-// message leaves (ready.h): a message may only promise what survives a
-// crash. Pre-votes carry a term the sender has not adopted, so they are
-// exempt from the term check.
-std::optional<Violation> CheckDurable(const Message& m,
-                                      const raft::MemoryStorage& disk) {
-  const raft::HardState& hs = disk.hard_state();
-  auto violation = [&](const char* what) {
-    return Violation{"persistence-contract",
-                     StrFormat("%s before it was durable: %s (disk: %s, "
-                               "last index %llu)",
-                               what, raft::DescribeMessage(m).c_str(),
-                               raft::DescribeHardState(hs).c_str(),
-                               (unsigned long long)disk.LastIndex())};
-  };
-  const bool pre_vote = m.type == raft::MessageType::kPreVote ||
-                        m.type == raft::MessageType::kPreVoteResp;
-  if (!pre_vote && m.term > hs.term) return violation("sent a term");
-  // A durable later term also binds: the member never returns to m.term
-  // to vote again (a Ready may grant in term t and then in t+1).
-  if (m.type == raft::MessageType::kVoteResp && !m.reject &&
-      (hs.term < m.term || (hs.term == m.term && hs.vote != m.to))) {
-    return violation("granted a vote");
+// Steps 2-4 of the host contract, with a crash point between each.
+void World::FinishReady(NodeId id, raft::Ready rd) {
+  if (CrashPointHit(id, CrashPoint::kAfterSync)) return;
+  if (options_.bug != PlantedBug::kSendBeforeSync) Send(std::move(rd.messages));
+  if (done_ || CrashPointHit(id, CrashPoint::kAfterSend)) return;
+  for (size_t i = 0; i < rd.committed_entries.size(); i++) {
+    Apply(id, rd.committed_entries[i]);
+    if (done_) return;
+    if (i + 1 < rd.committed_entries.size() &&
+        CrashPointHit(id, CrashPoint::kMidApply)) {
+      return;
+    }
   }
-  if (m.type == raft::MessageType::kAppResp && !m.reject &&
-      disk.LastIndex() < m.index) {
-    return violation("acknowledged entries");
-  }
-  return std::nullopt;
+  if (CrashPointHit(id, CrashPoint::kAfterApply)) return;
+  M(id).node->raw().Advance();
+}
+
+bool World::CrashPointHit(NodeId id, CrashPoint point) {
+  Member& m = M(id);
+  if (!m.crash_at.has_value() || *m.crash_at != point) return false;
+  m.crash_at.reset();
+  result_.stats.crash_points++;
+  Crash(id, CrashPointName(point));
+  return true;
 }
 
 void World::Send(std::vector<Message> msgs) {
   for (Message& m : msgs) {
-    Check(CheckDurable(m, M(m.from).node->durable()));
+    Check(CheckDurable(m, M(m.from).node->disk()));
     if (done_) return;
-    std::string bytes = raft::EncodeMessage(m);
-    Result<Message> back = raft::DecodeMessage(bytes);
+    // Every message crosses the wire as bytes: what arrives is what the
+    // codec decodes, and it must equal what was sent.
+    Result<Message> back = raft::DecodeMessage(raft::EncodeMessage(m));
     if (!back.ok() || !(back.value() == m)) {
       return Fail("codec", "encode+decode changed " + raft::DescribeMessage(m));
     }
     std::vector<Micros> times = network_.Route(m.from, m.to, queue_.now());
-    if (options_.tracing) {
+    if (tracing()) {
       Emit("send",
            {{"msg", raft::DescribeMessage(m)}, {"copies", times.size()}});
     }
-    for (Micros t : times) {
+    for (size_t i = 0; i < times.size(); i++) {
       Event ev = Ev(EventKind::kDeliver, m.to);
       ev.from = m.from;
-      ev.bytes = bytes;
-      queue_.At(t, std::move(ev));
+      // The last copy takes the decoded message; duplicates copy it.
+      ev.msg = i + 1 == times.size() ? std::move(back).value() : back.value();
+      queue_.At(times[i], std::move(ev));
     }
   }
 }
@@ -405,13 +363,14 @@ void World::Apply(NodeId id, const Entry& e) {
     m.node->raw().ApplyConfChange(cc.value());
   }
   if (e.data.empty()) return;
-  Emit("apply", {{"n", id}, {"index", e.index}, {"data", e.data}});
+  if (tracing())
+    Emit("apply", {{"n", id}, {"index", e.index}, {"data", e.data}});
   if (e.data == kProbe) {
     m.applied_probe = true;
     bool all = true;
-    for (auto& [_, other] : members_) all = all && other.applied_probe;
+    for (const Member& other : members_) all = all && other.applied_probe;
     if (all) {
-      Emit("liveness-ok", json::object());
+      if (tracing()) Emit("liveness-ok", json::object());
       done_ = true;
     }
   }
@@ -421,7 +380,7 @@ void World::Apply(NodeId id, const Entry& e) {
   // The leader applied it: the client gets its answer.
   checker_.Acknowledge(e);
   result_.stats.acknowledged++;
-  Emit("ack", {{"n", id}, {"index", e.index}, {"data", e.data}});
+  if (tracing()) Emit("ack", {{"n", id}, {"index", e.index}, {"data", e.data}});
   pending_.erase(it->second);
   pending_by_payload_.erase(it);
 }
@@ -432,9 +391,10 @@ void World::ObserveRole(NodeId id) {
   const bool new_leader = r.state() == StateType::kLeader &&
                           (m.state != StateType::kLeader || m.term != r.term());
   if (r.state() != m.state || r.term() != m.term) {
-    Emit("role", {{"n", id},
-                  {"state", raft::StateTypeName(r.state())},
-                  {"term", r.term()}});
+    if (tracing())
+      Emit("role", {{"n", id},
+                    {"state", raft::StateTypeName(r.state())},
+                    {"term", r.term()}});
     m.state = r.state();
     m.term = r.term();
   }
@@ -445,8 +405,13 @@ void World::ObserveRole(NodeId id) {
     Check(checker_.ObserveNewLeader(id, r.term(), EntryAtFn(id)));
     if (done_) return;
   }
-  Check(checker_.ObserveLeaderLog(id, r.term(), r.log().LastIndex(),
-                                  EntryAtFn(id)));
+  const raft::RaftLog& log = r.log();
+  Check(checker_.ObserveLeaderLog(id, r.term(), log.LastIndex(),
+                                  [&log](Index i) -> std::optional<Term> {
+                                    Result<Term> t = log.TermAt(i);
+                                    if (!t.ok()) return std::nullopt;
+                                    return t.value();
+                                  }));
 }
 
 void World::ObserveCommits(NodeId id) {
@@ -458,7 +423,14 @@ void World::ObserveCommits(NodeId id) {
       log.Slice(m.checked_commit + 1, committed + 1, raft::kNoLimit);
   CAIRN_CHECK(ents.ok(), "committed entries unreadable on %llu",
               static_cast<unsigned long long>(id));
-  Emit("commit", {{"n", id}, {"index", committed}});
+  if (tracing()) Emit("commit", {{"n", id}, {"index", committed}});
+  const raft::Raft& r = m.node->raw().raft();
+  if (r.state() == StateType::kLeader) {
+    Result<Term> t = log.TermAt(committed);
+    CAIRN_CHECK(t.ok(), "the leader's committed entry has no term");
+    Check(checker_.ObserveLeaderCommit(id, r.term(), committed, t.value()));
+    if (done_) return;
+  }
   for (const Entry& e : ents.value()) {
     Check(checker_.ObserveCommitted(id, m.node->raw().raft().term(), e));
     if (done_) return;
@@ -482,7 +454,8 @@ void World::Check(std::optional<Violation> v) {
 
 void World::Fail(std::string invariant, std::string detail) {
   if (done_) return;
-  Emit("violation", {{"invariant", invariant}, {"detail", detail}});
+  if (tracing())
+    Emit("violation", {{"invariant", invariant}, {"detail", detail}});
   result_.ok = false;
   result_.invariant = std::move(invariant);
   result_.detail = std::move(detail);
@@ -490,169 +463,14 @@ void World::Fail(std::string invariant, std::string detail) {
   done_ = true;
 }
 
-void World::OnFault(const Fault& f) {
-  result_.stats.faults++;
-  Emit("fault", {{"fault", f.ToString()}});
-  Member* m = f.node != 0 ? &M(f.node) : nullptr;
-  switch (f.kind) {
-    case FaultKind::kCutLinks:
-      for (const Link& l : f.links) network_.Cut(l.from, l.to);
-      break;
-    case FaultKind::kRestoreLinks:
-      for (const Link& l : f.links) network_.Restore(l.from, l.to);
-      break;
-    case FaultKind::kCrash:
-      Crash(f.node);
-      break;
-    case FaultKind::kRestart:
-      Restart(f.node);
-      break;
-    case FaultKind::kPause:
-      if (!m->node->crashed()) m->paused = true;
-      break;
-    case FaultKind::kResume:
-      Resume(f.node);
-      break;
-    case FaultKind::kSetLoss:
-      ApplyLoss(f.value, f.value2);
-      break;
-    case FaultKind::kClearLoss:
-      ApplyLoss(0, 0);
-      break;
-    case FaultKind::kTickSkew:
-      m->skew_percent = f.value > 0 ? f.value : 1;
-      break;
-    case FaultKind::kClearSkew:
-      m->skew_percent = 100;
-      break;
-  }
+}  // namespace internal
+
+FaultPlan PlanFor(const WorldOptions& options) {
+  return internal::PlanForSeed(options);
 }
-
-void World::Crash(NodeId id) {
-  Member& m = M(id);
-  m.node->Crash();
-  m.paused = false;
-  m.sync_done = false;
-  m.inbox.clear();
-  m.state = StateType::kFollower;
-  m.term = 0;
-}
-
-void World::Restart(NodeId id) {
-  Member& m = M(id);
-  if (!m.node->crashed()) return;
-  m.node->Restart();
-  Emit("restart", {{"n", id}});
-  // The new life re-reads its committed entries and applies them again.
-  m.checked_commit = m.node->snapshot_index();
-  checker_.ResetApplied(id, m.node->snapshot_index());
-  m.applied_probe = false;
-  AfterStep(id);
-}
-
-void World::ApplyLoss(uint32_t drop_ppm, uint32_t dup_ppm) {
-  LinkConfig cfg = base_link_;
-  cfg.drop_ppm = drop_ppm;
-  cfg.duplicate_ppm = dup_ppm;
-  network_.SetDefault(cfg);
-}
-
-void World::Resume(NodeId id) {
-  Member& m = M(id);
-  if (!m.paused) return;
-  m.paused = false;
-  // What arrived during the pause is handled now, in arrival order.
-  std::vector<std::string> inbox = std::move(m.inbox);
-  m.inbox.clear();
-  for (const std::string& bytes : inbox) {
-    StepMessage(id, bytes);
-    if (done_) return;
-  }
-  if (m.sync_done) {
-    m.sync_done = false;
-    CompleteReady(id);
-  }
-  AfterStep(id);
-}
-
-void World::OnPropose() {
-  if (liveness_) return;
-  queue_.After(kSeconds / options_.rate, Ev(EventKind::kPropose));
-  // A client with too much outstanding waits rather than pile up.
-  if (pending_.size() >= kMaxPending) return;
-  const uint64_t id = next_proposal_++;
-  const std::string payload = StrFormat("p%llu", (unsigned long long)id);
-  pending_[id] = Proposal{payload};
-  pending_by_payload_[payload] = id;
-  result_.stats.proposals++;
-  TryPropose(id);
-}
-
-void World::TryPropose(uint64_t proposal) {
-  const std::string& payload = pending_.at(proposal).payload;
-  const NodeId target = leader_hint_;
-  Member& m = M(target);
-  NodeId next = target % static_cast<NodeId>(options_.nodes) + 1;
-  if (Running(target)) {
-    Status s = m.node->raw().Propose(payload);
-    if (s.ok()) {
-      Emit("propose", {{"n", target}, {"data", payload}});
-      AfterStep(target);
-      // No answer in time: propose again (a retry may commit twice; the
-      // first application acknowledges).
-      queue_.After(kProposalTimeout, Ev(EventKind::kRetry, 0, proposal));
-      return;
-    }
-    const NodeId lead = m.node->raw().raft().lead();
-    if (lead != raft::kNone && lead != target) next = lead;
-  }
-  leader_hint_ = next;
-  queue_.After(kRetryDelay, Ev(EventKind::kRetry, 0, proposal));
-}
-
-void World::OnLiveness() {
-  liveness_ = true;
-  Emit("heal", json::object());
-  network_.Heal();
-  ApplyLoss(0, 0);
-  for (auto& [id, m] : members_) {
-    m.skew_percent = 100;
-    if (m.node->crashed()) {
-      OnFault(
-          Fault{.at = queue_.now(), .kind = FaultKind::kRestart, .node = id});
-      result_.stats.faults--;  // healing is not a fault
-    }
-    Resume(id);
-  }
-  const uint64_t id = next_proposal_++;
-  pending_[id] = Proposal{kProbe};
-  pending_by_payload_[kProbe] = id;
-  result_.stats.proposals++;
-  TryPropose(id);
-  queue_.After(options_.liveness_bound, Ev(EventKind::kDeadline));
-}
-
-void World::OnDeadline() {
-  std::string status;
-  for (auto& [id, m] : members_) {
-    status +=
-        StrFormat(" n%llu:%s/t%llu/probe=%s", (unsigned long long)id,
-                  std::string(raft::StateTypeName(m.state)).c_str(),
-                  (unsigned long long)m.term, m.applied_probe ? "yes" : "no");
-  }
-  Fail("liveness",
-       StrFormat("no leader committed the probe on every member within "
-                 "%gs of healing;",
-                 static_cast<double>(options_.liveness_bound) / kSeconds) +
-           status);
-}
-
-}  // namespace
-
-FaultPlan PlanFor(const WorldOptions& options) { return PlanForSeed(options); }
 
 RunResult RunWorld(const WorldOptions& options) {
-  World world(options);
+  internal::World world(options);
   return world.Run();
 }
 

@@ -19,6 +19,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 #include "simulator/event_queue.h"
 #include "simulator/fault_plan.h"
@@ -31,10 +32,24 @@ namespace cairn::sim {
 // in tests, to prove the checkers catch them.
 enum class PlantedBug {
   kNone,
-  // Messages of a Ready leave before its fsync completes, so a crash can
-  // forget a vote or an acknowledged append.
+  // Host: messages of a Ready leave before its fsync completes, so a
+  // crash can forget a vote or an acknowledged append.
   kSendBeforeSync,
+  // Host: the hard state is written without its vote, so a vote is
+  // answered that a crash forgets (and the member may vote twice).
+  kVoteNotPersisted,
+  // Raft core (raft::PlantedBug): a leader commits an earlier term's
+  // entry by counting replicas (Figure 8).
+  kCommitPreviousTerm,
+  // Raft core: a follower does not truncate a conflicting suffix.
+  kKeepConflictingSuffix,
 };
+
+// "send-before-sync", "vote-not-persisted", "commit-previous-term",
+// "keep-conflicting-suffix" (and "none").
+const char* PlantedBugName(PlantedBug bug);
+// The bug named `name`, if any.
+std::optional<PlantedBug> ParsePlantedBug(std::string_view name);
 
 struct WorldOptions {
   uint64_t seed = 1;
@@ -59,6 +74,9 @@ struct WorldOptions {
   // determinism makes equivalent. Requires trace == nullptr.
   bool tracing = true;
   PlantedBug bug = PlantedBug::kNone;
+  // A crash lets a random prefix of the unsynced writes reach the disk,
+  // tearing the last record that makes it (recovery must discard it).
+  bool torn_writes = true;
 };
 
 struct RunStats {
@@ -70,6 +88,10 @@ struct RunStats {
   uint64_t proposals = 0;
   uint64_t acknowledged = 0;
   uint64_t trace_lines = 0;
+  uint64_t crashes = 0;         // including fail-stops and crash points
+  uint64_t crash_points = 0;    // armed crashes that landed
+  uint64_t sync_failures = 0;   // failed fsyncs (each a fail-stop)
+  uint64_t torn_discarded = 0;  // recoveries that dropped a torn tail
 };
 
 struct RunResult {

@@ -35,6 +35,7 @@ Raft::Raft(const Config& c)
       pre_vote_(c.pre_vote),
       disable_proposal_forwarding_(c.disable_proposal_forwarding),
       step_down_on_removal_(c.step_down_on_removal),
+      planted_bug_(c.planted_bug),
       heartbeat_timeout_(c.heartbeat_tick),
       election_timeout_(c.election_tick),
       random_(c.random),

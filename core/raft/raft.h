@@ -28,6 +28,21 @@
 
 namespace cairn::raft {
 
+// Classic Raft bugs that the simulator plants to prove that its checkers
+// catch them (issue #4). Only the simulator sets Config::planted_bug; the
+// node (cli/cairn) and every other host leave it kOff, where behaviour is
+// exactly the correct one.
+enum class PlantedBug {
+  kOff,
+  // A leader commits an entry of an earlier term once a quorum holds it,
+  // without an entry of its own term (Raft §5.4.2, Figure 8).
+  kCommitPreviousTerm,
+  // A follower keeps its own entries where the leader's conflict with
+  // them, appending only past its last index (Figure 2, AppendEntries
+  // rule 3 broken).
+  kKeepConflictingSuffix,
+};
+
 struct Config {
   // This node's id. REQUIRES: != kNone.
   NodeId id = kNone;
@@ -66,6 +81,9 @@ struct Config {
   // A leader that applies its own removal (or demotion) steps down at
   // once rather than leading a group it is not part of.
   bool step_down_on_removal = true;
+  // Simulator only: plants a known bug (see PlantedBug). Never set
+  // elsewhere.
+  PlantedBug planted_bug = PlantedBug::kOff;
   // Receives one line per notable event ("1 became leader at term 2").
   // Optional; used by transcripts and the simulator's traces.
   std::function<void(const std::string&)> logger;
@@ -180,6 +198,7 @@ class Raft {
   Status StepCandidate(Message& m);
   void SendAppResp(NodeId to, Index index);
   void HandleAppendEntries(const Message& m);
+  bool KeepConflictingSuffix(const Message& m);
   void HandleHeartbeat(const Message& m);
   void HandleSnapshot(const Message& m);
   bool Restore(const Snapshot& snap);
@@ -214,6 +233,7 @@ class Raft {
   bool pre_vote_;
   bool disable_proposal_forwarding_;
   bool step_down_on_removal_;
+  PlantedBug planted_bug_;
   int heartbeat_timeout_;
   int election_timeout_;
   int randomized_election_timeout_ = 0;

@@ -129,11 +129,36 @@ Status Raft::StepCandidate(Message& m) {
   return Status::Ok();
 }
 
+// Planted bug (PlantedBug::kKeepConflictingSuffix): when the leader's
+// entries overlap ours, keep ours and append only past our last index,
+// then acknowledge everything as if it matched. Returns whether it acted.
+bool Raft::KeepConflictingSuffix(const Message& m) {
+  if (m.entries.empty() || !log_.MatchTerm(m.index, m.log_term)) return false;
+  const Index last = log_.LastIndex();
+  if (m.entries.front().index > last) return false;
+  std::vector<Entry> beyond;
+  for (const Entry& e : m.entries) {
+    if (e.index > last) beyond.push_back(e);
+  }
+  const Index from = std::min(last, m.entries.back().index);
+  Result<Term> from_term = log_.TermAt(from);
+  if (!from_term.ok()) return false;
+  std::optional<Index> got =
+      log_.MaybeAppend(from, from_term.value(), m.commit, beyond);
+  if (!got.has_value()) return false;
+  SendAppResp(m.from, std::max(*got, m.index + m.entries.size()));
+  return true;
+}
+
 void Raft::HandleAppendEntries(const Message& m) {
   if (m.index < log_.committed()) {
     // Everything up to our commit index matches the leader's log
     // (Log Matching); tell it so it can skip ahead.
     SendAppResp(m.from, log_.committed());
+    return;
+  }
+  if (planted_bug_ == PlantedBug::kKeepConflictingSuffix &&
+      KeepConflictingSuffix(m)) {
     return;
   }
   if (std::optional<Index> last =

@@ -163,7 +163,13 @@ void Raft::ReduceUncommittedSize(uint64_t bytes) {
 bool Raft::MaybeCommit() {
   // Counting replicas commits only an entry of the current term (§5.4.2,
   // Figure 8); MaybeCommit checks the term of the quorum index.
-  return log_.MaybeCommit(tracker_.Committed(), term_);
+  const Index quorum = tracker_.Committed();
+  if (planted_bug_ == PlantedBug::kCommitPreviousTerm) {
+    // Planted bug: whatever term the quorum index has will do.
+    Result<Term> t = log_.TermAt(quorum);
+    if (t.ok()) return log_.MaybeCommit(quorum, t.value());
+  }
+  return log_.MaybeCommit(quorum, term_);
 }
 
 bool Raft::MaybeSendAppend(NodeId to, bool send_if_empty) {

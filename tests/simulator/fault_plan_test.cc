@@ -46,7 +46,12 @@ TEST(FaultPlanTest, EveryFaultClosesInsideTheRun) {
         ASSERT_NE(l.from, l.to);
         cuts[{l.from, l.to}] += f.kind == FaultKind::kCutLinks ? 1 : -1;
       }
-      if (f.kind == FaultKind::kCrash) crashed[f.node]++;
+      // A crash armed at a crash point or by a failing fsync may never
+      // fire, but its episode still ends with the restart.
+      if (f.kind == FaultKind::kCrash || f.kind == FaultKind::kCrashAt ||
+          f.kind == FaultKind::kSyncFail) {
+        crashed[f.node]++;
+      }
       if (f.kind == FaultKind::kRestart) crashed[f.node]--;
       if (f.kind == FaultKind::kPause) paused[f.node]++;
       if (f.kind == FaultKind::kResume) paused[f.node]--;
@@ -67,6 +72,7 @@ TEST(FaultPlanTest, OnlyEnabledKinds) {
   FaultOptions o = FiveNodes();
   o.partitions = o.one_way = o.flapping = o.swizzle = false;
   o.pauses = o.loss = o.skew = false;
+  o.crash_points = o.sync_failures = o.clock_jumps = false;
   Random rng(3);
   for (const Fault& f : GenerateFaultPlan(rng, o)) {
     EXPECT_TRUE(f.kind == FaultKind::kCrash || f.kind == FaultKind::kRestart)
@@ -84,6 +90,44 @@ TEST(FaultPlanTest, RendersReadably) {
   EXPECT_EQ(f.ToString(), "1.250000s ep3 cut 1>2,1>3");
   Fault c{.at = 5, .kind = FaultKind::kCrash, .episode = 0, .node = 2};
   EXPECT_EQ(c.ToString(), "0.000005s ep0 crash n2");
+}
+
+TEST(FaultPlanTest, RendersDiskAndClockFaults) {
+  Fault c{.at = 2000000, .kind = FaultKind::kCrashAt, .episode = 4, .node = 1};
+  c.value = static_cast<uint32_t>(CrashPoint::kAfterWrite);
+  EXPECT_EQ(c.ToString(), "2.000000s ep4 crash-at n1 point=after-write");
+  Fault j{.at = 7, .kind = FaultKind::kClockJump, .episode = 1, .node = 3};
+  j.value = 250;
+  j.value2 = 1;
+  EXPECT_EQ(j.ToString(), "0.000007s ep1 clock-jump n3 by=-250ms");
+}
+
+// Every generated plan reads back to itself from its description, which
+// is what `cairnsim replay --plan FILE` runs.
+TEST(FaultPlanTest, ParseReadsBackWhatDescribeWrote) {
+  for (uint64_t seed = 1; seed <= 100; seed++) {
+    Random rng(seed);
+    const FaultPlan plan = GenerateFaultPlan(rng, FiveNodes());
+    const std::string text = DescribeFaultPlan(plan);
+    Result<FaultPlan> back = ParseFaultPlan("# a comment\n\n" + text);
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(DescribeFaultPlan(back.value()), text) << "seed " << seed;
+  }
+  Result<FaultPlan> indented = ParseFaultPlan("  0.100000s ep0 crash n2\n");
+  ASSERT_TRUE(indented.ok());
+  EXPECT_EQ(indented.value().size(), 1u);
+}
+
+TEST(FaultPlanTest, ParseNamesTheBadLine) {
+  Result<FaultPlan> bad =
+      ParseFaultPlan("0.100000s ep0 crash n2\n0.2s ep1 explode n1\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("line 2"), std::string::npos);
+  EXPECT_FALSE(ParseFaultPlan("1.000000s ep0 crash n2\n"
+                              "0.500000s ep1 crash n1\n")
+                   .ok());  // out of order
+  EXPECT_FALSE(ParseFaultPlan("0.100000s ep0 crash-at n2 point=nowhere").ok());
 }
 
 bool HasKind(const FaultPlan& plan, FaultKind kind) {
