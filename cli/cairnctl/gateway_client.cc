@@ -162,8 +162,7 @@ Result<Json> GatewayClient::PostOnce(size_t i, std::string_view path,
     status = r.status;
     return true;
   };
-  req.content_receiver = [&](const char* data, size_t len, uint64_t,
-                             uint64_t) {
+  req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
     answer_body.append(data, len);
     return true;
   };

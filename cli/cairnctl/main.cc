@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "cairnctl: a simple command line client for cairn (etcdctl style).",
       "cairnctl"};
-  app.fallthrough();  // global flags may follow the command, as in etcdctl
+  app.fallthrough();   // global flags may follow the command, as in etcdctl
   app.allow_extras();  // unknown words are judged after parsing, as cobra
   cairn::cli::AddVersionFlag(app, "cairnctl");
   cairn::ctl::GlobalFlags flags;
