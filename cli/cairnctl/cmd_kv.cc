@@ -4,25 +4,12 @@
 #include <charconv>
 
 #include "cli/cairnctl/command.h"
+#include "cli/cairnctl/kv_ops.h"
 #include "core/api/base64.h"
 
 namespace cairn::ctl {
 
 namespace {
-
-struct GetFlags {
-  std::string consistency = "l";
-  std::string order;
-  std::string sort_by;
-  int64_t limit = 0;
-  bool prefix = false;
-  bool from_key = false;
-  int64_t rev = 0;
-  bool keys_only = false;
-  bool count_only = false;
-  bool print_value_only = false;
-  std::vector<std::string> args;
-};
 
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(c));
@@ -113,10 +100,11 @@ std::optional<CommandError> SortAndConsistency(const GetFlags& f, Json& req) {
   return std::nullopt;
 }
 
-void AddGet(Registry reg) {
-  auto f = std::make_shared<GetFlags>();
+}  // namespace
+
+CLI::App* AddGetFlags(CLI::App& parent, GetFlags* f) {
   CLI::App* cmd =
-      reg.app.add_subcommand("get", "Gets the key or a range of keys");
+      parent.add_subcommand("get", "Gets the key or a range of keys");
   cmd->add_option("--consistency", f->consistency,
                   "Linearizable(l) or Serializable(s)")
       ->capture_default_str();
@@ -136,43 +124,12 @@ void AddGet(Registry reg) {
   cmd->add_flag("--print-value-only", f->print_value_only,
                 "Only write values when using the \"simple\" output format");
   cmd->add_option("key", f->args, "<key> [range_end]");
-  cmd->callback([reg, f] {
-    *reg.selected = [f](Context& ctx) -> std::optional<CommandError> {
-      Result<Json> req = GetRequest(*f);
-      if (!req.ok()) return ErrorFrom(req.status(), kExitBadArgs);
-      Json body = req.value();
-      if (auto e = SortAndConsistency(*f, body)) return e;
-      if (f->keys_only) body["keys_only"] = true;
-      if (f->count_only) body["count_only"] = true;
-      Result<GatewayClient*> client = ctx.Client();
-      if (!client.ok()) return ErrorFrom(client.status(), kExitBadArgs);
-      Result<Json> resp = client.value()->Call("/v3/kv/range", body);
-      if (!resp.ok()) return ErrorFrom(resp.status());
-      if (f->print_value_only && ctx.flags().write_out != "simple") {
-        return CommandError{
-            kExitBadArgs, "print-value-only is only for `--write-out=simple`"};
-      }
-      Result<Printer*> p = ctx.GetPrinter(f->print_value_only);
-      if (!p.ok()) return ErrorFrom(p.status(), kExitBadFeature);
-      Status s = p.value()->Get(resp.value());
-      if (!s.ok()) return ErrorFrom(s, kExitBadFeature);
-      return std::nullopt;
-    };
-  });
+  return cmd;
 }
 
-struct PutFlags {
-  std::string lease = "0";
-  bool prev_kv = false;
-  bool ignore_value = false;
-  bool ignore_lease = false;
-  std::vector<std::string> args;
-};
-
-void AddPut(Registry reg) {
-  auto f = std::make_shared<PutFlags>();
+CLI::App* AddPutFlags(CLI::App& parent, PutFlags* f) {
   CLI::App* cmd =
-      reg.app.add_subcommand("put", "Puts the given key into the store");
+      parent.add_subcommand("put", "Puts the given key into the store");
   cmd->add_option("--lease", f->lease,
                   "lease ID (in hexadecimal) to attach to the key")
       ->capture_default_str();
@@ -184,56 +141,11 @@ void AddPut(Registry reg) {
                 "updates the key using its current lease");
   cmd->add_option("key", f->args,
                   "<key> <value> (<value> can also be given from stdin)");
-  cmd->callback([reg, f] {
-    *reg.selected = [f](Context& ctx) -> std::optional<CommandError> {
-      const std::string usage =
-          "put command needs 1 argument and input from stdin or 2 arguments";
-      if (f->args.empty()) return CommandError{kExitBadArgs, usage};
-      if (f->ignore_value && f->args.size() > 1) {
-        return CommandError{
-            kExitBadArgs,
-            "put command needs only 1 argument when 'ignore-value' is set"};
-      }
-      Json body = Json::object();
-      body["key"] = api::EncodeBase64(f->args[0]);
-      if (!f->ignore_value) {
-        const std::string value =
-            f->args.size() > 1 ? f->args[1] : ReadAll(ctx.in());
-        if (!value.empty()) body["value"] = api::EncodeBase64(value);
-      }
-      Result<int64_t> lease = ParseHexLease(f->lease);
-      if (!lease.ok()) {
-        return CommandError{kExitBadArgs, "bad lease ID (" +
-                                              lease.status().message() +
-                                              "), expecting ID in Hex"};
-      }
-      if (lease.value() != 0) body["lease"] = std::to_string(lease.value());
-      if (f->prev_kv) body["prev_kv"] = true;
-      if (f->ignore_value) body["ignore_value"] = true;
-      if (f->ignore_lease) body["ignore_lease"] = true;
-      Result<GatewayClient*> client = ctx.Client();
-      if (!client.ok()) return ErrorFrom(client.status(), kExitBadArgs);
-      Result<Json> resp = client.value()->Call("/v3/kv/put", body);
-      if (!resp.ok()) return ErrorFrom(resp.status());
-      Result<Printer*> p = ctx.GetPrinter();
-      if (!p.ok()) return ErrorFrom(p.status(), kExitBadFeature);
-      Status s = p.value()->Put(resp.value());
-      if (!s.ok()) return ErrorFrom(s, kExitBadFeature);
-      return std::nullopt;
-    };
-  });
+  return cmd;
 }
 
-struct DelFlags {
-  bool prefix = false;
-  bool prev_kv = false;
-  bool from_key = false;
-  std::vector<std::string> args;
-};
-
-void AddDel(Registry reg) {
-  auto f = std::make_shared<DelFlags>();
-  CLI::App* cmd = reg.app.add_subcommand(
+CLI::App* AddDelFlags(CLI::App& parent, DelFlags* f) {
+  CLI::App* cmd = parent.add_subcommand(
       "del", "Removes the specified key or range of keys [key, range_end)");
   cmd->add_flag("--prefix", f->prefix, "delete keys with matching prefix");
   cmd->add_flag("--prev-kv", f->prev_kv, "return deleted key-value pairs");
@@ -241,40 +153,131 @@ void AddDel(Registry reg) {
                 "delete keys that are greater than or equal to the given key "
                 "using byte compare");
   cmd->add_option("key", f->args, "<key> [range_end]");
-  cmd->callback([reg, f] {
+  return cmd;
+}
+
+Built BuildGet(const GetFlags& f) {
+  Result<Json> req = GetRequest(f);
+  if (!req.ok()) return ErrorFrom(req.status(), kExitBadArgs);
+  Json body = req.value();
+  if (auto e = SortAndConsistency(f, body)) return *e;
+  if (f.keys_only) body["keys_only"] = true;
+  if (f.count_only) body["count_only"] = true;
+  return body;
+}
+
+Built BuildPut(const PutFlags& f, std::istream* in) {
+  const std::string usage =
+      "put command needs 1 argument and input from stdin or 2 arguments";
+  if (f.args.empty()) return CommandError{kExitBadArgs, usage};
+  if (f.ignore_value && f.args.size() > 1) {
+    return CommandError{
+        kExitBadArgs,
+        "put command needs only 1 argument when 'ignore-value' is set"};
+  }
+  Json body = Json::object();
+  body["key"] = api::EncodeBase64(f.args[0]);
+  if (!f.ignore_value) {
+    if (f.args.size() < 2 && in == nullptr) {
+      return CommandError{kExitBadArgs, usage};
+    }
+    const std::string value = f.args.size() > 1 ? f.args[1] : ReadAll(*in);
+    if (!value.empty()) body["value"] = api::EncodeBase64(value);
+  }
+  Result<int64_t> lease = ParseHexLease(f.lease);
+  if (!lease.ok()) {
+    return CommandError{
+        kExitBadArgs,
+        "bad lease ID (" + lease.status().message() + "), expecting ID in Hex"};
+  }
+  if (lease.value() != 0) body["lease"] = std::to_string(lease.value());
+  if (f.prev_kv) body["prev_kv"] = true;
+  if (f.ignore_value) body["ignore_value"] = true;
+  if (f.ignore_lease) body["ignore_lease"] = true;
+  return body;
+}
+
+Built BuildDel(const DelFlags& f) {
+  if (f.args.empty()) {
+    return CommandError{kExitBadArgs,
+                        "del command needs one argument as key and an "
+                        "optional argument as range_end"};
+  }
+  if (f.prefix && f.from_key) {
+    return CommandError{kExitBadArgs,
+                        "`--prefix` and `--from-key` cannot be set at the "
+                        "same time, choose one"};
+  }
+  Json body = Json::object();
+  if (f.args.size() > 1) {
+    if (f.prefix || f.from_key) {
+      return CommandError{kExitBadArgs,
+                          "too many arguments, only accept one argument "
+                          "when `--prefix` or `--from-key` is set"};
+    }
+    body["key"] = api::EncodeBase64(f.args[0]);
+    body["range_end"] = api::EncodeBase64(f.args[1]);
+  } else {
+    SetRange(body, f.args[0], f.prefix, f.from_key);
+  }
+  if (f.prev_kv) body["prev_kv"] = true;
+  return body;
+}
+
+namespace {
+
+// Calls `path` with `body` and prints the answer with `print`.
+std::optional<CommandError> CallAndPrint(
+    Context& ctx, const char* path, const Json& body, bool value_only,
+    const std::function<Status(Printer&, const Json&)>& print) {
+  Result<GatewayClient*> client = ctx.Client();
+  if (!client.ok()) return ErrorFrom(client.status(), kExitBadArgs);
+  Result<Json> resp = client.value()->Call(path, body);
+  if (!resp.ok()) return ErrorFrom(resp.status());
+  if (value_only && ctx.flags().write_out != "simple") {
+    return CommandError{kExitBadArgs,
+                        "print-value-only is only for `--write-out=simple`"};
+  }
+  Result<Printer*> p = ctx.GetPrinter(value_only);
+  if (!p.ok()) return ErrorFrom(p.status(), kExitBadFeature);
+  Status s = print(*p.value(), resp.value());
+  if (!s.ok()) return ErrorFrom(s, kExitBadFeature);
+  return std::nullopt;
+}
+
+void AddGet(Registry reg) {
+  auto f = std::make_shared<GetFlags>();
+  AddGetFlags(reg.app, f.get())->callback([reg, f] {
     *reg.selected = [f](Context& ctx) -> std::optional<CommandError> {
-      if (f->args.empty()) {
-        return CommandError{kExitBadArgs,
-                            "del command needs one argument as key and an "
-                            "optional argument as range_end"};
-      }
-      if (f->prefix && f->from_key) {
-        return CommandError{kExitBadArgs,
-                            "`--prefix` and `--from-key` cannot be set at the "
-                            "same time, choose one"};
-      }
-      Json body = Json::object();
-      if (f->args.size() > 1) {
-        if (f->prefix || f->from_key) {
-          return CommandError{kExitBadArgs,
-                              "too many arguments, only accept one argument "
-                              "when `--prefix` or `--from-key` is set"};
-        }
-        body["key"] = api::EncodeBase64(f->args[0]);
-        body["range_end"] = api::EncodeBase64(f->args[1]);
-      } else {
-        SetRange(body, f->args[0], f->prefix, f->from_key);
-      }
-      if (f->prev_kv) body["prev_kv"] = true;
-      Result<GatewayClient*> client = ctx.Client();
-      if (!client.ok()) return ErrorFrom(client.status(), kExitBadArgs);
-      Result<Json> resp = client.value()->Call("/v3/kv/deleterange", body);
-      if (!resp.ok()) return ErrorFrom(resp.status());
-      Result<Printer*> p = ctx.GetPrinter();
-      if (!p.ok()) return ErrorFrom(p.status(), kExitBadFeature);
-      Status s = p.value()->Del(resp.value());
-      if (!s.ok()) return ErrorFrom(s, kExitBadFeature);
-      return std::nullopt;
+      Built req = BuildGet(*f);
+      if (auto* e = std::get_if<CommandError>(&req)) return *e;
+      return CallAndPrint(ctx, "/v3/kv/range", std::get<Json>(req),
+                          f->print_value_only,
+                          [](Printer& p, const Json& r) { return p.Get(r); });
+    };
+  });
+}
+
+void AddPut(Registry reg) {
+  auto f = std::make_shared<PutFlags>();
+  AddPutFlags(reg.app, f.get())->callback([reg, f] {
+    *reg.selected = [f](Context& ctx) -> std::optional<CommandError> {
+      Built req = BuildPut(*f, &ctx.in());
+      if (auto* e = std::get_if<CommandError>(&req)) return *e;
+      return CallAndPrint(ctx, "/v3/kv/put", std::get<Json>(req), false,
+                          [](Printer& p, const Json& r) { return p.Put(r); });
+    };
+  });
+}
+
+void AddDel(Registry reg) {
+  auto f = std::make_shared<DelFlags>();
+  AddDelFlags(reg.app, f.get())->callback([reg, f] {
+    *reg.selected = [f](Context& ctx) -> std::optional<CommandError> {
+      Built req = BuildDel(*f);
+      if (auto* e = std::get_if<CommandError>(&req)) return *e;
+      return CallAndPrint(ctx, "/v3/kv/deleterange", std::get<Json>(req), false,
+                          [](Printer& p, const Json& r) { return p.Del(r); });
     };
   });
 }

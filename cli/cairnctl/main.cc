@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
   AddVersion(reg);
   cairn::ctl::AddKvCommands(reg);
   cairn::ctl::AddLeaseCommands(reg);
+  cairn::ctl::AddTxnCommand(reg);
   cairn::ctl::AddClusterCommands(reg);
   cairn::ctl::AddEndpointCommands(reg);
   if (int rc = cairn::cli::Parse(app, argc, argv); rc >= 0) return rc;
