@@ -87,7 +87,7 @@ struct Registry {
 
 void AddKvCommands(Registry reg);
 void AddTxnCommand(Registry reg);
-void AddWatchCommand(Registry reg);
+void AddWatchCommand(Registry reg, const std::vector<std::string>& raw_args);
 void AddLeaseCommands(Registry reg);
 void AddClusterCommands(Registry reg);
 void AddEndpointCommands(Registry reg);

@@ -5,6 +5,7 @@
 // gateway, so it works against cairn and etcd alike. Every global flag can
 // also come from a CAIRNCTL_* environment variable (flag names upper-cased,
 // '-' turned into '_').
+#include <algorithm>
 #include <iostream>
 
 #include "cli/cairnctl/command.h"
@@ -68,13 +69,17 @@ void AddVersion(const cairn::ctl::Registry& reg) {
 // error; a group (`lease`) without a known subcommand, or no command at
 // all, prints the usage and succeeds; an unknown command is an error.
 // Returns the exit code when the program should stop here.
-std::optional<int> JudgeExtras(CLI::App& app, bool selected) {
+std::optional<int> JudgeExtras(CLI::App& app, bool selected,
+                               const std::vector<std::string>& raw_args) {
   std::vector<std::string> extras = app.remaining();
   for (CLI::App* sub : app.get_subcommands()) {
     for (const std::string& e : sub->remaining()) extras.push_back(e);
   }
+  // Words after "--" belong to the command (watch's exec command).
+  const auto sep = std::find(raw_args.begin(), raw_args.end(), "--");
   for (const std::string& e : extras) {
-    if (!e.empty() && e[0] == '-') {
+    if (!e.empty() && e[0] == '-' &&
+        std::find(raw_args.begin(), sep, e) != sep) {
       std::cerr << "Error: unknown flag: " << e << "\n";
       return 1;
     }
@@ -111,10 +116,12 @@ int main(int argc, char** argv) {
   cairn::ctl::AddKvCommands(reg);
   cairn::ctl::AddLeaseCommands(reg);
   cairn::ctl::AddTxnCommand(reg);
+  const std::vector<std::string> raw_args(argv + 1, argv + argc);
+  cairn::ctl::AddWatchCommand(reg, raw_args);
   cairn::ctl::AddClusterCommands(reg);
   cairn::ctl::AddEndpointCommands(reg);
   if (int rc = cairn::cli::Parse(app, argc, argv); rc >= 0) return rc;
-  if (std::optional<int> rc = JudgeExtras(app, selected != nullptr)) {
+  if (std::optional<int> rc = JudgeExtras(app, selected != nullptr, raw_args)) {
     return *rc;
   }
   cairn::ctl::Context ctx(flags, std::cin, std::cout, std::cerr);

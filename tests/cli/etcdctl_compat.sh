@@ -92,7 +92,10 @@ run_script() {
     fi
     echo "\$ $line" >>"$out"
     local result
-    result=$(eval "printf '$input' | $tool --endpoints=127.0.0.1:$CPORT $cmd" 2>&1)
+    # A watch never ends by itself: it is stopped after 2 seconds (exit 124).
+    local limit=""
+    [[ "$cmd" == watch* ]] && limit="timeout 2"
+    result=$(eval "printf '$input' | $limit $tool --endpoints=127.0.0.1:$CPORT $cmd" 2>&1)
     local rc=$?
     [ -n "$var" ] && eval "$var=\$(echo \"\$result\" | awk 'NR==1{print \$2}')"
     { echo "$result"; echo "[exit $rc]"; } | normalize >>"$out"
