@@ -22,6 +22,17 @@ int Parse(CLI::App& app, int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::ExtrasError& e) {
+    // cobra's words (etcd, etcdctl): "unknown flag: --x".
+    const std::string what = e.what();
+    const size_t dash = what.find(": -");
+    if (dash != std::string::npos) {
+      std::cerr << "Error: unknown flag: " << what.substr(dash + 2) << "\n";
+    } else {
+      std::cerr << "Error: " << what << "\n";
+    }
+    std::cerr << "Run '" << app.get_name() << " --help' for usage.\n";
+    return 1;
   } catch (const CLI::ParseError& e) {
     std::cerr << "Error: " << e.what() << "\n"
               << "Run '" << app.get_name() << " --help' for usage.\n";

@@ -1,0 +1,113 @@
+// The pieces every cairnctl command shares: global flags, the client, the
+// printer and etcdctl's exit codes. Edge code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/cairnctl/gateway_client.h"
+#include "cli/cairnctl/printer.h"
+#include "core/util/result.h"
+
+namespace cairn::ctl {
+
+// etcdctl's exit codes (etcdctl/ctlv3/command/error.go).
+inline constexpr int kExitSuccess = 0;
+inline constexpr int kExitError = 1;
+inline constexpr int kExitBadConnection = 2;
+inline constexpr int kExitInvalidInput = 3;
+inline constexpr int kExitBadFeature = 4;
+inline constexpr int kExitInterrupted = 5;
+inline constexpr int kExitIO = 6;
+inline constexpr int kExitBadArgs = 128;
+
+// A command's failure: the text after "Error: " and the exit code. An
+// empty message exits with the code and prints nothing (etcdctl's
+// os.Exit after its own messages).
+struct CommandError {
+  int exit_code = kExitError;
+  std::string message;
+};
+
+struct GlobalFlags {
+  std::string endpoints = "127.0.0.1:2379";
+  std::string dial_timeout = "2s";
+  std::string command_timeout = "5s";
+  std::string write_out = "simple";
+  bool hex = false;
+  std::string user;
+  std::string password;
+  std::string cacert;
+  std::string cert;
+  std::string key;
+  bool insecure_skip_tls_verify = false;
+};
+
+// What a command runs with. The client is made on first use, so that bad
+// flags are reported before any connection is tried.
+class Context {
+ public:
+  Context(const GlobalFlags& flags, std::istream& in, std::ostream& out,
+          std::ostream& err)
+      : flags_(flags), in_(in), out_(out), err_(err) {}
+
+  // The client for --endpoints, or the error etcdctl gives for bad
+  // global flags.
+  Result<GatewayClient*> Client();
+  Result<Printer*> GetPrinter(bool value_only = false);
+
+  const GlobalFlags& flags() const { return flags_; }
+  std::istream& in() { return in_; }
+  std::ostream& out() { return out_; }
+  std::ostream& err() { return err_; }
+
+ private:
+  const GlobalFlags& flags_;
+  std::istream& in_;
+  std::ostream& out_;
+  std::ostream& err_;
+  std::unique_ptr<GatewayClient> client_;
+  std::unique_ptr<Printer> printer_;
+};
+
+// A command's body: returns nullopt on success.
+using CommandFn = std::function<std::optional<CommandError>(Context&)>;
+
+// Registers a subcommand whose body runs after parsing; `*selected` is set
+// to its body when the user names it.
+struct Registry {
+  CLI::App& app;
+  CommandFn* selected;
+};
+
+void AddKvCommands(Registry reg);
+void AddTxnCommand(Registry reg);
+void AddWatchCommand(Registry reg, const std::vector<std::string>& raw_args);
+void AddLeaseCommands(Registry reg);
+void AddClusterCommands(Registry reg);
+void AddEndpointCommands(Registry reg);
+
+// Go's time.ParseDuration (e.g. "2s", "500ms", "1m30s"). Errors:
+// kInvalidArgument with Go's text, e.g. `time: invalid duration "x"`.
+Result<std::chrono::nanoseconds> ParseGoDuration(const std::string& text);
+
+// clientv3's GetPrefixRangeEnd: the end of the range of keys prefixed by
+// `prefix` ("\0" = no end when every byte is 0xff).
+std::string PrefixRangeEnd(const std::string& prefix);
+
+// Turns a Status from the client into etcdctl's error (exit 1).
+CommandError ErrorFrom(const Status& s, int exit_code = kExitError);
+
+// A lease id in hex as etcdctl reads it (strconv.ParseInt(s, 16, 64)),
+// with Go's error text.
+Result<int64_t> ParseHexLease(const std::string& text);
+
+// Reads all of `in` (a value given on stdin).
+std::string ReadAll(std::istream& in);
+
+}  // namespace cairn::ctl

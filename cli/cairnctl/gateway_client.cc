@@ -1,0 +1,283 @@
+#include "cli/cairnctl/gateway_client.h"
+
+#include <httplib.h>
+
+#include <charconv>
+#include <utility>
+
+namespace cairn::ctl {
+
+namespace {
+
+constexpr std::string_view kDeadline = "context deadline exceeded";
+
+Code CodeFromGrpc(int grpc_code) {
+  switch (grpc_code) {
+    case 3:
+      return Code::kInvalidArgument;
+    case 4:
+      return Code::kTimeout;
+    case 5:
+      return Code::kNotFound;
+    case 7:
+      return Code::kPermissionDenied;
+    case 8:
+      return Code::kResourceExhausted;
+    case 9:
+      return Code::kFailedPrecondition;
+    case 11:
+      return Code::kOutOfRange;
+    case 16:
+      return Code::kAuthFailed;
+    default:
+      return Code::kUnavailable;
+  }
+}
+
+// Whether a transport error means "this endpoint is not there" (fail over)
+// rather than "it broke while answering".
+bool IsUnreachable(httplib::Error e) {
+  return e == httplib::Error::Connection ||
+         e == httplib::Error::ConnectionTimeout ||
+         e == httplib::Error::SSLConnection;
+}
+
+template <typename Duration>
+std::pair<time_t, time_t> SecUsec(Duration d) {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d);
+  return {static_cast<time_t>(us.count() / 1000000),
+          static_cast<time_t>(us.count() % 1000000)};
+}
+
+}  // namespace
+
+struct GatewayClient::Conn {
+  std::unique_ptr<httplib::Client> http;
+};
+
+Result<Endpoint> ParseEndpoint(std::string_view text) {
+  Endpoint ep;
+  ep.text = std::string(text);
+  std::string_view rest = text;
+  ep.scheme = "http";
+  if (size_t p = rest.find("://"); p != std::string_view::npos) {
+    ep.scheme = std::string(rest.substr(0, p));
+    rest.remove_prefix(p + 3);
+  }
+  if (ep.scheme != "http" && ep.scheme != "https") {
+    return Status::InvalidArgument("unsupported scheme in endpoint \"" +
+                                   ep.text + "\"");
+  }
+  while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  const size_t colon = rest.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return Status::InvalidArgument("endpoint \"" + ep.text +
+                                   "\" has no host:port");
+  }
+  ep.host = std::string(rest.substr(0, colon));
+  std::string_view port = rest.substr(colon + 1);
+  auto [ptr, ec] =
+      std::from_chars(port.data(), port.data() + port.size(), ep.port);
+  if (ec != std::errc() || ptr != port.data() + port.size() || ep.port <= 0 ||
+      ep.port > 65535) {
+    return Status::InvalidArgument("endpoint \"" + ep.text +
+                                   "\" has a bad port");
+  }
+  return ep;
+}
+
+Status StatusFromGatewayError(const Json& body, int http_status) {
+  if (body.is_object() && body.contains("message") &&
+      body["message"].is_string()) {
+    const int code = body.contains("code") && body["code"].is_number_integer()
+                         ? body["code"].get<int>()
+                         : 2;
+    return Status(CodeFromGrpc(code), body["message"].get<std::string>());
+  }
+  return Status(Code::kUnavailable,
+                "unexpected HTTP status " + std::to_string(http_status));
+}
+
+Result<std::unique_ptr<GatewayClient>> GatewayClient::Create(
+    ClientOptions options) {
+  if (options.endpoints.empty()) {
+    return Status::InvalidArgument("no endpoints given");
+  }
+  std::vector<Endpoint> eps;
+  for (const std::string& text : options.endpoints) {
+    Result<Endpoint> ep = ParseEndpoint(text);
+    if (!ep.ok()) return ep.status();
+    eps.push_back(std::move(ep).value());
+  }
+  return std::unique_ptr<GatewayClient>(
+      new GatewayClient(std::move(options), std::move(eps)));
+}
+
+GatewayClient::GatewayClient(ClientOptions options,
+                             std::vector<Endpoint> endpoints)
+    : options_(std::move(options)), endpoints_(std::move(endpoints)) {
+  conns_.resize(endpoints_.size());
+}
+
+GatewayClient::~GatewayClient() = default;
+
+GatewayClient::Conn& GatewayClient::ConnFor(size_t i) {
+  if (conns_[i]) return *conns_[i];
+  const Endpoint& ep = endpoints_[i];
+  auto conn = std::make_unique<Conn>();
+  conn->http = std::make_unique<httplib::Client>(ep.scheme + "://" + ep.host +
+                                                 ":" + std::to_string(ep.port));
+  auto [ds, du] = SecUsec(options_.dial_timeout);
+  conn->http->set_connection_timeout(ds, du);
+  auto [cs, cu] = SecUsec(options_.command_timeout);
+  conn->http->set_read_timeout(cs, cu);
+  conn->http->set_write_timeout(cs, cu);
+  conn->http->set_keep_alive(true);
+  if (ep.scheme == "https") {
+    if (!options_.cacert.empty()) {
+      conn->http->set_ca_cert_path(options_.cacert.c_str());
+    }
+    conn->http->enable_server_certificate_verification(
+        !options_.insecure_skip_tls_verify);
+  }
+  conns_[i] = std::move(conn);
+  return *conns_[i];
+}
+
+Result<Json> GatewayClient::PostOnce(size_t i, std::string_view path,
+                                     const Json& body, bool* unreachable) {
+  *unreachable = false;
+  httplib::Request req;
+  req.method = "POST";
+  req.path = std::string(path);
+  req.body = body.dump();
+  req.set_header("Content-Type", "application/json");
+  if (!options_.token.empty()) req.set_header("Authorization", options_.token);
+  // etcd's gateway ends error answers with an HTTP trailer that
+  // cpp-httplib 0.11 fails to parse after the body; keep the status and
+  // body as they arrive so that such an answer is still read.
+  int status = 0;
+  std::string answer_body;
+  req.response_handler = [&](const httplib::Response& r) {
+    status = r.status;
+    return true;
+  };
+  req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
+    answer_body.append(data, len);
+    return true;
+  };
+  httplib::Result res = ConnFor(i).http->send(req);
+  if (!res) {
+    conns_[i].reset();  // a broken connection is not reused
+    if (status == 0 || answer_body.empty()) {
+      *unreachable = IsUnreachable(res.error());
+      return Status(Code::kTimeout, std::string(kDeadline));
+    }
+  }
+  Json answer = Json::parse(answer_body, nullptr, /*allow_exceptions=*/false);
+  if (status == 404 && answer.is_discarded()) {
+    return Status::NotFound("Not Found");
+  }
+  if (answer.is_discarded()) {
+    return Status(Code::kUnavailable,
+                  "bad answer from " + endpoints_[i].text + ": not JSON");
+  }
+  if (status != 200) return StatusFromGatewayError(answer, status);
+  return answer;
+}
+
+Result<Json> GatewayClient::Call(std::string_view path, const Json& body) {
+  for (size_t tried = 0; tried < endpoints_.size(); ++tried) {
+    const size_t i = (current_ + tried) % endpoints_.size();
+    bool unreachable = false;
+    Result<Json> r = PostOnce(i, path, body, &unreachable);
+    if (unreachable) continue;
+    current_ = i;
+    return r;
+  }
+  return Status(Code::kTimeout, std::string(kDeadline));
+}
+
+Result<Json> GatewayClient::CallEndpoint(size_t endpoint, std::string_view path,
+                                         const Json& body) {
+  bool unreachable = false;
+  return PostOnce(endpoint, path, body, &unreachable);
+}
+
+Result<Json> GatewayClient::Get(size_t endpoint, std::string_view path) {
+  httplib::Result res = ConnFor(endpoint).http->Get(std::string(path));
+  if (!res) {
+    conns_[endpoint].reset();
+    return Status(Code::kTimeout, std::string(kDeadline));
+  }
+  Json answer = Json::parse(res->body, nullptr, false);
+  if (answer.is_discarded()) {
+    return Status(
+        Code::kUnavailable,
+        "bad answer from " + endpoints_[endpoint].text + ": not JSON");
+  }
+  if (res->status != 200) return StatusFromGatewayError(answer, res->status);
+  return answer;
+}
+
+Status GatewayClient::Stream(
+    std::string_view path, const Json& body,
+    const std::function<bool(const Json&)>& on_message) {
+  for (size_t tried = 0; tried < endpoints_.size(); ++tried) {
+    const size_t i = (current_ + tried) % endpoints_.size();
+    // A stream has no command timeout: it lasts until the caller stops.
+    httplib::Client http(endpoints_[i].scheme + "://" + endpoints_[i].host +
+                         ":" + std::to_string(endpoints_[i].port));
+    auto [ds, du] = SecUsec(options_.dial_timeout);
+    http.set_connection_timeout(ds, du);
+    http.set_read_timeout(24 * 3600, 0);
+    std::string buffer;
+    bool stopped = false;
+    Status error;
+    httplib::Request req;
+    req.method = "POST";
+    req.path = std::string(path);
+    req.body = body.dump();
+    req.set_header("Content-Type", "application/json");
+    if (!options_.token.empty()) {
+      req.set_header("Authorization", options_.token);
+    }
+    req.content_receiver = [&](const char* data, size_t len, uint64_t,
+                               uint64_t) {
+      buffer.append(data, len);
+      size_t nl;
+      while ((nl = buffer.find('\n')) != std::string::npos) {
+        Json msg = Json::parse(buffer.substr(0, nl), nullptr, false);
+        buffer.erase(0, nl + 1);
+        if (msg.is_discarded()) continue;
+        if (msg.contains("error")) {
+          const Json& e = msg["error"];
+          error = StatusFromGatewayError(e.is_object() ? e : msg, 200);
+          return false;
+        }
+        if (!on_message(msg)) {
+          stopped = true;
+          return false;
+        }
+      }
+      return true;
+    };
+    httplib::Result res = http.send(req);
+    if (stopped) return Status::Ok();
+    if (!error.ok()) return error;
+    if (!res) {
+      if (IsUnreachable(res.error())) continue;
+      return Status(Code::kUnavailable,
+                    "watch stream broke: " + httplib::to_string(res.error()));
+    }
+    current_ = i;
+    if (res->status != 200) {
+      Json answer = Json::parse(buffer, nullptr, false);
+      return StatusFromGatewayError(answer, res->status);
+    }
+    return Status::Ok();
+  }
+  return Status(Code::kTimeout, std::string(kDeadline));
+}
+
+}  // namespace cairn::ctl

@@ -1,0 +1,99 @@
+// GatewayClient: cairnctl's connection to a cluster, over etcd's v3 JSON
+// gateway (POST /v3/...), so that it talks to cairn and to etcd alike.
+// Edge code: it opens sockets and reads the clock; one client is used by
+// one thread at a time.
+//
+// Endpoints are tried in order, starting with the last one that answered;
+// an endpoint that cannot be reached within the dial timeout is skipped
+// and the call goes on to the next, as etcdctl's balancer does. An
+// endpoint that answers with an error does not fail over: the error is
+// the cluster's answer.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/util/result.h"
+
+namespace cairn::ctl {
+
+using Json = nlohmann::ordered_json;
+
+struct ClientOptions {
+  // "host:port", "http://host:port" or "https://host:port".
+  std::vector<std::string> endpoints = {"127.0.0.1:2379"};
+  std::chrono::milliseconds dial_timeout{2000};
+  std::chrono::milliseconds command_timeout{5000};
+  // TLS (https endpoints).
+  std::string cacert;
+  std::string cert;
+  std::string key;
+  bool insecure_skip_tls_verify = false;
+  // Sent as the Authorization header when non-empty.
+  std::string token;
+};
+
+// A parsed endpoint.
+struct Endpoint {
+  std::string scheme;  // "http" or "https"
+  std::string host;
+  int port = 0;
+  std::string text;  // as given, for messages
+};
+
+// Parses "host:port" or "scheme://host:port". Errors: kInvalidArgument.
+Result<Endpoint> ParseEndpoint(std::string_view text);
+
+class GatewayClient {
+ public:
+  // REQUIRES: options.endpoints is non-empty and every one parses.
+  static Result<std::unique_ptr<GatewayClient>> Create(ClientOptions options);
+  ~GatewayClient();
+  GatewayClient(const GatewayClient&) = delete;
+  GatewayClient& operator=(const GatewayClient&) = delete;
+
+  // POSTs `body` to `path` and returns the decoded answer. Errors: the
+  // gateway's error as a Status whose message is its "message" text
+  // (code mapped from its gRPC code); kTimeout "context deadline
+  // exceeded" when no endpoint could be reached in time, as etcdctl says;
+  // kUnavailable for an answer that is not JSON.
+  Result<Json> Call(std::string_view path, const Json& body);
+
+  // Like Call, on one given endpoint only (endpoint health/status).
+  Result<Json> CallEndpoint(size_t endpoint, std::string_view path,
+                            const Json& body);
+
+  // GETs a plain path (/health, /version) on one endpoint.
+  Result<Json> Get(size_t endpoint, std::string_view path);
+
+  // Streams: POSTs `body` and calls `on_message` with each JSON message of
+  // the response stream until it returns false or the stream ends. No
+  // command timeout applies. Errors as Call; kUnavailable when the stream
+  // breaks.
+  Status Stream(std::string_view path, const Json& body,
+                const std::function<bool(const Json&)>& on_message);
+
+  const std::vector<Endpoint>& endpoints() const { return endpoints_; }
+
+ private:
+  struct Conn;
+  GatewayClient(ClientOptions options, std::vector<Endpoint> endpoints);
+  Conn& ConnFor(size_t i);
+  Result<Json> PostOnce(size_t i, std::string_view path, const Json& body,
+                        bool* unreachable);
+
+  ClientOptions options_;
+  std::vector<Endpoint> endpoints_;
+  std::vector<std::unique_ptr<Conn>> conns_;
+  size_t current_ = 0;
+};
+
+// The Status for a gateway error body {"error":..,"code":N,"message":..}.
+Status StatusFromGatewayError(const Json& body, int http_status);
+
+}  // namespace cairn::ctl

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Runs the same command script with etcdctl and with cairnctl, each against
+# a fresh etcd 3.4 on loopback started with the same name and URLs (so the
+# cluster and member ids match), and fails on any difference in stdout,
+# stderr or exit code. Values that change from run to run (lease ids,
+# timings, remaining TTLs) are normalized first; etcdctl's client-side
+# retry log lines ({"level":"warn",...}) are dropped.
+#
+# Usage: etcdctl_compat.sh CAIRNCTL SCRIPT
+# Script lines: a command (arguments after the program name), optionally
+# followed by " <<< TEXT" (stdin, printf escapes); "set VAR = COMMAND"
+# stores the second word of the command's output in $VAR; '#' comments.
+# Exits 77 (ctest skip) when etcd or etcdctl is not installed.
+set -u
+CAIRNCTL=$1
+SCRIPT=$2
+command -v etcd >/dev/null && command -v etcdctl >/dev/null || {
+  echo "etcd/etcdctl not installed; skipping"; exit 77; }
+
+WORK=$(mktemp -d)
+ETCD_PID=
+cleanup() {
+  [ -n "$ETCD_PID" ] && kill "$ETCD_PID" 2>/dev/null && wait "$ETCD_PID" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+[ -n "${KEEP_COMPAT_OUT:-}" ] && trap "cp $WORK/*.out /tmp/; cleanup" EXIT
+
+start_etcd() {
+  rm -rf "$WORK/data"
+  for attempt in 1 2 3 4 5; do
+    # The second run reuses the first run's ports: the member and cluster
+    # ids derive from the peer URL, and must match between the runs.
+    if [ -z "${CPORT:-}" ] || [ "$attempt" -gt 1 ]; then
+      CPORT=$((20000 + RANDOM % 20000)); PPORT=$((CPORT + 1))
+    fi
+    etcd --name compat --data-dir "$WORK/data" \
+      --listen-client-urls "http://127.0.0.1:$CPORT" \
+      --advertise-client-urls "http://127.0.0.1:$CPORT" \
+      --listen-peer-urls "http://127.0.0.1:$PPORT" \
+      --initial-advertise-peer-urls "http://127.0.0.1:$PPORT" \
+      --initial-cluster "compat=http://127.0.0.1:$PPORT" \
+      >"$WORK/etcd.log" 2>&1 &
+    ETCD_PID=$!
+    for _ in $(seq 1 100); do
+      if curl -sf "http://127.0.0.1:$CPORT/health" >/dev/null 2>&1; then
+        return 0
+      fi
+      kill -0 "$ETCD_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$ETCD_PID" 2>/dev/null; wait "$ETCD_PID" 2>/dev/null; ETCD_PID=
+  done
+  echo "could not start etcd"; cat "$WORK/etcd.log"; exit 1
+}
+
+stop_etcd() {
+  kill "$ETCD_PID" 2>/dev/null; wait "$ETCD_PID" 2>/dev/null; ETCD_PID=
+}
+
+normalize() {
+  grep -v '^{"level":' | sed -E \
+    -e 's/took = [0-9.]+(ns|µs|ms|s)/took = T/g' \
+    -e 's/"took":"[^"]*"/"took":"T"/g' \
+    -e 's/remaining\([0-9]+s\)/remaining(R)/g' \
+    -e 's/"ttl":[0-9]+/"ttl":R/g' \
+    -e 's/"TTL" : [0-9]+/"TTL" : R/g' \
+    -e 's/lease [0-9a-f]{16}/lease HEXID/g' \
+    -e 's/"(ID|id)":[0-9]+/"\1":N/g' \
+    -e 's/"ID" : [0-9]+/"ID" : N/g' \
+    -e 's/"lease":[0-9]+/"lease":N/g' \
+    -e 's/"(dbSize|dbSizeInUse)":[0-9]+/"\1":SIZE/g' \
+    -e 's/"DBSize" : [0-9]+/"DBSize" : SIZE/g' \
+    -e 's/, [0-9.]+ [kMG]?B, /, SIZE, /g' \
+    -e "s/127\.0\.0\.1:$CPORT/ENDPOINT/g" \
+    -e "s/127\.0\.0\.1:$PPORT/PEER/g"
+}
+
+# run_script TOOL OUT: runs every line of SCRIPT with TOOL.
+run_script() {
+  local tool=$1 out=$2 line var cmd input
+  : >"$out"
+  while IFS= read -r line || [ -n "$line" ]; do
+    [[ -z "$line" || "$line" == \#* ]] && continue
+    var=
+    if [[ "$line" =~ ^set\ ([A-Z_]+)\ =\ (.*)$ ]]; then
+      var=${BASH_REMATCH[1]}; line=${BASH_REMATCH[2]}
+    fi
+    cmd=$line; input=
+    if [[ "$line" == *" <<< "* ]]; then
+      cmd=${line%% <<< *}; input=${line#* <<< }
+    fi
+    echo "\$ $line" >>"$out"
+    local result
+    # A watch never ends by itself: it is stopped after 2 seconds (exit 124).
+    local limit=""
+    [[ "$cmd" == watch* ]] && limit="timeout 2"
+    result=$(eval "printf '$input' | $limit $tool --endpoints=127.0.0.1:$CPORT $cmd" 2>&1)
+    local rc=$?
+    [ -n "$var" ] && eval "$var=\$(echo \"\$result\" | awk 'NR==1{print \$2}')"
+    { echo "$result"; echo "[exit $rc]"; } | normalize >>"$out"
+  done <"$SCRIPT"
+}
+
+export ETCDCTL_API=3
+start_etcd
+run_script etcdctl "$WORK/etcdctl.out"
+stop_etcd
+start_etcd
+run_script "$CAIRNCTL" "$WORK/cairnctl.out"
+stop_etcd
+
+if diff -u "$WORK/etcdctl.out" "$WORK/cairnctl.out"; then
+  echo "cairnctl matches etcdctl on $(grep -c '^\$ ' "$WORK/etcdctl.out") commands"
+  exit 0
+fi
+echo "cairnctl differs from etcdctl (- etcdctl, + cairnctl)"
+exit 1
