@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "core/api/requests.h"
+#include "core/api/response_header.h"
 
 namespace cairn::api {
 

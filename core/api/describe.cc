@@ -173,6 +173,66 @@ std::string Describe(const LeaseKeepAliveRequest& r) {
   return l.Take();
 }
 
+std::string Urls(const std::vector<std::string>& urls) {
+  std::string out = "(";
+  for (size_t i = 0; i < urls.size(); ++i) {
+    out += (i == 0 ? "" : ",") + EscapeBytes(urls[i]);
+  }
+  return out + ")";
+}
+
+std::string Describe(const MemberAddRequest& r) {
+  Line l("member-add");
+  if (!r.peer_urls.empty()) l.Add("peerURLs", Urls(r.peer_urls));
+  l.Flag("isLearner", r.is_learner);
+  return l.Take();
+}
+
+// Member ids are uint64; they print in decimal like the gateway's JSON.
+std::string Describe(const MemberRemoveRequest& r) {
+  return "member-remove ID=" + std::to_string(r.id);
+}
+
+std::string Describe(const MemberUpdateRequest& r) {
+  Line l("member-update ID=" + std::to_string(r.id));
+  if (!r.peer_urls.empty()) l.Add("peerURLs", Urls(r.peer_urls));
+  return l.Take();
+}
+
+std::string Describe(const MemberListRequest&) { return "member-list"; }
+
+std::string Describe(const MemberPromoteRequest& r) {
+  return "member-promote ID=" + std::to_string(r.id);
+}
+
+std::string Describe(const StatusRequest&) { return "status"; }
+std::string Describe(const HashRequest&) { return "hash"; }
+
+std::string Describe(const HashKVRequest& r) {
+  Line l("hashkv");
+  l.Int("revision", r.revision);
+  return l.Take();
+}
+
+constexpr std::array<std::string_view, 3> kAlarmAction = {"GET", "ACTIVATE",
+                                                          "DEACTIVATE"};
+constexpr std::array<std::string_view, 3> kAlarmType = {"NONE", "NOSPACE",
+                                                        "CORRUPT"};
+
+std::string Describe(const AlarmRequest& r) {
+  Line l("alarm");
+  l.Enum("action", static_cast<int>(r.action), kAlarmAction);
+  if (r.member_id != 0) l.Add("memberID", std::to_string(r.member_id));
+  l.Enum("alarm", static_cast<int>(r.alarm), kAlarmType);
+  return l.Take();
+}
+
+std::string Describe(const MoveLeaderRequest& r) {
+  return "move-leader targetID=" + std::to_string(r.target_id);
+}
+
+std::string Describe(const DefragmentRequest&) { return "defragment"; }
+
 }  // namespace
 
 std::string DescribeRequest(const GatewayRequest& req) {

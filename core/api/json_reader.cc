@@ -223,6 +223,67 @@ Result<int64_t> ReadInt(const json& v, int64_t min, int64_t max,
   return TypeError(GoJsonType(v), go_type);
 }
 
+// Parses a JSON number literal as Go's json.Unmarshal into a uint64 would,
+// with the same conventions as ParseIntLiteral: a negative, fractional or
+// too large literal is "cannot unmarshal number X into Go value of type
+// uint64".
+Result<uint64_t> ParseUintLiteral(std::string_view raw) {
+  size_t b = 0, e = raw.size();
+  while (b < e && IsJsonSpace(raw[b])) ++b;
+  while (e > b && IsJsonSpace(raw[e - 1])) --e;
+  std::string_view text = raw.substr(b, e - b);
+  if (text.empty()) {
+    return Status::InvalidArgument("unexpected end of JSON input");
+  }
+  if (text == "true" || text == "false") return TypeError("bool", "uint64");
+  if (text == "null") return 0;  // Go leaves the integer unset
+  bool integral = true;
+  Status syntax = ScanNumber(text, integral);
+  if (!syntax.ok()) return syntax;
+  Status range_error = TypeError("number " + std::string(text), "uint64");
+  if (!integral || text[0] == '-' || text.size() > 20) return range_error;
+  uint64_t x = 0;
+  for (char c : text) {
+    uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (x > (std::numeric_limits<uint64_t>::max() - digit) / 10) {
+      return range_error;
+    }
+    x = x * 10 + digit;
+  }
+  return x;
+}
+
+// Reads a uint64 field value of any JSON type, as jsonpb does.
+Result<uint64_t> ReadUint(const json& v) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer()) {
+    return TypeError("number " + std::to_string(v.get<int64_t>()), "uint64");
+  }
+  if (v.is_binary()) return TypeError("number " + BinaryText(v), "uint64");
+  if (v.is_string()) {
+    return ParseUintLiteral(v.get_ref<const std::string&>());
+  }
+  return TypeError(GoJsonType(v), "uint64");
+}
+
+// jsonpb takes a string as a value name and anything else as the number,
+// which need not name a known value (proto3 enums are open).
+Result<int32_t> ReadEnum(const json& v, const EnumDesc& desc) {
+  if (v.is_string()) {
+    const std::string& s = v.get_ref<const std::string&>();
+    for (size_t i = 0; i < desc.names.size(); ++i) {
+      if (desc.names[i] == s) return static_cast<int32_t>(i);
+    }
+    return Status::InvalidArgument("unknown value \"" + s + "\" for enum " +
+                                   std::string(desc.go_type));
+  }
+  Result<int64_t> r =
+      ReadInt(v, std::numeric_limits<int32_t>::min(),
+              std::numeric_limits<int32_t>::max(), desc.go_type);
+  if (!r.ok()) return r.status();
+  return static_cast<int32_t>(r.value());
+}
+
 }  // namespace
 
 Result<json> ParseBody(std::string_view body) {
@@ -307,6 +368,37 @@ int64_t JsonReader::Int64(std::string_view name, std::string_view json_name) {
   return r.value();
 }
 
+uint64_t JsonReader::Uint64(std::string_view name, std::string_view json_name) {
+  const json* v = Find(name, json_name);
+  if (v == nullptr) return 0;
+  Result<uint64_t> r = ReadUint(*v);
+  if (!r.ok()) {
+    Fail(r.status());
+    return 0;
+  }
+  return r.value();
+}
+
+// Go unmarshals a JSON null element of a []string as "" (it leaves the
+// element at its zero value).
+std::vector<std::string> JsonReader::Strings(std::string_view name,
+                                             std::string_view json_name) {
+  std::vector<std::string> out;
+  const json* arr = Array(name, json_name);
+  if (arr == nullptr) return out;
+  for (const json& elem : *arr) {
+    if (elem.is_null()) {
+      out.emplace_back();
+    } else if (elem.is_string()) {
+      out.push_back(elem.get<std::string>());
+    } else {
+      Fail(TypeError(GoJsonType(elem), "string"));
+      return {};
+    }
+  }
+  return out;
+}
+
 bool JsonReader::Bool(std::string_view name, std::string_view json_name) {
   const json* v = Find(name, json_name);
   if (v == nullptr) return false;
@@ -317,29 +409,35 @@ bool JsonReader::Bool(std::string_view name, std::string_view json_name) {
   return v->get<bool>();
 }
 
-// jsonpb takes a string as a value name and anything else as the number,
-// which need not name a known value (proto3 enums are open).
 int32_t JsonReader::Enum(std::string_view name, std::string_view json_name,
                          const EnumDesc& desc) {
   const json* v = Find(name, json_name);
   if (v == nullptr) return 0;
-  if (v->is_string()) {
-    const std::string& s = v->get_ref<const std::string&>();
-    for (size_t i = 0; i < desc.names.size(); ++i) {
-      if (desc.names[i] == s) return static_cast<int32_t>(i);
-    }
-    Fail(Status::InvalidArgument("unknown value \"" + s + "\" for enum " +
-                                 std::string(desc.go_type)));
-    return 0;
-  }
-  Result<int64_t> r =
-      ReadInt(*v, std::numeric_limits<int32_t>::min(),
-              std::numeric_limits<int32_t>::max(), desc.go_type);
+  Result<int32_t> r = ReadEnum(*v, desc);
   if (!r.ok()) {
     Fail(r.status());
     return 0;
   }
-  return static_cast<int32_t>(r.value());
+  return r.value();
+}
+
+std::vector<int32_t> JsonReader::Enums(std::string_view name,
+                                       std::string_view json_name,
+                                       const EnumDesc& desc) {
+  std::vector<int32_t> out;
+  const json* arr = Array(name, json_name);
+  if (arr == nullptr) return out;
+  for (const json& elem : *arr) {
+    // A null element stays at the zero value, as Go leaves it.
+    Result<int32_t> r =
+        elem.is_null() ? Result<int32_t>(0) : ReadEnum(elem, desc);
+    if (!r.ok()) {
+      Fail(r.status());
+      return {};
+    }
+    out.push_back(r.value());
+  }
+  return out;
 }
 
 const json* JsonReader::Message(std::string_view name,

@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/util/result.h"
 #include "core/util/status.h"
@@ -46,9 +47,17 @@ class JsonReader {
   // absent, null, or when an error has been recorded (then status() says so).
   std::string Bytes(std::string_view name, std::string_view json_name);
   int64_t Int64(std::string_view name, std::string_view json_name);
+  uint64_t Uint64(std::string_view name, std::string_view json_name);
   bool Bool(std::string_view name, std::string_view json_name);
+  // A repeated string field (e.g. "peerURLs"); a non-array value or a
+  // non-string element is an error.
+  std::vector<std::string> Strings(std::string_view name,
+                                   std::string_view json_name);
   int32_t Enum(std::string_view name, std::string_view json_name,
                const EnumDesc& desc);
+  // A repeated enum field: each element read as Enum reads a value.
+  std::vector<int32_t> Enums(std::string_view name, std::string_view json_name,
+                             const EnumDesc& desc);
   // A nested message: nullptr when absent or null. A non-object value is an
   // error. The pointer lives as long as `obj`.
   const nlohmann::json* Message(std::string_view name,

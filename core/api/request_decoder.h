@@ -34,7 +34,9 @@ Result<LeaseLeasesRequest> DecodeLeaseLeasesRequest(std::string_view body);
 Result<LeaseKeepAliveRequest> DecodeLeaseKeepAliveRequest(
     std::string_view body);
 
-// Decodes `body` for the gateway path `path` ("/v3/kv/put", ...).
+// Decodes `body` for the gateway path `path` ("/v3/kv/put", ...,
+// "/v3/cluster/member/add", "/v3/maintenance/status", ...; see
+// cluster_codec.h for the cluster and maintenance services).
 // Errors: kNotFound "Not Found" for a path that is not one of the above
 // (the gateway's 404 text); otherwise as the per-type decoders.
 Result<GatewayRequest> DecodeRequest(std::string_view path,

@@ -1,7 +1,8 @@
 // The lease request and response messages of etcd's etcdserverpb (the
-// keyspace's own live in core/mvcc/types.h), and the full ResponseHeader the
-// gateway prints. Pure core: plain values, no threads or I/O. Field names are
-// etcd's; fields keep proto3's defaults.
+// keyspace's own live in core/mvcc/types.h, the cluster and maintenance ones
+// in cluster_types.h), and GatewayRequest, the variant over every unary
+// request the gateway decodes. Pure core: plain values, no threads or I/O.
+// Field names are etcd's; fields keep proto3's defaults.
 #pragma once
 
 #include <cstdint>
@@ -9,17 +10,11 @@
 #include <variant>
 #include <vector>
 
+#include "core/api/cluster_types.h"
+#include "core/api/response_header.h"
 #include "core/mvcc/types.h"
 
 namespace cairn::api {
-
-// etcdserverpb.ResponseHeader as a client sees it.
-struct ResponseHeader {
-  uint64_t cluster_id = 0;
-  uint64_t member_id = 0;
-  int64_t revision = 0;
-  uint64_t raft_term = 0;
-};
 
 struct LeaseGrantRequest {
   int64_t ttl = 0;  // TTL, seconds
@@ -68,6 +63,9 @@ using GatewayRequest =
     std::variant<mvcc::RangeRequest, mvcc::PutRequest, mvcc::DeleteRangeRequest,
                  mvcc::TxnRequest, mvcc::CompactionRequest, LeaseGrantRequest,
                  LeaseRevokeRequest, LeaseTimeToLiveRequest, LeaseLeasesRequest,
-                 LeaseKeepAliveRequest>;
+                 LeaseKeepAliveRequest, MemberAddRequest, MemberRemoveRequest,
+                 MemberUpdateRequest, MemberListRequest, MemberPromoteRequest,
+                 StatusRequest, HashRequest, HashKVRequest, AlarmRequest,
+                 MoveLeaderRequest, DefragmentRequest>;
 
 }  // namespace cairn::api

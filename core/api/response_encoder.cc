@@ -1,55 +1,11 @@
 #include "core/api/response_encoder.h"
 
-#include <nlohmann/json.hpp>
-
 #include "core/api/base64.h"
+#include "core/api/json_writer.h"
 
 namespace cairn::api {
 
 namespace {
-
-// ordered_json keeps insertion order, which is proto field order here.
-using Json = nlohmann::ordered_json;
-
-// proto3 JSON: 64-bit integers are strings; a zero is left out.
-void PutInt(Json& j, const char* name, int64_t v) {
-  if (v != 0) j[name] = std::to_string(v);
-}
-void PutUint(Json& j, const char* name, uint64_t v) {
-  if (v != 0) j[name] = std::to_string(v);
-}
-void PutBool(Json& j, const char* name, bool v) {
-  if (v) j[name] = true;
-}
-void PutBytes(Json& j, const char* name, const std::string& v) {
-  if (!v.empty()) j[name] = EncodeBase64(v);
-}
-
-// A message field is printed whenever it is set, even when empty ({}).
-Json HeaderJson(const ResponseHeader& h) {
-  Json j = Json::object();
-  PutUint(j, "cluster_id", h.cluster_id);
-  PutUint(j, "member_id", h.member_id);
-  PutInt(j, "revision", h.revision);
-  PutUint(j, "raft_term", h.raft_term);
-  return j;
-}
-
-ResponseHeader WithRevision(ResponseHeader h, int64_t revision) {
-  h.revision = revision;
-  return h;
-}
-
-Json KeyValueJson(const mvcc::KeyValue& kv) {
-  Json j = Json::object();
-  PutBytes(j, "key", kv.key);
-  PutInt(j, "create_revision", kv.create_revision);
-  PutInt(j, "mod_revision", kv.mod_revision);
-  PutInt(j, "version", kv.version);
-  PutBytes(j, "value", kv.value);
-  PutInt(j, "lease", kv.lease);
-  return j;
-}
 
 void PutKvs(Json& j, const char* name, const std::vector<mvcc::KeyValue>& kvs) {
   if (kvs.empty()) return;
@@ -111,17 +67,6 @@ Json TxnJson(const mvcc::TxnResponse& r, const ResponseHeader& h) {
     for (const auto& op : r.responses) arr.push_back(ResponseOpJson(op));
     j["responses"] = std::move(arr);
   }
-  return j;
-}
-
-std::string Dump(const Json& j) {
-  // Every string here is ASCII (base64 and digits), but never throw.
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-Json HeaderOnly(const ResponseHeader& h) {
-  Json j = Json::object();
-  j["header"] = HeaderJson(h);
   return j;
 }
 

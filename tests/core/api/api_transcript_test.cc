@@ -16,6 +16,20 @@
 //   encode lease-<grant|revoke|timetolive|leases|keepalive> ... id=I ttl=T
 //          granted=G keys=(a,b) ids=(1,2)
 //     -> the response JSON.
+//   encode watch ... watch_id=W [created] [canceled] [compact=C]
+//          input: "put|delete key=.. create=.. mod=.. ver=.. value=..",
+//          "prev key=.." (prev_kv of the event above), "reason: text"
+//   encode member-<add|remove|update|list|promote> ...  input: "member id=..
+//          name=.. peer=URL client=URL [learner]" lines ("added ..." is
+//          MemberAdd's member)
+//   encode status ... version=V dbsize=N leader=L index=I rterm=T applied=A
+//          inuse=U [learner]  input: "error: text" lines
+//   encode hash|hashkv ... sum=H [compact=C]; encode alarm (input: "alarm
+//          member=M type=NOSPACE"); encode defragment|move-leader
+//     -> the response JSON (cluster_watch_cases.cc).
+//   watch-decode [chunk=N] [max=N]   input: a /v3/watch request body
+//     -> each decoded WatchRequest, then "end"; a bad first message gives
+//        the gateway's HTTP 500 body, a later one "stream ends: <error>".
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -26,6 +40,7 @@
 #include "core/api/gateway_error.h"
 #include "core/api/request_decoder.h"
 #include "core/api/response_encoder.h"
+#include "tests/core/api/cluster_watch_cases.h"
 #include "tests/support/datadriven.h"
 
 namespace cairn::api {
@@ -145,8 +160,9 @@ std::string RunEncode(const TestData& d) {
                    .member_id = d.ArgUint("member"),
                    .revision = d.ArgInt("rev"),
                    .raft_term = d.ArgUint("term")};
-  std::string out = kind.rfind("lease-", 0) == 0 ? EncodeLease(d, kind, h)
-                                                 : EncodeKv(d, kind, h);
+  std::string out = IsClusterWatchKind(kind) ? RunEncodeClusterWatch(d, kind, h)
+                    : kind.rfind("lease-", 0) == 0 ? EncodeLease(d, kind, h)
+                                                   : EncodeKv(d, kind, h);
   if (out.empty() || out.back() != '\n') out += "\n";
   return out;
 }
@@ -154,6 +170,7 @@ std::string RunEncode(const TestData& d) {
 std::string RunCase(const TestData& d) {
   if (d.cmd == "decode") return RunDecode(d);
   if (d.cmd == "encode") return RunEncode(d);
+  if (d.cmd == "watch-decode") return RunWatchDecode(d);
   if (d.cmd == "status") {
     std::string msg = d.input;
     if (!msg.empty() && msg.back() == '\n') msg.pop_back();

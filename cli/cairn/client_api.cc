@@ -1,0 +1,181 @@
+#include "cli/cairn/client_api.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/cairn/metrics.h"
+#include "core/api/gateway_error.h"
+#include "core/api/request_decoder.h"
+
+namespace cairn::node {
+
+namespace {
+
+constexpr const char* kJson = "application/json";
+constexpr const char* kText = "text/plain; charset=utf-8";
+
+size_t TxnBytes(const mvcc::TxnRequest& txn);
+
+// A marshalled RequestOp costs its byte fields plus a few tag and length
+// bytes; 16 covers them.
+size_t OpBytes(const mvcc::RequestOp& op) {
+  if (const auto* p = std::get_if<mvcc::PutRequest>(&op.request)) {
+    return p->key.size() + p->value.size() + 16;
+  }
+  if (const auto* r = std::get_if<mvcc::RangeRequest>(&op.request)) {
+    return r->key.size() + r->range_end.size() + 16;
+  }
+  if (const auto* d = std::get_if<mvcc::DeleteRangeRequest>(&op.request)) {
+    return d->key.size() + d->range_end.size() + 16;
+  }
+  if (const auto* t = std::get_if<mvcc::TxnRequest>(&op.request)) {
+    return TxnBytes(*t);
+  }
+  return 16;
+}
+
+size_t TxnBytes(const mvcc::TxnRequest& txn) {
+  size_t n = 16;
+  for (const auto& c : txn.compare) {
+    n += c.key.size() + c.range_end.size() + c.value.size() + 16;
+  }
+  for (const auto& op : txn.success) n += OpBytes(op);
+  for (const auto& op : txn.failure) n += OpBytes(op);
+  return n;
+}
+
+void Reply(httplib::Response& res, int status, const std::string& body,
+           const char* content_type) {
+  res.status = status;
+  res.set_content(body, content_type);
+}
+
+std::string ErrorBody(const api::GatewayError& err) {
+  return api::EncodeGatewayError(err);
+}
+
+}  // namespace
+
+ClientApi::ClientApi(ClientApiOptions options, ClientApiHandlers handlers)
+    : options_(std::move(options)), handlers_(std::move(handlers)) {}
+
+size_t ClientApi::RequestBytes(const api::GatewayRequest& req,
+                               size_t body_bytes) {
+  if (const auto* p = std::get_if<mvcc::PutRequest>(&req)) {
+    return p->key.size() + p->value.size() + 16;
+  }
+  if (const auto* t = std::get_if<mvcc::TxnRequest>(&req)) return TxnBytes(*t);
+  return body_bytes;
+}
+
+ClientApi::Answer ClientApi::Unary(const std::string& path,
+                                   const std::string& body,
+                                   const std::string& token) const {
+  Result<api::GatewayRequest> req = api::DecodeRequest(path, body);
+  if (!req.ok()) {
+    if (req.status().code() == Code::kNotFound) {
+      return {404, "Not Found\n", kText};  // the gateway mux's own answer
+    }
+    api::GatewayError err = path == "/v3/lease/keepalive"
+                                ? api::ToStreamDecodeError(req.status())
+                                : api::ToGatewayError(req.status());
+    return {err.http_status, ErrorBody(err)};
+  }
+  Status size = api::CheckRequestSize(RequestBytes(req.value(), body.size()),
+                                      options_.max_request_bytes);
+  if (!size.ok()) {
+    api::GatewayError err = api::ToGatewayError(size);
+    return {err.http_status, ErrorBody(err)};
+  }
+  Result<std::string> answer = handlers_.unary(req.value(), token);
+  if (!answer.ok()) {
+    api::GatewayError err = api::ToGatewayError(answer.status());
+    return {err.http_status, ErrorBody(err)};
+  }
+  return {200, std::move(answer).value()};
+}
+
+void ClientApi::Watch(const httplib::Request& req,
+                      httplib::Response& res) const {
+  api::WatchStreamDecoder dec(options_.max_request_bytes);
+  dec.Feed(req.body);
+  dec.Close();
+  std::vector<api::WatchRequest> reqs;
+  while (true) {
+    auto next = dec.Next();
+    if (!next.ok()) {
+      if (reqs.empty()) {  // the first message: the gateway answers 500
+        api::GatewayError err = api::ToStreamDecodeError(next.status());
+        Reply(res, err.http_status, ErrorBody(err), kJson);
+        return;
+      }
+      break;  // a later one ends the request stream; responses go on
+    }
+    if (!next.value().has_value()) break;
+    reqs.push_back(std::move(*next.value()));
+  }
+  std::shared_ptr<WatchSession> session =
+      handlers_.watch(std::move(reqs), req.get_header_value("Authorization"));
+  const auto poll = options_.watch_poll;
+  res.set_chunked_content_provider(
+      kJson,
+      [session, poll](size_t, httplib::DataSink& sink) {
+        std::string chunk;
+        switch (session->Next(chunk, poll)) {
+          case WatchSession::Poll::kData:
+            return sink.write(chunk.data(), chunk.size());
+          case WatchSession::Poll::kIdle:
+            return sink.is_writable();  // false ends a gone client's stream
+          case WatchSession::Poll::kEnd:
+            sink.done();
+            return true;
+        }
+        return false;
+      },
+      [session](bool) { session->Close(); });
+}
+
+void ClientApi::RegisterHandlers(httplib::Server& server) {
+  // Request bodies are bounded before decoding, with room for base64's
+  // growth; the exact check is RequestBytes against the limit.
+  server.set_payload_max_length(options_.max_request_bytes * 2 + (1 << 20));
+  server.Get(
+      "/health", [this](const httplib::Request&, httplib::Response& res) {
+        bool ok = !handlers_.healthy || handlers_.healthy();
+        Reply(res, ok ? 200 : 503,
+              ok ? "{\"health\":\"true\"}" : "{\"health\":\"false\"}", kText);
+      });
+  server.Get(
+      "/version", [this](const httplib::Request&, httplib::Response& res) {
+        nlohmann::ordered_json j = {{"etcdserver", options_.server_version},
+                                    {"etcdcluster", options_.cluster_version}};
+        Reply(res, 200, j.dump(), kJson);
+      });
+  if (handlers_.metrics != nullptr) {
+    server.Get("/metrics",
+               [this](const httplib::Request&, httplib::Response& res) {
+                 Reply(res, 200, handlers_.metrics->Expose(),
+                       "text/plain; version=0.0.4; charset=utf-8");
+               });
+  }
+  if (handlers_.watch) {
+    server.Post("/v3/watch",
+                [this](const httplib::Request& req, httplib::Response& res) {
+                  Watch(req, res);
+                });
+  }
+  server.Post(R"(/v3/.*)", [this](const httplib::Request& req,
+                                  httplib::Response& res) {
+    Answer a = Unary(req.path, req.body, req.get_header_value("Authorization"));
+    Reply(res, a.status, a.body, a.content_type.c_str());
+  });
+  auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
+    Reply(res, 405, "Method Not Allowed\n", kText);
+  };
+  server.Get(R"(/v3/.*)", not_allowed);
+  server.Put(R"(/v3/.*)", not_allowed);
+  server.Delete(R"(/v3/.*)", not_allowed);
+}
+
+}  // namespace cairn::node

@@ -1,0 +1,108 @@
+// ClientApi: the node's HTTP client API, a thin adapter between HTTP and
+// core/api. Edge code. It routes POST /v3/<service>/<method> through
+// api::DecodeRequest to a unary handler and answers with the handler's
+// encoded body or, for a Status, etcd's gateway error body
+// (api::ToGatewayError); /v3/watch decodes the request stream
+// (api::WatchStreamDecoder) and streams what a watch session yields. It
+// also serves GET /health, /version and /metrics. It holds no state of
+// its own beyond its options: handlers run on the HTTP server's threads
+// and must be thread-safe (the node's handler queues the request for the
+// host loop and waits for the answer).
+//
+// Matching etcd 3.4.23's gateway: an unknown /v3 path answers 404 with
+// the text "Not Found"; another method than POST 405 "Method Not
+// Allowed"; a request over --max-request-bytes 400 with
+// "etcdserver: request is too large" (code 3).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/api/requests.h"
+#include "core/api/watch_codec.h"
+#include "core/util/result.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace cairn::node {
+
+class MetricsRegistry;
+
+// The responses of one /v3/watch stream, produced by the node.
+class WatchSession {
+ public:
+  enum class Poll { kData, kIdle, kEnd };
+  virtual ~WatchSession() = default;
+  // Waits up to `wait` for encoded responses (api::EncodeWatchResponse
+  // lines). kData: `out` holds them; kIdle: nothing yet; kEnd: the stream
+  // is over. Called from one HTTP thread at a time.
+  virtual Poll Next(std::string& out, std::chrono::milliseconds wait) = 0;
+  // Called once when the HTTP stream is over: after kEnd, or when the
+  // client went away (noticed when a write fails, so at the latest with
+  // the next data after the hang-up). The producer should then cancel the
+  // stream's watchers. The default does nothing.
+  virtual void Close() {}
+};
+
+struct ClientApiOptions {
+  size_t max_request_bytes = 1572864;  // --max-request-bytes
+  std::string server_version;          // /version's "etcdserver"
+  std::string cluster_version = "3.4.0";
+  // How long a watch stream waits for data before checking that the
+  // client is still connected.
+  std::chrono::milliseconds watch_poll{200};
+};
+
+struct ClientApiHandlers {
+  // Serves one decoded unary request; returns the encoded JSON body or
+  // the error to report. `auth_token` is the Authorization header value.
+  // Blocks until the answer is known. Required.
+  std::function<Result<std::string>(const api::GatewayRequest& req,
+                                    const std::string& auth_token)>
+      unary;
+  // Opens a watch stream for the decoded requests (the first is the
+  // stream's first message). Empty: /v3/watch answers as an unknown path.
+  std::function<std::shared_ptr<WatchSession>(
+      std::vector<api::WatchRequest> reqs, const std::string& auth_token)>
+      watch;
+  // /health: true when the member has a leader and no alarm. Empty: true.
+  std::function<bool()> healthy;
+  // /metrics. May be null (then /metrics is an unknown path).
+  const MetricsRegistry* metrics = nullptr;
+};
+
+class ClientApi {
+ public:
+  ClientApi(ClientApiOptions options, ClientApiHandlers handlers);
+
+  // Registers every route on `server`, which must not outlive this.
+  void RegisterHandlers(httplib::Server& server);
+
+  // The size etcd would compare with --max-request-bytes for `req`: the
+  // bytes of its keys and values plus a small per-op overhead for puts and
+  // txns (what dominates etcd's marshalled request), else `body_bytes`.
+  static size_t RequestBytes(const api::GatewayRequest& req, size_t body_bytes);
+
+ private:
+  struct Answer {
+    int status = 200;
+    std::string body;
+    std::string content_type = "application/json";
+  };
+  Answer Unary(const std::string& path, const std::string& body,
+               const std::string& token) const;
+  void Watch(const httplib::Request& req, httplib::Response& res) const;
+
+  const ClientApiOptions options_;
+  const ClientApiHandlers handlers_;
+};
+
+}  // namespace cairn::node

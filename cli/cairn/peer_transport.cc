@@ -1,0 +1,454 @@
+#include "cli/cairn/peer_transport.h"
+
+#include <httplib.h>
+
+#include <condition_variable>
+#include <deque>
+#include <limits>
+#include <optional>
+#include <thread>
+
+#include "cli/cairn/logger.h"
+#include "cli/cairn/node_metrics.h"
+#include "core/raft/codec.h"
+#include "core/util/coding.h"
+
+namespace cairn::node {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kClusterHeader = "X-Cairn-Cluster-ID";
+constexpr const char* kFromHeader = "X-Cairn-From";
+constexpr const char* kMessagesPath = "/raft/messages";
+constexpr const char* kSnapshotPath = "/raft/snapshot";
+
+uint32_t ReadFixed32(std::string_view b) {
+  return static_cast<uint32_t>(static_cast<uint8_t>(b[0])) |
+         static_cast<uint32_t>(static_cast<uint8_t>(b[1])) << 8 |
+         static_cast<uint32_t>(static_cast<uint8_t>(b[2])) << 16 |
+         static_cast<uint32_t>(static_cast<uint8_t>(b[3])) << 24;
+}
+
+std::optional<uint64_t> ParseHexId(const std::string& s) {
+  if (s.empty() || s.size() > 16) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    int d = (c >= '0' && c <= '9')   ? c - '0'
+            : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+            : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                     : -1;
+    if (d < 0) return std::nullopt;
+    v = v << 4 | static_cast<uint64_t>(d);
+  }
+  return v;
+}
+
+void SetTimeouts(httplib::Client& c, const PeerTransportOptions& o) {
+  auto split = [](std::chrono::milliseconds ms) {
+    return std::pair<time_t, time_t>(ms.count() / 1000,
+                                     (ms.count() % 1000) * 1000);
+  };
+  auto [cs, cus] = split(o.connect_timeout);
+  auto [is, ius] = split(o.io_timeout);
+  c.set_connection_timeout(cs, cus);
+  c.set_read_timeout(is, ius);
+  c.set_write_timeout(is, ius);
+  c.set_keep_alive(true);
+}
+
+}  // namespace
+
+std::string EncodeMessageBatch(const std::vector<raft::Message>& msgs) {
+  std::string out;
+  for (const raft::Message& m : msgs) {
+    std::string enc = raft::EncodeMessage(m);
+    AppendFixed(out, enc.size(), 4);
+    out += enc;
+  }
+  return out;
+}
+
+Result<std::vector<raft::Message>> DecodeMessageBatch(std::string_view body) {
+  std::vector<raft::Message> out;
+  size_t pos = 0;
+  while (pos < body.size()) {
+    const std::string frame = "frame " + std::to_string(out.size());
+    if (body.size() - pos < 4) {
+      return Status::Corruption(frame + ": truncated length");
+    }
+    uint32_t len = ReadFixed32(body.substr(pos, 4));
+    pos += 4;
+    if (len > body.size() - pos) {
+      return Status::Corruption(frame + ": length " + std::to_string(len) +
+                                " past the end of the body");
+    }
+    Result<raft::Message> m = raft::DecodeMessage(body.substr(pos, len));
+    if (!m.ok()) {
+      return Status::Corruption(frame + ": " + m.status().message());
+    }
+    out.push_back(std::move(m).value());
+    pos += len;
+  }
+  return out;
+}
+
+// One peer's two streams: batched messages and snapshots, each with its
+// own thread and its own keep-alive connection.
+class PeerTransport::Sender {
+ public:
+  Sender(PeerTransport& t, uint64_t peer, const std::string& url)
+      : t_(t), peer_(peer), msg_client_(url), snap_client_(url) {
+    SetTimeouts(msg_client_, t.options_);
+    SetTimeouts(snap_client_, t.options_);
+    msg_thread_ = std::thread([this] { RunMessages(); });
+    snap_thread_ = std::thread([this] { RunSnapshots(); });
+  }
+
+  ~Sender() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    msg_client_.stop();
+    snap_client_.stop();
+    msg_thread_.join();
+    snap_thread_.join();
+  }
+
+  // False when the message must be dropped (queue full, peer backing off,
+  // or a snapshot already in flight).
+  bool Enqueue(raft::Message m) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return false;
+    if (m.type == raft::MessageType::kSnap) {
+      if (snapshot_.has_value()) return CountDrop();
+      snapshot_ = std::move(m);
+    } else {
+      if (queue_.size() >= t_.options_.queue_messages ||
+          Clock::now() < down_until_) {
+        return CountDrop();
+      }
+      queue_.push_back(std::move(m));
+    }
+    cv_.notify_all();
+    return true;
+  }
+
+  PeerStats stats() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stats_;
+  }
+
+ private:
+  bool CountDrop() {
+    ++stats_.dropped_messages;
+    return false;
+  }
+
+  // Takes queued messages up to max_batch_bytes (at least one); empty when
+  // stopping.
+  std::vector<raft::Message> TakeBatch() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    std::vector<raft::Message> batch;
+    if (stopping_) return batch;
+    size_t bytes = 0;
+    while (!queue_.empty() &&
+           (batch.empty() || bytes < t_.options_.max_batch_bytes)) {
+      for (const auto& e : queue_.front().entries) bytes += e.data.size();
+      bytes += 64;  // the fixed fields, roughly
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    return batch;
+  }
+
+  void RunMessages() {
+    while (true) {
+      std::vector<raft::Message> batch = TakeBatch();
+      if (batch.empty()) return;
+      std::string body = EncodeMessageBatch(batch);
+      bool ok = Post(msg_client_, kMessagesPath, body, 0);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (ok) {
+          stats_.sent_messages += batch.size();
+          ++stats_.sent_batches;
+          continue;
+        }
+        ++stats_.failed_posts;
+        // Whatever is queued would meet the same fate: drop it now so that
+        // Raft hears at once and the queue holds no stale messages.
+        stats_.dropped_messages += batch.size() + queue_.size();
+        queue_.clear();
+        down_until_ = Clock::now() + t_.options_.retry_backoff;
+      }
+      t_.ReportUnreachable(peer_);
+    }
+  }
+
+  std::optional<raft::Message> TakeSnapshot() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return stopping_ || snapshot_.has_value(); });
+    if (stopping_) return std::nullopt;
+    // A moved-from optional stays engaged: the slot reads busy until
+    // RunSnapshots resets it after the send.
+    return std::move(snapshot_);
+  }
+
+  void RunSnapshots() {
+    while (true) {
+      std::optional<raft::Message> m = TakeSnapshot();
+      if (!m.has_value()) return;
+      std::string body = raft::EncodeMessage(*m);
+      bool ok = Post(snap_client_, kSnapshotPath, body,
+                     t_.options_.snapshot_chunk_bytes);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        snapshot_.reset();
+        if (ok) {
+          ++stats_.sent_messages;
+        } else {
+          ++stats_.failed_posts;
+          ++stats_.dropped_messages;
+        }
+      }
+      if (!ok) t_.ReportUnreachable(peer_);
+      t_.ReportSnapshot(peer_, ok);
+    }
+  }
+
+  // POSTs `body`; with chunk_bytes > 0 the body is written in pieces of
+  // that size (the snapshot stream). True on a 204 answer.
+  bool Post(httplib::Client& client, const char* path, const std::string& body,
+            size_t chunk_bytes) {
+    httplib::Headers headers = {
+        {kClusterHeader, MemberIdHex(t_.options_.cluster_id)},
+        {kFromHeader, MemberIdHex(t_.options_.local_id)}};
+    auto start = Clock::now();
+    auto chunked = [&body, chunk_bytes](size_t offset, size_t length,
+                                        httplib::DataSink& sink) {
+      return sink.write(body.data() + offset, std::min(length, chunk_bytes));
+    };
+    httplib::Result res =
+        chunk_bytes == 0
+            ? client.Post(path, headers, body, "application/octet-stream")
+            : client.Post(path, headers, body.size(), chunked,
+                          "application/octet-stream");
+    bool ok = res && res->status == 204;
+    t_.RecordPost(
+        peer_, ok, body.size(), Clock::now() - start,
+        res ? std::to_string(res->status) : httplib::to_string(res.error()));
+    return ok;
+  }
+
+  PeerTransport& t_;
+  const uint64_t peer_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;                  // guarded by mu_
+  std::deque<raft::Message> queue_;        // guarded by mu_
+  std::optional<raft::Message> snapshot_;  // guarded by mu_; set: busy
+  Clock::time_point down_until_;           // guarded by mu_
+  PeerStats stats_;                        // guarded by mu_
+  httplib::Client msg_client_;             // used by msg_thread_ only
+  httplib::Client snap_client_;            // used by snap_thread_ only
+  std::thread msg_thread_;
+  std::thread snap_thread_;
+};
+
+PeerTransport::PeerTransport(PeerTransportOptions options, Callbacks callbacks,
+                             NodeMetrics* metrics, JsonLogger* logger)
+    : options_(std::move(options)),
+      callbacks_(std::move(callbacks)),
+      metrics_(metrics),
+      logger_(logger) {}
+
+PeerTransport::~PeerTransport() {
+  std::map<uint64_t, std::unique_ptr<Sender>> senders;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    senders.swap(senders_);
+  }
+  senders.clear();  // joins outside mu_: a sender may be reporting
+}
+
+void PeerTransport::AddPeer(uint64_t peer, const std::string& url) {
+  auto sender = std::make_unique<Sender>(*this, peer, url);
+  std::unique_ptr<Sender> old;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    old = std::move(senders_[peer]);
+    senders_[peer] = std::move(sender);
+  }
+  if (logger_ != nullptr) {
+    logger_->Info("added peer",
+                  {{"peer-id", MemberIdHex(peer)}, {"remote-peer-url", url}});
+  }
+}
+
+void PeerTransport::RemovePeer(uint64_t peer) {
+  std::unique_ptr<Sender> old;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = senders_.find(peer);
+    if (it == senders_.end()) return;
+    old = std::move(it->second);
+    senders_.erase(it);
+  }
+  old.reset();
+  if (logger_ != nullptr) {
+    logger_->Info("removed peer", {{"peer-id", MemberIdHex(peer)}});
+  }
+}
+
+void PeerTransport::Send(std::vector<raft::Message> msgs) {
+  for (raft::Message& m : msgs) {
+    const uint64_t to = m.to;
+    bool queued = false;
+    bool is_snap = m.type == raft::MessageType::kSnap;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = senders_.find(to);
+      if (it != senders_.end()) queued = it->second->Enqueue(std::move(m));
+    }
+    if (!queued) {
+      ReportUnreachable(to);
+      if (is_snap) ReportSnapshot(to, false);
+    }
+  }
+}
+
+PeerTransport::PeerStats PeerTransport::Stats(uint64_t peer) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = senders_.find(peer);
+  return it == senders_.end() ? PeerStats{} : it->second->stats();
+}
+
+void PeerTransport::ReportUnreachable(uint64_t peer) {
+  if (callbacks_.unreachable) callbacks_.unreachable(peer);
+}
+
+void PeerTransport::ReportSnapshot(uint64_t peer, bool ok) {
+  if (callbacks_.snapshot_status) callbacks_.snapshot_status(peer, ok);
+}
+
+void PeerTransport::RecordPost(uint64_t peer, bool ok, size_t bytes,
+                               Clock::duration took,
+                               const std::string& outcome) {
+  if (metrics_ != nullptr) {
+    if (ok) {
+      metrics_->PeerSentBytes(peer).Inc(static_cast<double>(bytes));
+      metrics_->PeerRoundTrip(peer).Observe(
+          std::chrono::duration<double>(took).count());
+    } else {
+      metrics_->PeerSentFailures(peer).Inc();
+    }
+  }
+  if (!ok && logger_ != nullptr) {
+    logger_->Warn("failed to send to peer",
+                  {{"peer-id", MemberIdHex(peer)}, {"error", outcome}});
+  }
+}
+
+namespace {
+
+// Checks the sender's cluster and member id headers. Returns the sender id,
+// or fills `res` with the refusal.
+std::optional<uint64_t> CheckSender(const httplib::Request& req,
+                                    httplib::Response& res,
+                                    uint64_t cluster_id) {
+  std::optional<uint64_t> cluster =
+      ParseHexId(req.get_header_value(kClusterHeader));
+  std::optional<uint64_t> from = ParseHexId(req.get_header_value(kFromHeader));
+  if (!cluster.has_value() || !from.has_value()) {
+    res.status = 400;
+    res.set_content("missing or bad X-Cairn-Cluster-ID/X-Cairn-From\n",
+                    "text/plain");
+    return std::nullopt;
+  }
+  if (*cluster != cluster_id) {
+    res.status = 412;  // etcd's rafthttp answers a cluster mismatch so
+    res.set_content("cluster ID mismatch\n", "text/plain");
+    return std::nullopt;
+  }
+  return from;
+}
+
+}  // namespace
+
+void PeerTransport::HandleMessages(const httplib::Request& req,
+                                   httplib::Response& res) {
+  std::optional<uint64_t> from = CheckSender(req, res, options_.cluster_id);
+  if (!from.has_value()) return;
+  if (req.body.size() > options_.max_receive_bytes) {
+    res.status = 413;
+    res.set_content("body too large\n", "text/plain");
+    return;
+  }
+  Result<std::vector<raft::Message>> msgs = DecodeMessageBatch(req.body);
+  if (!msgs.ok()) {
+    res.status = 400;
+    res.set_content(msgs.status().message() + "\n", "text/plain");
+    return;
+  }
+  if (metrics_ != nullptr) {
+    metrics_->PeerReceivedBytes(*from).Inc(
+        static_cast<double>(req.body.size()));
+  }
+  for (raft::Message& m : msgs.value()) callbacks_.deliver(std::move(m));
+  res.status = 204;
+}
+
+void PeerTransport::HandleSnapshot(const httplib::Request& req,
+                                   httplib::Response& res,
+                                   const httplib::ContentReader& reader) {
+  std::optional<uint64_t> from = CheckSender(req, res, options_.cluster_id);
+  if (!from.has_value()) return;
+  std::string body;
+  bool fits = reader([&](const char* data, size_t len) {
+    body.append(data, len);
+    return body.size() <= options_.max_snapshot_bytes;
+  });
+  if (!fits) {
+    res.status = 413;
+    res.set_content("snapshot too large\n", "text/plain");
+    return;
+  }
+  Result<raft::Message> m = raft::DecodeMessage(body);
+  if (!m.ok() || m.value().type != raft::MessageType::kSnap) {
+    res.status = 400;
+    res.set_content(m.ok() ? std::string("not a snapshot message\n")
+                           : m.status().message() + "\n",
+                    "text/plain");
+    return;
+  }
+  if (metrics_ != nullptr) {
+    metrics_->PeerReceivedBytes(*from).Inc(static_cast<double>(body.size()));
+  }
+  callbacks_.deliver(std::move(m).value());
+  res.status = 204;
+}
+
+void PeerTransport::RegisterHandlers(httplib::Server& server) {
+  server.set_payload_max_length(
+      std::max(options_.max_receive_bytes, options_.max_snapshot_bytes));
+  // Peers keep one connection per stream open for as long as they live
+  // (httplib would close it after 5 requests by default). The idle timeout
+  // stays httplib's 5 s: heartbeats keep a live peer's connection busy.
+  server.set_keep_alive_max_count(std::numeric_limits<size_t>::max());
+  server.Post(kMessagesPath,
+              [this](const httplib::Request& req, httplib::Response& res) {
+                HandleMessages(req, res);
+              });
+  server.Post(kSnapshotPath,
+              [this](const httplib::Request& req, httplib::Response& res,
+                     const httplib::ContentReader& reader) {
+                HandleSnapshot(req, res, reader);
+              });
+}
+
+}  // namespace cairn::node

@@ -1,0 +1,137 @@
+// PeerTransport: Raft messages between members over HTTP (cpp-httplib).
+// Edge code: owns threads and sockets; all public methods are thread-safe.
+//
+// Sending: each peer has one sender thread and a bounded queue. Send()
+// never blocks: it queues the message, or drops it when the queue is full
+// and reports the peer unreachable (as etcd's rafthttp does), so a dead or
+// slow peer never holds up the others or the caller. The sender takes
+// everything queued (up to max_batch_bytes) and POSTs it as one body to
+// /raft/messages over a keep-alive connection. A failed POST drops its
+// batch and reports the peer unreachable; Raft retransmits what matters.
+//
+// Snapshots (MsgSnap) go on a separate stream: a second thread per peer
+// POSTs the encoded message to /raft/snapshot, written in chunks of
+// snapshot_chunk_bytes, and reports the outcome through SnapshotStatusFn
+// (Raft's ReportSnapshot). One snapshot per peer at a time; another one
+// arriving meanwhile is refused at once (reported failed).
+//
+// Wire format of /raft/messages: the body is a sequence of frames
+// [4-byte little-endian length][raft::EncodeMessage bytes] (the codec's own
+// CRC32C covers each message). Headers X-Cairn-Cluster-ID and
+// X-Cairn-From (16 hex digits) name the sender. The receiver decodes the
+// whole body first and delivers nothing unless every frame is valid:
+// a malformed body is answered 400, a foreign cluster 412, success 204.
+//
+// Callbacks run on transport threads (sender threads for unreachable and
+// snapshot status, HTTP server threads for delivery); they must be quick
+// and thread-safe (the node hands them to its host loop's queue).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/raft/types.h"
+#include "core/util/result.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+class ContentReader;
+}  // namespace httplib
+
+namespace cairn::node {
+
+class JsonLogger;
+struct NodeMetrics;
+
+struct PeerTransportOptions {
+  uint64_t local_id = 0;
+  uint64_t cluster_id = 0;
+  size_t queue_messages = 4096;  // per peer (etcd's stream buffer size)
+  size_t max_batch_bytes = 4 << 20;
+  size_t snapshot_chunk_bytes = 1 << 20;
+  size_t max_receive_bytes = 64 << 20;  // per /raft/messages body
+  size_t max_snapshot_bytes = 1 << 30;
+  std::chrono::milliseconds connect_timeout{1000};
+  std::chrono::milliseconds io_timeout{5000};
+  // After a failed POST, messages are dropped (reported unreachable)
+  // without trying to connect until this much time has passed.
+  std::chrono::milliseconds retry_backoff{100};
+};
+
+class PeerTransport {
+ public:
+  using DeliverFn = std::function<void(raft::Message)>;
+  using UnreachableFn = std::function<void(uint64_t peer)>;
+  using SnapshotStatusFn = std::function<void(uint64_t peer, bool ok)>;
+
+  struct Callbacks {
+    DeliverFn deliver;                 // required
+    UnreachableFn unreachable;         // may be empty
+    SnapshotStatusFn snapshot_status;  // may be empty
+  };
+
+  // `metrics` and `logger` are optional borrows; they must outlive this.
+  PeerTransport(PeerTransportOptions options, Callbacks callbacks,
+                NodeMetrics* metrics = nullptr, JsonLogger* logger = nullptr);
+  ~PeerTransport();  // stops and joins every sender
+  PeerTransport(const PeerTransport&) = delete;
+  PeerTransport& operator=(const PeerTransport&) = delete;
+
+  // Starts the sender threads for `peer` at `url` ("http://host:port").
+  // Adding a known peer replaces its URL (its queue is dropped).
+  void AddPeer(uint64_t peer, const std::string& url);
+  void RemovePeer(uint64_t peer);
+
+  // Queues each message for its `to` peer. Never blocks. A message to an
+  // unknown peer, or beyond a full queue, is dropped and reported.
+  void Send(std::vector<raft::Message> msgs);
+
+  // Registers POST /raft/messages and /raft/snapshot on `server` (the peer
+  // listener, owned by the caller, which must not outlive this).
+  void RegisterHandlers(httplib::Server& server);
+
+  // Per-peer counters, for tests and logs.
+  struct PeerStats {
+    uint64_t sent_messages = 0;
+    uint64_t sent_batches = 0;
+    uint64_t dropped_messages = 0;
+    uint64_t failed_posts = 0;
+  };
+  PeerStats Stats(uint64_t peer) const;
+
+ private:
+  class Sender;
+
+  void ReportUnreachable(uint64_t peer);
+  void ReportSnapshot(uint64_t peer, bool ok);
+  void RecordPost(uint64_t peer, bool ok, size_t bytes,
+                  std::chrono::steady_clock::duration took,
+                  const std::string& outcome);
+  void HandleMessages(const httplib::Request& req, httplib::Response& res);
+  void HandleSnapshot(const httplib::Request& req, httplib::Response& res,
+                      const httplib::ContentReader& reader);
+
+  const PeerTransportOptions options_;
+  const Callbacks callbacks_;
+  NodeMetrics* const metrics_;
+  JsonLogger* const logger_;
+  mutable std::mutex mu_;
+  std::map<uint64_t, std::unique_ptr<Sender>> senders_;  // guarded by mu_
+};
+
+// The /raft/messages body for `msgs`, and its inverse. DecodeMessageBatch
+// fails (kCorruption, naming the frame) on any truncated or bad frame and
+// then returns no message at all.
+std::string EncodeMessageBatch(const std::vector<raft::Message>& msgs);
+Result<std::vector<raft::Message>> DecodeMessageBatch(std::string_view body);
+
+}  // namespace cairn::node

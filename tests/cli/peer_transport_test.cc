@@ -1,0 +1,300 @@
+// PeerTransport over real HTTP on 127.0.0.1 with ephemeral ports: two
+// transports exchange thousands of messages in both directions, in order,
+// batched into fewer POSTs; a dead peer (connection refused) and a slow
+// one (accepts nothing) never block Send or the messages to a live peer
+// and are reported unreachable; malformed bodies, foreign clusters and
+// missing headers are refused (400/412) with nothing delivered; a
+// multi-megabyte MsgSnap travels on the chunked snapshot stream and its
+// outcome is reported. Waits poll against deadlines; nothing sleeps a
+// fixed time.
+#include "cli/cairn/peer_transport.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "cli/cairn/http_listener.h"
+#include "core/raft/codec.h"
+
+namespace cairn::node {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+bool WaitFor(const std::function<bool()>& cond, milliseconds limit) {
+  auto deadline = steady_clock::now() + limit;
+  while (steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(milliseconds(2));
+  }
+  return cond();
+}
+
+raft::Message AppMsg(uint64_t from, uint64_t to, uint64_t seq) {
+  raft::Message m = raft::NewMsg(raft::MessageType::kApp, to, from);
+  m.term = 3;
+  m.index = seq;
+  m.entries.push_back(raft::Entry{
+      .term = 3, .index = seq + 1, .data = "payload-" + std::to_string(seq)});
+  return m;
+}
+
+// A transport with its peer listener and what it received.
+struct Member {
+  explicit Member(uint64_t id, PeerTransportOptions opts = {}) {
+    opts.local_id = id;
+    opts.cluster_id = 0xc1;
+    transport = std::make_unique<PeerTransport>(
+        opts,
+        PeerTransport::Callbacks{.deliver =
+                                     [this](raft::Message m) {
+                                       std::lock_guard<std::mutex> lock(mu);
+                                       got.push_back(std::move(m));
+                                     },
+                                 .unreachable =
+                                     [this](uint64_t peer) {
+                                       std::lock_guard<std::mutex> lock(mu);
+                                       unreachable.insert(peer);
+                                     },
+                                 .snapshot_status =
+                                     [this](uint64_t peer, bool ok) {
+                                       std::lock_guard<std::mutex> lock(mu);
+                                       snap_status.emplace_back(peer, ok);
+                                     }});
+    transport->RegisterHandlers(listener.server());
+    auto port = listener.Start("127.0.0.1", 0);
+    EXPECT_TRUE(port.ok());
+    url = "http://127.0.0.1:" + std::to_string(port.value());
+  }
+  ~Member() { Shutdown(); }
+  // Closes this member's outgoing connections, then its listener (whose
+  // threads would otherwise wait out the keep-alive of connected peers).
+  void Shutdown() {
+    transport.reset();
+    listener.Stop();
+  }
+  size_t Received() {
+    std::lock_guard<std::mutex> lock(mu);
+    return got.size();
+  }
+
+  HttpListener listener;
+  std::unique_ptr<PeerTransport> transport;
+  std::string url;
+  std::mutex mu;
+  std::vector<raft::Message> got;
+  std::set<uint64_t> unreachable;
+  std::vector<std::pair<uint64_t, bool>> snap_status;
+};
+
+// Closes every member's connections before any listener stops.
+void StopAll(std::initializer_list<Member*> members) {
+  for (Member* m : members) m->transport.reset();
+  for (Member* m : members) m->listener.Stop();
+}
+
+// A port with nothing listening: connections are refused.
+int DeadPort() {
+  HttpListener l;
+  auto port = l.Start("127.0.0.1", 0);
+  l.Stop();
+  return port.value();
+}
+
+// A socket that listens but never accepts nor answers: a stuck peer.
+class BlackHole {
+ public:
+  BlackHole() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    EXPECT_EQ(::listen(fd_, 16), 0);
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~BlackHole() { ::close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+TEST(PeerTransportTest, ThousandsOfMessagesBothWaysInOrder) {
+  PeerTransportOptions opts;
+  opts.queue_messages = 100000;
+  Member a(1, opts), b(2, opts);
+  a.transport->AddPeer(2, b.url);
+  b.transport->AddPeer(1, a.url);
+  const uint64_t kCount = 5000;
+  std::thread ta([&] {
+    for (uint64_t i = 0; i < kCount; ++i) a.transport->Send({AppMsg(1, 2, i)});
+  });
+  std::thread tb([&] {
+    for (uint64_t i = 0; i < kCount; ++i) b.transport->Send({AppMsg(2, 1, i)});
+  });
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(
+      WaitFor([&] { return a.Received() == kCount; }, milliseconds(20000)));
+  ASSERT_TRUE(
+      WaitFor([&] { return b.Received() == kCount; }, milliseconds(20000)));
+  for (uint64_t i = 0; i < kCount; ++i) {
+    ASSERT_EQ(b.got[i], AppMsg(1, 2, i)) << i;
+    ASSERT_EQ(a.got[i], AppMsg(2, 1, i)) << i;
+  }
+  PeerTransport::PeerStats s = a.transport->Stats(2);
+  EXPECT_EQ(s.sent_messages, kCount);
+  EXPECT_EQ(s.dropped_messages, 0u);
+  EXPECT_LT(s.sent_batches, kCount);  // messages were batched
+  EXPECT_TRUE(a.unreachable.empty());
+  StopAll({&a, &b});
+}
+
+// The stuck peer's I/O timeout is 30 s: had it blocked anything, the live
+// peer could not have all its messages in time, and Send would be slow.
+TEST(PeerTransportTest, DeadAndStuckPeersDoNotBlockALiveOne) {
+  PeerTransportOptions opts;
+  opts.queue_messages = 64;
+  opts.io_timeout = milliseconds(30000);
+  Member a(1, opts), b(2, opts);
+  BlackHole stuck;
+  a.transport->AddPeer(2, b.url);
+  a.transport->AddPeer(3, "http://127.0.0.1:" + std::to_string(DeadPort()));
+  a.transport->AddPeer(4, "http://127.0.0.1:" + std::to_string(stuck.port()));
+  const uint64_t kCount = 2000;
+  auto start = steady_clock::now();
+  steady_clock::duration in_send{};
+  for (uint64_t i = 0; i < kCount; ++i) {
+    auto before = steady_clock::now();
+    a.transport->Send({AppMsg(1, 3, i), AppMsg(1, 4, i), AppMsg(1, 2, i)});
+    in_send += steady_clock::now() - before;
+    if (i % 50 == 49) {  // pace the live peer's queue, never the others
+      WaitFor([&] { return b.Received() >= i + 1 - 10; }, milliseconds(5000));
+    }
+  }
+  ASSERT_TRUE(
+      WaitFor([&] { return b.Received() == kCount; }, milliseconds(15000)));
+  EXPECT_LT(steady_clock::now() - start, milliseconds(20000));
+  EXPECT_LT(in_send, milliseconds(1000));  // 6000 Sends never waited
+  {
+    std::lock_guard<std::mutex> lock(a.mu);
+    EXPECT_TRUE(a.unreachable.count(3));
+    EXPECT_TRUE(a.unreachable.count(4));
+    EXPECT_FALSE(a.unreachable.count(2));
+  }
+  EXPECT_GT(a.transport->Stats(3).dropped_messages, 0u);
+  EXPECT_GT(a.transport->Stats(4).dropped_messages, 0u);
+  EXPECT_EQ(a.transport->Stats(2).dropped_messages, 0u);
+  auto stop_start = steady_clock::now();
+  StopAll({&a, &b});  // a stuck request is aborted, not waited out
+  EXPECT_LT(steady_clock::now() - stop_start, milliseconds(10000));
+}
+
+TEST(PeerTransportTest, UnknownPeerIsReportedAtOnce) {
+  Member a(1);
+  a.transport->Send({AppMsg(1, 9, 0)});
+  std::lock_guard<std::mutex> lock(a.mu);
+  EXPECT_TRUE(a.unreachable.count(9));
+}
+
+TEST(PeerTransportTest, MalformedBodiesAreRefusedAndNothingIsDelivered) {
+  Member b(2);
+  httplib::Client c(b.url);
+  httplib::Headers h = {{"X-Cairn-Cluster-ID", "00000000000000c1"},
+                        {"X-Cairn-From", "0000000000000001"}};
+  std::string good = EncodeMessageBatch({AppMsg(1, 2, 0), AppMsg(1, 2, 1)});
+  std::string flipped = good;
+  flipped[flipped.size() - 3] ^= 0x40;  // inside the second message
+  std::string truncated = good.substr(0, good.size() - 1);
+  std::string short_len = good + "\x05";
+  for (const std::string& body :
+       {std::string("garbage!"), flipped, truncated, short_len}) {
+    auto res = c.Post("/raft/messages", h, body, "application/octet-stream");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << res->body;
+  }
+  auto foreign = c.Post("/raft/messages",
+                        {{"X-Cairn-Cluster-ID", "00000000000000c2"},
+                         {"X-Cairn-From", "0000000000000001"}},
+                        good, "application/octet-stream");
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->status, 412);
+  auto anonymous = c.Post("/raft/messages", good, "application/octet-stream");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 400);
+  auto snap = c.Post("/raft/snapshot", h, good, "application/octet-stream");
+  ASSERT_TRUE(snap);
+  EXPECT_EQ(snap->status, 400);
+  EXPECT_EQ(b.Received(), 0u);
+  // The same connection still takes a good body.
+  auto ok = c.Post("/raft/messages", h, good, "application/octet-stream");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 204);
+  EXPECT_EQ(b.Received(), 2u);
+}
+
+TEST(PeerTransportTest, SnapshotTravelsInChunks) {
+  PeerTransportOptions opts;
+  opts.snapshot_chunk_bytes = 64 << 10;
+  Member a(1, opts), b(2, opts);
+  a.transport->AddPeer(2, b.url);
+  a.transport->AddPeer(3, "http://127.0.0.1:" + std::to_string(DeadPort()));
+  raft::Message snap = raft::NewMsg(raft::MessageType::kSnap, 2, 1);
+  snap.term = 4;
+  snap.snapshot = raft::Snapshot{};
+  snap.snapshot->metadata.index = 1000;
+  snap.snapshot->metadata.term = 4;
+  snap.snapshot->metadata.conf_state.voters = {1, 2, 3};
+  snap.snapshot->data.resize(3 << 20);
+  for (size_t i = 0; i < snap.snapshot->data.size(); ++i) {
+    snap.snapshot->data[i] = static_cast<char>(i * 131 % 251);
+  }
+  raft::Message to_dead = snap;
+  to_dead.to = 3;
+  a.transport->Send({snap, to_dead, AppMsg(1, 2, 7)});
+  ASSERT_TRUE(WaitFor([&] { return b.Received() == 2; }, milliseconds(10000)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::lock_guard<std::mutex> lock(a.mu);
+        return a.snap_status.size() == 2;
+      },
+      milliseconds(10000)));
+  StopAll({&a, &b});  // nothing is delivered or reported after this
+  const raft::Message* got_snap = nullptr;
+  for (const auto& m : b.got) {
+    if (m.type == raft::MessageType::kSnap) got_snap = &m;
+  }
+  ASSERT_NE(got_snap, nullptr);
+  EXPECT_EQ(*got_snap, snap);
+  std::set<std::pair<uint64_t, bool>> status(a.snap_status.begin(),
+                                             a.snap_status.end());
+  EXPECT_TRUE(status.count({2, true}));
+  EXPECT_TRUE(status.count({3, false}));
+}
+
+TEST(PeerTransportTest, BatchCodecRoundTrip) {
+  std::vector<raft::Message> msgs = {AppMsg(1, 2, 0), AppMsg(1, 2, 1)};
+  auto r = DecodeMessageBatch(EncodeMessageBatch(msgs));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value(), msgs);
+  EXPECT_TRUE(DecodeMessageBatch("").ok());
+  EXPECT_EQ(DecodeMessageBatch("\x01").status().code(), Code::kCorruption);
+}
+
+}  // namespace
+}  // namespace cairn::node
