@@ -28,6 +28,22 @@ Result<uint64_t> ParseHexId(const std::string& text) {
   return v;
 }
 
+// The one hex member id argument of member remove/update/promote.
+std::optional<CommandError> MemberIdArg(const std::vector<std::string>& args,
+                                        uint64_t* id) {
+  if (args.size() != 1) {
+    return CommandError{kExitBadArgs, "member ID is not provided"};
+  }
+  Result<uint64_t> r = ParseHexId(args[0]);
+  if (!r.ok()) {
+    return CommandError{kExitBadArgs, "bad member ID arg (" +
+                                          r.status().message() +
+                                          "), expecting ID in Hex"};
+  }
+  *id = r.value();
+  return std::nullopt;
+}
+
 Result<Json> Call(Context& ctx, const char* path, const Json& body) {
   Result<GatewayClient*> client = ctx.Client();
   if (!client.ok()) return client.status();
@@ -129,21 +145,14 @@ void AddMemberById(CLI::App* member, CommandFn* selected, const char* name,
   const std::string verb = name;
   cmd->callback([=] {
     *selected = [=](Context& ctx) -> std::optional<CommandError> {
-      if (args->size() != 1) {
-        return CommandError{kExitBadArgs, "member ID is not provided"};
-      }
-      Result<uint64_t> id = ParseHexId((*args)[0]);
-      if (!id.ok()) {
-        return CommandError{kExitBadArgs, "bad member ID arg (" +
-                                              id.status().message() +
-                                              "), expecting ID in Hex"};
-      }
+      uint64_t member_id = 0;
+      if (auto e = MemberIdArg(*args, &member_id)) return e;
       Result<Json> resp =
-          Call(ctx, path, Json{{"ID", std::to_string(id.value())}});
+          Call(ctx, path, Json{{"ID", std::to_string(member_id)}});
       if (!resp.ok()) return ErrorFrom(resp.status());
       return Print(ctx, [&](Printer& p) {
-        return verb == "remove" ? p.MemberRemove(id.value(), resp.value())
-                                : p.MemberPromote(id.value(), resp.value());
+        return verb == "remove" ? p.MemberRemove(member_id, resp.value())
+                                : p.MemberPromote(member_id, resp.value());
       });
     };
   });
@@ -159,24 +168,17 @@ void AddMemberUpdate(CLI::App* member, CommandFn* selected) {
   cmd->add_option("memberID", *args, "<memberID>");
   cmd->callback([=] {
     *selected = [=](Context& ctx) -> std::optional<CommandError> {
-      if (args->size() != 1) {
-        return CommandError{kExitBadArgs, "member ID is not provided"};
-      }
-      Result<uint64_t> id = ParseHexId((*args)[0]);
-      if (!id.ok()) {
-        return CommandError{kExitBadArgs, "bad member ID arg (" +
-                                              id.status().message() +
-                                              "), expecting ID in Hex"};
-      }
+      uint64_t member_id = 0;
+      if (auto e = MemberIdArg(*args, &member_id)) return e;
       if (peer_urls->empty()) {
         return CommandError{kExitBadArgs, "member peer urls not provided"};
       }
-      Json body = {{"ID", std::to_string(id.value())},
+      Json body = {{"ID", std::to_string(member_id)},
                    {"peerURLs", SplitComma(*peer_urls)}};
       Result<Json> resp = Call(ctx, "/v3/cluster/member/update", body);
       if (!resp.ok()) return ErrorFrom(resp.status());
       return Print(ctx, [&](Printer& p) {
-        return p.MemberUpdate(id.value(), resp.value());
+        return p.MemberUpdate(member_id, resp.value());
       });
     };
   });

@@ -11,15 +11,6 @@ namespace cairn::ctl {
 
 namespace {
 
-const Json& Field(const Json& obj, const char* field) {
-  static const Json kNull;
-  if (!obj.is_object()) return kNull;
-  auto it = obj.find(field);
-  return it == obj.end() ? kNull : *it;
-}
-
-const Json& Header(const Json& resp) { return Field(resp, "header"); }
-
 // The fields the gateway prints as strings because they are 64-bit.
 const std::set<std::string>& IntFields() {
   static const std::set<std::string> kFields = {"cluster_id",
@@ -79,8 +70,15 @@ Result<OutputFormat> ParseOutputFormat(const std::string& text) {
   return Status::InvalidArgument("unsupported output format");
 }
 
+const Json& JsonField(const Json& obj, const char* field) {
+  static const Json kNull;
+  if (!obj.is_object()) return kNull;
+  auto it = obj.find(field);
+  return it == obj.end() ? kNull : *it;
+}
+
 int64_t JsonInt(const Json& obj, const char* field) {
-  const Json& v = Field(obj, field);
+  const Json& v = JsonField(obj, field);
   if (v.is_number_integer()) return v.get<int64_t>();
   if (v.is_string() && IsIntegerText(v.get<std::string>())) {
     return static_cast<int64_t>(std::stoll(v.get<std::string>()));
@@ -89,7 +87,7 @@ int64_t JsonInt(const Json& obj, const char* field) {
 }
 
 uint64_t JsonUint(const Json& obj, const char* field) {
-  const Json& v = Field(obj, field);
+  const Json& v = JsonField(obj, field);
   if (v.is_number_unsigned()) return v.get<uint64_t>();
   if (v.is_number_integer()) return static_cast<uint64_t>(v.get<int64_t>());
   if (v.is_string() && IsIntegerText(v.get<std::string>()) &&
@@ -100,17 +98,17 @@ uint64_t JsonUint(const Json& obj, const char* field) {
 }
 
 bool JsonBool(const Json& obj, const char* field) {
-  const Json& v = Field(obj, field);
+  const Json& v = JsonField(obj, field);
   return v.is_boolean() && v.get<bool>();
 }
 
 std::string JsonString(const Json& obj, const char* field) {
-  const Json& v = Field(obj, field);
+  const Json& v = JsonField(obj, field);
   return v.is_string() ? v.get<std::string>() : std::string();
 }
 
 std::string JsonBytes(const Json& obj, const char* field) {
-  return BytesValue(Field(obj, field));
+  return BytesValue(JsonField(obj, field));
 }
 
 std::string BytesValue(const Json& value) {
@@ -210,7 +208,7 @@ void Printer::Table(const std::vector<std::string>& header,
 
 Json Printer::FlatHeader(const Json& resp) const {
   Json out = Json::object();
-  const Json h = Numberize(Header(resp));
+  const Json h = Numberize(JsonField(resp, "header"));
   if (h.is_object()) {
     for (auto it = h.begin(); it != h.end(); ++it) out[it.key()] = it.value();
   }
@@ -220,14 +218,14 @@ Json Printer::FlatHeader(const Json& resp) const {
 Status Printer::Get(const Json& resp) {
   switch (options_.format) {
     case OutputFormat::kSimple:
-      for (const Json& kv : Field(resp, "kvs")) PrintKv(kv);
+      for (const Json& kv : JsonField(resp, "kvs")) PrintKv(kv);
       return Status::Ok();
     case OutputFormat::kJson:
       PrintJson(Numberize(resp));
       return Status::Ok();
     case OutputFormat::kFields:
-      FieldsHeader(Header(resp));
-      for (const Json& kv : Field(resp, "kvs")) FieldsKv("", kv);
+      FieldsHeader(JsonField(resp, "header"));
+      for (const Json& kv : JsonField(resp, "kvs")) FieldsKv("", kv);
       out_ << "\"More\" : " << (JsonBool(resp, "more") ? "true" : "false")
            << "\n"
            << "\"Count\" : " << JsonInt(resp, "count") << "\n";
@@ -248,7 +246,7 @@ Status Printer::Put(const Json& resp) {
       PrintJson(Numberize(resp));
       return Status::Ok();
     case OutputFormat::kFields:
-      FieldsHeader(Header(resp));
+      FieldsHeader(JsonField(resp, "header"));
       if (resp.contains("prev_kv")) FieldsKv("Prev", resp["prev_kv"]);
       return Status::Ok();
     case OutputFormat::kTable:
@@ -261,15 +259,15 @@ Status Printer::Del(const Json& resp) {
   switch (options_.format) {
     case OutputFormat::kSimple:
       out_ << JsonInt(resp, "deleted") << "\n";
-      for (const Json& kv : Field(resp, "prev_kvs")) PrintKv(kv);
+      for (const Json& kv : JsonField(resp, "prev_kvs")) PrintKv(kv);
       return Status::Ok();
     case OutputFormat::kJson:
       PrintJson(Numberize(resp));
       return Status::Ok();
     case OutputFormat::kFields:
-      FieldsHeader(Header(resp));
+      FieldsHeader(JsonField(resp, "header"));
       out_ << "\"Deleted\" : " << JsonInt(resp, "deleted") << "\n";
-      for (const Json& kv : Field(resp, "prev_kvs")) FieldsKv("Prev", kv);
+      for (const Json& kv : JsonField(resp, "prev_kvs")) FieldsKv("Prev", kv);
       return Status::Ok();
     case OutputFormat::kTable:
       break;

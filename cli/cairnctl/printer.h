@@ -77,6 +77,9 @@ class Printer {
 
  private:
   Status Unsupported() const;
+  Status MemberChange(const char* what, uint64_t id, const Json& resp);
+  Status IdAndTtl(const Json& resp, const std::string& simple_line,
+                  bool with_error);
   void PrintKv(const Json& kv);
   void FieldsHeader(const Json& header);
   void FieldsKv(const std::string& prefix, const Json& kv);
@@ -91,6 +94,8 @@ class Printer {
 };
 
 // Field accessors for gateway answers: absent fields are proto3 defaults.
+// The field, or a null value when absent or `obj` is not an object.
+const Json& JsonField(const Json& obj, const char* field);
 int64_t JsonInt(const Json& obj, const char* field);
 uint64_t JsonUint(const Json& obj, const char* field);
 bool JsonBool(const Json& obj, const char* field);

@@ -9,13 +9,6 @@ namespace cairn::ctl {
 
 namespace {
 
-const Json& Field(const Json& obj, const char* field) {
-  static const Json kNull;
-  if (!obj.is_object()) return kNull;
-  auto it = obj.find(field);
-  return it == obj.end() ? kNull : *it;
-}
-
 std::vector<std::string> Strings(const Json& list) {
   std::vector<std::string> out;
   if (!list.is_array()) return out;
@@ -36,12 +29,12 @@ std::string Join(const std::vector<std::string>& items, const char* sep) {
 
 std::vector<std::vector<std::string>> MemberRows(const Json& resp) {
   std::vector<std::vector<std::string>> rows;
-  for (const Json& m : Field(resp, "members")) {
+  for (const Json& m : JsonField(resp, "members")) {
     const std::string name = JsonString(m, "name");
     rows.push_back({MemberHex(JsonUint(m, "ID")),
                     name.empty() ? "unstarted" : "started", name,
-                    Join(Strings(Field(m, "peerURLs")), ","),
-                    Join(Strings(Field(m, "clientURLs")), ","),
+                    Join(Strings(JsonField(m, "peerURLs")), ","),
+                    Join(Strings(JsonField(m, "clientURLs")), ","),
                     JsonBool(m, "isLearner") ? "true" : "false"});
   }
   return rows;
@@ -52,7 +45,7 @@ std::vector<std::vector<std::string>> StatusRows(
   std::vector<std::vector<std::string>> rows;
   for (const EndpointStatus& s : list) {
     const Json& st = s.status;
-    const uint64_t member = JsonUint(Field(st, "header"), "member_id");
+    const uint64_t member = JsonUint(JsonField(st, "header"), "member_id");
     rows.push_back({s.endpoint, MemberHex(member), JsonString(st, "version"),
                     HumanizeBytes(static_cast<uint64_t>(JsonInt(st, "dbSize"))),
                     JsonUint(st, "leader") == member ? "true" : "false",
@@ -60,7 +53,7 @@ std::vector<std::vector<std::string>> StatusRows(
                     std::to_string(JsonUint(st, "raftTerm")),
                     std::to_string(JsonUint(st, "raftIndex")),
                     std::to_string(JsonUint(st, "raftAppliedIndex")),
-                    Join(Strings(Field(st, "errors")), ", ")});
+                    Join(Strings(JsonField(st, "errors")), ", ")});
   }
   return rows;
 }
@@ -82,9 +75,10 @@ const char* AlarmName(const Json& alarm) {
 Status Printer::MemberAdd(const Json& resp) {
   switch (options_.format) {
     case OutputFormat::kSimple:
-      out_ << "Member " << MemberHex16(JsonUint(Field(resp, "member"), "ID"))
+      out_ << "Member "
+           << MemberHex16(JsonUint(JsonField(resp, "member"), "ID"))
            << " added to cluster "
-           << MemberHex16(JsonUint(Field(resp, "header"), "cluster_id"))
+           << MemberHex16(JsonUint(JsonField(resp, "header"), "cluster_id"))
            << "\n";
       return Status::Ok();
     case OutputFormat::kJson:
@@ -96,10 +90,12 @@ Status Printer::MemberAdd(const Json& resp) {
   return Unsupported();
 }
 
-Status Printer::MemberRemove(uint64_t id, const Json& resp) {
+// etcdctl's simple line for member remove/update/promote, or the json.
+Status Printer::MemberChange(const char* what, uint64_t id, const Json& resp) {
   if (options_.format == OutputFormat::kSimple) {
-    out_ << "Member " << MemberHex16(id) << " removed from cluster "
-         << MemberHex16(JsonUint(Field(resp, "header"), "cluster_id")) << "\n";
+    out_ << "Member " << MemberHex16(id) << " " << what << " cluster "
+         << MemberHex16(JsonUint(JsonField(resp, "header"), "cluster_id"))
+         << "\n";
     return Status::Ok();
   }
   if (options_.format == OutputFormat::kJson) {
@@ -107,32 +103,18 @@ Status Printer::MemberRemove(uint64_t id, const Json& resp) {
     return Status::Ok();
   }
   return Unsupported();
+}
+
+Status Printer::MemberRemove(uint64_t id, const Json& resp) {
+  return MemberChange("removed from", id, resp);
 }
 
 Status Printer::MemberUpdate(uint64_t id, const Json& resp) {
-  if (options_.format == OutputFormat::kSimple) {
-    out_ << "Member " << MemberHex16(id) << " updated in cluster "
-         << MemberHex16(JsonUint(Field(resp, "header"), "cluster_id")) << "\n";
-    return Status::Ok();
-  }
-  if (options_.format == OutputFormat::kJson) {
-    PrintJson(Numberize(resp));
-    return Status::Ok();
-  }
-  return Unsupported();
+  return MemberChange("updated in", id, resp);
 }
 
 Status Printer::MemberPromote(uint64_t id, const Json& resp) {
-  if (options_.format == OutputFormat::kSimple) {
-    out_ << "Member " << MemberHex16(id) << " promoted in cluster "
-         << MemberHex16(JsonUint(Field(resp, "header"), "cluster_id")) << "\n";
-    return Status::Ok();
-  }
-  if (options_.format == OutputFormat::kJson) {
-    PrintJson(Numberize(resp));
-    return Status::Ok();
-  }
-  return Unsupported();
+  return MemberChange("promoted in", id, resp);
 }
 
 Status Printer::MemberList(const Json& resp) {
@@ -144,14 +126,14 @@ Status Printer::MemberList(const Json& resp) {
       PrintJson(Numberize(resp));
       return Status::Ok();
     case OutputFormat::kFields:
-      FieldsHeader(Field(resp, "header"));
-      for (const Json& m : Field(resp, "members")) {
+      FieldsHeader(JsonField(resp, "header"));
+      for (const Json& m : JsonField(resp, "members")) {
         out_ << "\"ID\" : " << JsonUint(m, "ID") << "\n"
              << "\"Name\" : " << GoQuote(JsonString(m, "name")) << "\n";
-        for (const std::string& u : Strings(Field(m, "peerURLs"))) {
+        for (const std::string& u : Strings(JsonField(m, "peerURLs"))) {
           out_ << "\"PeerURL\" : " << GoQuote(u) << "\n";
         }
-        for (const std::string& u : Strings(Field(m, "clientURLs"))) {
+        for (const std::string& u : Strings(JsonField(m, "clientURLs"))) {
           out_ << "\"ClientURL\" : " << GoQuote(u) << "\n";
         }
         out_ << "\"IsLearner\" : "
@@ -232,7 +214,7 @@ Status Printer::EndpointStatusList(const std::vector<EndpointStatus>& list) {
     case OutputFormat::kFields:
       for (const EndpointStatus& s : list) {
         const Json& st = s.status;
-        FieldsHeader(Field(st, "header"));
+        FieldsHeader(JsonField(st, "header"));
         out_ << "\"Version\" : " << GoQuote(JsonString(st, "version")) << "\n"
              << "\"DBSize\" : " << JsonInt(st, "dbSize") << "\n"
              << "\"Leader\" : " << JsonUint(st, "leader") << "\n"
@@ -242,8 +224,8 @@ Status Printer::EndpointStatusList(const std::vector<EndpointStatus>& list) {
              << "\"RaftTerm\" : " << JsonUint(st, "raftTerm") << "\n"
              << "\"RaftAppliedIndex\" : " << JsonUint(st, "raftAppliedIndex")
              << "\n"
-             << "\"Errors\" : " << GoStringSlice(Strings(Field(st, "errors")))
-             << "\n"
+             << "\"Errors\" : "
+             << GoStringSlice(Strings(JsonField(st, "errors"))) << "\n"
              << "\"Endpoint\" : " << GoQuote(s.endpoint) << "\n\n";
       }
       return Status::Ok();
@@ -276,7 +258,7 @@ Status Printer::EndpointHashKVList(const std::vector<EndpointHashKV>& list) {
     }
     case OutputFormat::kFields:
       for (const EndpointHashKV& h : list) {
-        FieldsHeader(Field(h.hashkv, "header"));
+        FieldsHeader(JsonField(h.hashkv, "header"));
         out_ << "\"Endpoint\" : " << GoQuote(h.endpoint) << "\n"
              << "\"Hash\" : " << JsonUint(h.hashkv, "hash") << "\n\n";
       }
@@ -292,19 +274,20 @@ Status Printer::Alarm(const Json& resp) {
   switch (options_.format) {
     case OutputFormat::kSimple:
       // Go's %+v of an AlarmMember.
-      for (const Json& a : Field(resp, "alarms")) {
+      for (const Json& a : JsonField(resp, "alarms")) {
         out_ << "memberID:" << JsonUint(a, "memberID")
-             << " alarm:" << AlarmName(Field(a, "alarm")) << " \n";
+             << " alarm:" << AlarmName(JsonField(a, "alarm")) << " \n";
       }
       return Status::Ok();
     case OutputFormat::kJson:
       PrintJson(Numberize(resp));
       return Status::Ok();
     case OutputFormat::kFields:
-      FieldsHeader(Field(resp, "header"));
-      for (const Json& a : Field(resp, "alarms")) {
+      FieldsHeader(JsonField(resp, "header"));
+      for (const Json& a : JsonField(resp, "alarms")) {
         out_ << "\"MemberID\" : " << JsonUint(a, "memberID") << "\n"
-             << "\"AlarmType\" : " << AlarmName(Field(a, "alarm")) << "\n\n";
+             << "\"AlarmType\" : " << AlarmName(JsonField(a, "alarm"))
+             << "\n\n";
       }
       return Status::Ok();
     case OutputFormat::kTable:

@@ -8,13 +8,6 @@ namespace cairn::ctl {
 
 namespace {
 
-const Json& Field(const Json& obj, const char* field) {
-  static const Json kNull;
-  if (!obj.is_object()) return kNull;
-  auto it = obj.find(field);
-  return it == obj.end() ? kNull : *it;
-}
-
 // Go's name for each oneof member of etcdserverpb.ResponseOp.
 const char* GoOpName(const std::string& gateway_name) {
   if (gateway_name == "response_range") return "ResponseRange";
@@ -50,7 +43,7 @@ Status Printer::Txn(const Json& resp) {
   switch (options_.format) {
     case OutputFormat::kSimple:
       out_ << (JsonBool(resp, "succeeded") ? "SUCCESS" : "FAILURE") << "\n";
-      for (const Json& op : Field(resp, "responses")) {
+      for (const Json& op : JsonField(resp, "responses")) {
         out_ << "\n";
         if (op.contains("response_range")) {
           (void)Get(op["response_range"]);  // simple never fails
@@ -67,10 +60,10 @@ Status Printer::Txn(const Json& resp) {
       PrintJson(GoTxn(resp));
       return Status::Ok();
     case OutputFormat::kFields:
-      FieldsHeader(Field(resp, "header"));
+      FieldsHeader(JsonField(resp, "header"));
       out_ << "\"Succeeded\" : "
            << (JsonBool(resp, "succeeded") ? "true" : "false") << "\n";
-      for (const Json& op : Field(resp, "responses")) {
+      for (const Json& op : JsonField(resp, "responses")) {
         if (op.contains("response_range")) {
           (void)Get(op["response_range"]);
         } else if (op.contains("response_put")) {
@@ -89,13 +82,13 @@ Status Printer::Txn(const Json& resp) {
 }
 
 Status Printer::Watch(const Json& resp) {
-  const Json& events = Field(resp, "events");
+  const Json& events = JsonField(resp, "events");
   switch (options_.format) {
     case OutputFormat::kSimple:
       for (const Json& ev : events) {
         out_ << (JsonString(ev, "type") == "DELETE" ? "DELETE" : "PUT") << "\n";
         if (ev.contains("prev_kv")) PrintKv(ev["prev_kv"]);
-        PrintKv(Field(ev, "kv"));
+        PrintKv(JsonField(ev, "kv"));
       }
       return Status::Ok();
     case OutputFormat::kJson: {
@@ -109,7 +102,7 @@ Status Printer::Watch(const Json& resp) {
         evs.push_back(e);
       }
       Json out = Json::object();
-      out["Header"] = Numberize(Field(resp, "header"));
+      out["Header"] = Numberize(JsonField(resp, "header"));
       out["Events"] = events.is_array() ? evs : Json(nullptr);
       out["CompactRevision"] = JsonInt(resp, "compact_revision");
       out["Canceled"] = JsonBool(resp, "canceled");
@@ -118,12 +111,12 @@ Status Printer::Watch(const Json& resp) {
       return Status::Ok();
     }
     case OutputFormat::kFields:
-      FieldsHeader(Field(resp, "header"));
+      FieldsHeader(JsonField(resp, "header"));
       for (const Json& ev : events) {
         out_ << "\"Type\" : "
              << (JsonString(ev, "type") == "DELETE" ? "DELETE" : "PUT") << "\n";
         if (ev.contains("prev_kv")) FieldsKv("Prev", ev["prev_kv"]);
-        FieldsKv("", Field(ev, "kv"));
+        FieldsKv("", JsonField(ev, "kv"));
       }
       return Status::Ok();
     case OutputFormat::kTable:
@@ -138,22 +131,24 @@ Status Printer::Compaction(int64_t rev, const Json&) {
   return Status::Ok();
 }
 
-Status Printer::Grant(const Json& resp) {
+// Grant and KeepAlive print the same fields; json flattens the header
+// into the object (clientv3's embedded *ResponseHeader).
+Status Printer::IdAndTtl(const Json& resp, const std::string& simple_line,
+                         bool with_error) {
   switch (options_.format) {
     case OutputFormat::kSimple:
-      out_ << "lease " << LeaseHex(JsonInt(resp, "ID")) << " granted with TTL("
-           << JsonInt(resp, "TTL") << "s)\n";
+      out_ << simple_line << "\n";
       return Status::Ok();
     case OutputFormat::kJson: {
       Json out = FlatHeader(resp);
       out["ID"] = JsonInt(resp, "ID");
       out["TTL"] = JsonInt(resp, "TTL");
-      out["Error"] = JsonString(resp, "error");
+      if (with_error) out["Error"] = JsonString(resp, "error");
       PrintJson(out);
       return Status::Ok();
     }
     case OutputFormat::kFields:
-      FieldsHeader(Field(resp, "header"));
+      FieldsHeader(JsonField(resp, "header"));
       out_ << "\"ID\" : " << JsonInt(resp, "ID") << "\n"
            << "\"TTL\" : " << JsonInt(resp, "TTL") << "\n";
       return Status::Ok();
@@ -161,6 +156,14 @@ Status Printer::Grant(const Json& resp) {
       break;
   }
   return Unsupported();
+}
+
+Status Printer::Grant(const Json& resp) {
+  return IdAndTtl(resp,
+                  "lease " + LeaseHex(JsonInt(resp, "ID")) +
+                      " granted with TTL(" +
+                      std::to_string(JsonInt(resp, "TTL")) + "s)",
+                  /*with_error=*/true);
 }
 
 Status Printer::Revoke(int64_t id, const Json& resp) {
@@ -172,7 +175,7 @@ Status Printer::Revoke(int64_t id, const Json& resp) {
       PrintJson(Numberize(resp));
       return Status::Ok();
     case OutputFormat::kFields:
-      FieldsHeader(Field(resp, "header"));
+      FieldsHeader(JsonField(resp, "header"));
       return Status::Ok();
     case OutputFormat::kTable:
       break;
@@ -181,27 +184,11 @@ Status Printer::Revoke(int64_t id, const Json& resp) {
 }
 
 Status Printer::KeepAlive(const Json& resp) {
-  switch (options_.format) {
-    case OutputFormat::kSimple:
-      out_ << "lease " << LeaseHex(JsonInt(resp, "ID"))
-           << " keepalived with TTL(" << JsonInt(resp, "TTL") << ")\n";
-      return Status::Ok();
-    case OutputFormat::kJson: {
-      Json out = FlatHeader(resp);
-      out["ID"] = JsonInt(resp, "ID");
-      out["TTL"] = JsonInt(resp, "TTL");
-      PrintJson(out);
-      return Status::Ok();
-    }
-    case OutputFormat::kFields:
-      FieldsHeader(Field(resp, "header"));
-      out_ << "\"ID\" : " << JsonInt(resp, "ID") << "\n"
-           << "\"TTL\" : " << JsonInt(resp, "TTL") << "\n";
-      return Status::Ok();
-    case OutputFormat::kTable:
-      break;
-  }
-  return Unsupported();
+  return IdAndTtl(resp,
+                  "lease " + LeaseHex(JsonInt(resp, "ID")) +
+                      " keepalived with TTL(" +
+                      std::to_string(JsonInt(resp, "TTL")) + ")",
+                  /*with_error=*/false);
 }
 
 Status Printer::TimeToLive(const Json& resp, bool keys) {
@@ -218,7 +205,8 @@ Status Printer::TimeToLive(const Json& resp, bool keys) {
            << "s), remaining(" << ttl << "s)";
       if (keys) {
         std::vector<std::string> ks;
-        for (const Json& k : Field(resp, "keys")) ks.push_back(BytesValue(k));
+        for (const Json& k : JsonField(resp, "keys"))
+          ks.push_back(BytesValue(k));
         out_ << ", attached keys(" << GoStringSlice(ks) << ")";
       }
       out_ << "\n";
@@ -229,17 +217,17 @@ Status Printer::TimeToLive(const Json& resp, bool keys) {
       out["id"] = id;
       out["ttl"] = ttl;
       out["granted-ttl"] = granted;
-      const Json& ks = Field(resp, "keys");
+      const Json& ks = JsonField(resp, "keys");
       out["keys"] = ks.is_array() && !ks.empty() ? ks : Json(nullptr);
       PrintJson(out);
       return Status::Ok();
     }
     case OutputFormat::kFields:
-      FieldsHeader(Field(resp, "header"));
+      FieldsHeader(JsonField(resp, "header"));
       out_ << "\"ID\" : " << id << "\n"
            << "\"TTL\" : " << ttl << "\n"
            << "\"GrantedTTL\" : " << granted << "\n";
-      for (const Json& k : Field(resp, "keys")) {
+      for (const Json& k : JsonField(resp, "keys")) {
         out_ << "\"Key\" : " << GoQuote(BytesValue(k)) << "\n";
       }
       return Status::Ok();
@@ -250,7 +238,7 @@ Status Printer::TimeToLive(const Json& resp, bool keys) {
 }
 
 Status Printer::Leases(const Json& resp) {
-  const Json& leases = Field(resp, "leases");
+  const Json& leases = JsonField(resp, "leases");
   switch (options_.format) {
     case OutputFormat::kSimple:
       out_ << "found " << (leases.is_array() ? leases.size() : 0)
@@ -267,7 +255,7 @@ Status Printer::Leases(const Json& resp) {
       return Status::Ok();
     }
     case OutputFormat::kFields:
-      FieldsHeader(Field(resp, "header"));
+      FieldsHeader(JsonField(resp, "header"));
       for (const Json& l : leases)
         out_ << "\"ID\" : " << JsonInt(l, "ID") << "\n";
       return Status::Ok();
