@@ -73,6 +73,10 @@ struct Config {
   // no more than 3/4 of this many leases expire in any one second, when at
   // least this many leases exist.
   size_t revoke_rate_per_s = 1000;
+  // Local. Record which leases' persisted fields (id, TTL, remaining TTL)
+  // changed, for Lessor::TakeChanges (persistence, lessor_persist.h). Off
+  // by default so that lessors nobody persists keep nothing extra.
+  bool track_changes = false;
 };
 
 // etcd's minimum lease TTL (etcdserver/server.go):

@@ -62,6 +62,7 @@ LeaseId Lessor::ChooseId() {
   // run of them cannot happen.
   for (int attempt = 0; attempt < 1000; attempt++) {
     auto_id_counter_++;
+    counter_changed_ = cfg_.track_changes;
     const LeaseId id = static_cast<LeaseId>(
         Mix64(cfg_.id_seed ^ Mix64(auto_id_counter_)) & uint64_t{INT64_MAX});
     if (id != kNoLease && leases_.count(id) == 0) return id;
@@ -87,6 +88,7 @@ Result<GrantResult> Lessor::Grant(LeaseId id, int64_t ttl_s, int64_t now_ms) {
   Lease& lease = leases_[id];
   lease.id = id;
   lease.ttl_s = std::max(ttl_s, cfg_.min_ttl_s);
+  MarkChanged(id);
   if (primary_) {
     Refresh(lease, now_ms, 0);
     ScheduleCheckpoint(lease, now_ms);
@@ -105,6 +107,7 @@ Result<std::vector<std::string>> Lessor::Revoke(LeaseId id) {
   expiry_queue_.Remove(id);
   checkpoint_queue_.Remove(id);
   leases_.erase(it);
+  MarkChanged(id);
   CheckInvariants();
   return keys;
 }
@@ -117,6 +120,7 @@ void Lessor::ApplyCheckpoint(const Checkpoint& cp, int64_t now_ms) {
   // the snapshot canonical. Nothing larger than a TTL can be meaningful.
   it->second.remaining_ttl_s =
       std::clamp<int64_t>(cp.remaining_ttl_s, 0, kMaxLeaseTtlS);
+  MarkChanged(cp.id);
   // Like etcd, the checkpoint changes only what a future Promote uses; the
   // current leader keeps its expiry and schedules the next checkpoint.
   if (primary_) ScheduleCheckpoint(it->second, now_ms);
@@ -346,12 +350,17 @@ Status Lessor::Restore(std::string_view bytes) {
   Result<LessorImage> image = DecodeLessorImage(bytes, cfg_.max_leases);
   if (!image.ok()) return image.status();
   Demote();
+  for (const auto& [id, lease] : leases_) MarkChanged(id);
   leases_.clear();
   lease_of_key_.clear();
+  if (auto_id_counter_ != image.value().auto_id_counter) {
+    counter_changed_ = cfg_.track_changes;
+  }
   auto_id_counter_ = image.value().auto_id_counter;
   for (LeaseRecord& rec : image.value().leases) {
     Lease& lease = leases_[rec.id];
     lease.id = rec.id;
+    MarkChanged(rec.id);
     lease.ttl_s = std::max(rec.ttl_s, cfg_.min_ttl_s);
     lease.remaining_ttl_s = rec.remaining_ttl_s;
     for (std::string& key : rec.keys) {
@@ -361,6 +370,21 @@ Status Lessor::Restore(std::string_view bytes) {
   }
   CheckInvariants();
   return Status::Ok();
+}
+
+void Lessor::MarkChanged(LeaseId id) {
+  if (cfg_.track_changes) changed_.insert(id);
+}
+
+LessorChanges Lessor::TakeChanges() {
+  CAIRN_CHECK(cfg_.track_changes,
+              "TakeChanges on a lessor that does not track changes");
+  LessorChanges out;
+  out.leases.assign(changed_.begin(), changed_.end());
+  out.counter_changed = counter_changed_;
+  changed_.clear();
+  counter_changed_ = false;
+  return out;
 }
 
 void Lessor::CheckInvariants() const {

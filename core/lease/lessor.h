@@ -50,6 +50,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -89,6 +90,17 @@ struct TimeToLiveResult {
 struct Checkpoint {
   LeaseId id = kNoLease;
   int64_t remaining_ttl_s = 0;  // 0 clears the checkpoint
+};
+
+// The leases whose persisted record changed since the last take.
+struct LessorChanges {
+  // Ascending. Granted, revoked, checkpointed or replaced by Restore; the
+  // writer looks each up: present means write it, absent means delete it.
+  std::vector<LeaseId> leases;
+  // The auto id counter changed (a grant chose an id, or Restore).
+  bool counter_changed = false;
+
+  bool empty() const { return leases.empty() && !counter_changed; }
 };
 
 class Lessor {
@@ -199,7 +211,18 @@ class Lessor {
   // applied the same entries encode to the same bytes.
   std::string Encode() const;
 
+  // ---- Persistence (lessor_persist.h) ------------------------------------
+
+  // The leases changed since the previous call. Attach and Detach change
+  // no lease record: attachments are rebuilt from the keyspace on load.
+  // REQUIRES: config().track_changes.
+  LessorChanges TakeChanges();
+  // How many ids Grant has chosen (replicated; persisted with the leases).
+  uint64_t auto_id_counter() const { return auto_id_counter_; }
+
  private:
+  void MarkChanged(LeaseId id);
+
   LeaseId ChooseId();
   void Refresh(Lease& lease, int64_t now_ms, int64_t extend_ms);
   void ScheduleCheckpoint(const Lease& lease, int64_t now_ms);
@@ -217,6 +240,9 @@ class Lessor {
   LeaseQueue expiry_queue_;
   // Primary only: when each lease is next due for a checkpoint.
   LeaseQueue checkpoint_queue_;
+  // Only with cfg_.track_changes: leases changed since TakeChanges.
+  std::set<LeaseId> changed_;
+  bool counter_changed_ = false;
 };
 
 // Renderers for transcripts and logs (STYLE.md T3); deterministic.

@@ -31,6 +31,19 @@ void KeyIndex::Put(Revision rev) {
   modified_ = rev;
 }
 
+void KeyIndex::Restore(Revision created, Revision modified, int64_t ver,
+                       bool tombstone) {
+  CAIRN_CHECK(IsEmpty(), "restore into a key index that has revisions");
+  CAIRN_CHECK(ver >= 1, "restore with version %lld",
+              static_cast<long long>(ver));
+  Generation& g = generations_.back();
+  g.created = created;
+  g.ver = ver;
+  g.revs.push_back(modified);
+  modified_ = modified;
+  if (tombstone) generations_.emplace_back();
+}
+
 Status KeyIndex::Tombstone(Revision rev) {
   CAIRN_CHECK(!IsEmpty(), "tombstone on an empty key index");
   if (generations_.back().empty()) {

@@ -59,6 +59,15 @@ class KeyIndex {
   // REQUIRES: !IsEmpty(), rev > modified().
   Status Tombstone(Revision rev);
 
+  // Restores the first revision of a key whose earlier history was
+  // compacted away (etcd's keyIndex.restore): the current generation,
+  // empty before the call, gets created = `created`, ver = `ver` (the
+  // key's version at `modified`) and revs = {modified}. With `tombstone`,
+  // `modified` is the tombstone kept at the compact revision and a new
+  // empty generation follows it. REQUIRES: IsEmpty(), ver >= 1.
+  void Restore(Revision created, Revision modified, int64_t ver,
+               bool tombstone);
+
   // The key at `at_rev`, or nullopt when it did not exist then (never
   // created, deleted, or between generations).
   std::optional<Version> Get(int64_t at_rev) const;

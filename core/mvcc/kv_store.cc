@@ -305,6 +305,12 @@ DeleteRangeResponse KvStore::ApplyDelete(WriteTxn& txn,
 void KvStore::Finish(const WriteTxn& txn) {
   if (txn.events.empty()) return;
   current_rev_ = txn.WriteRev();
+  if (options_.track_changes) {
+    // Each event of the txn appended exactly one record.
+    for (size_t i = log_.size() - txn.events.size(); i < log_.size(); i++) {
+      changes_.added.push_back(log_[i]);
+    }
+  }
   CAIRN_DCHECK(log_.back().rev.main == current_rev_,
                "log ends at %lld, revision is %lld",
                static_cast<long long>(log_.back().rev.main),

@@ -41,6 +41,33 @@ struct KvStoreOptions {
   // ErrLeaseNotFound, in a txn too (only on the branch taken), as etcd's
   // apply does; when empty, lease ids are recorded unchecked.
   std::function<bool(int64_t lease)> lease_exists;
+  // Record every change to the revision log for TakeChanges (persistence,
+  // kv_persist.h). Off by default, so that stores nobody persists keep
+  // nothing extra.
+  bool track_changes = false;
+};
+
+// One change in the revision log (etcd's backend "key" bucket entry): a
+// put holds the whole KeyValue; a tombstone holds only the key.
+struct KvRecord {
+  Revision rev;
+  bool tombstone = false;
+  KeyValue kv;
+
+  bool operator==(const KvRecord&) const = default;
+};
+
+// What changed in a store since the last TakeChanges: what a backend must
+// write to hold the same revision log.
+struct KvChanges {
+  std::vector<KvRecord> added;    // ascending revision
+  std::vector<Revision> removed;  // dropped by compaction, ascending
+                                  // per compaction (may include `added`)
+  bool compacted = false;         // compact_rev() changed
+  int64_t rev = 1;                // rev() and compact_rev() at the take
+  int64_t compact_rev = -1;
+
+  bool empty() const { return added.empty() && removed.empty() && !compacted; }
 };
 
 class KvStore {
@@ -91,6 +118,34 @@ class KvStore {
   Result<std::vector<Event>> EventsFrom(int64_t start_rev,
                                         size_t max_events) const;
 
+  // ---- Persistence (kv_persist.h) ---------------------------------------
+
+  // The changes made since the previous call (or since construction).
+  // REQUIRES: options.track_changes.
+  KvChanges TakeChanges();
+
+  // Rebuilds the store from its revision log, one record at a time in
+  // ascending revision order, as etcd's restore does: a key's first record
+  // may continue a generation whose start was compacted away (its
+  // create_revision and version say where it stands), or be the tombstone
+  // kept at the compact revision. The result answers every read, hash and
+  // later write exactly as the store that wrote the log (except the sub
+  // revision of a compacted generation start, which nothing reads).
+  // REQUIRES: a fresh store. Errors: kCorruption when the record cannot
+  // follow the ones before it (order, key, create revision, version), in
+  // which case the store must be discarded.
+  Status RestoreRecord(KvRecord record);
+  // Ends a restore with the persisted revision and compact revision.
+  // Errors: kCorruption when they disagree with the records (rev must be
+  // the last record's main revision, or 1 with none; at most one record
+  // per key at or below the compact revision).
+  Status FinishRestore(int64_t rev, int64_t compact_rev);
+
+  // Calls fn for every key that exists at the current revision, ascending
+  // (the lessor rebuilds its key attachments from the lease fields). The
+  // reference is valid only during the call.
+  void VisitLive(const std::function<void(const KeyValue& kv)>& fn) const;
+
   int64_t rev() const { return current_rev_; }
   // -1 until the first compaction, as in etcd.
   int64_t compact_rev() const { return compact_rev_; }
@@ -100,12 +155,7 @@ class KvStore {
   size_t MemoryBytes() const;
 
  private:
-  // One change in the revision log (etcd's backend key bucket entry).
-  struct Record {
-    Revision rev;
-    bool tombstone = false;
-    KeyValue kv;  // a tombstone holds only the key
-  };
+  using Record = KvRecord;
   // The in-progress write of one request (etcd's storeTxnWrite).
   struct WriteTxn {
     int64_t begin_rev = 0;
@@ -164,11 +214,16 @@ class KvStore {
   // Compaction and hashing (kv_store_compact.cc).
   std::vector<Revision> KeepSet(int64_t at_rev) const;
 
+  // Persistence hooks (kv_store_persist.cc).
+  Status RestoreTombstone(const Revision& rev, KeyIndex& ki);
+  Status RestorePut(const KvRecord& r, KeyIndex& ki);
+
   KvStoreOptions options_;
   int64_t current_rev_ = 1;
   int64_t compact_rev_ = -1;
   Trie index_;
   std::deque<Record> log_;  // sorted by rev
+  KvChanges changes_;       // only with options_.track_changes
 };
 
 }  // namespace cairn::mvcc

@@ -38,8 +38,11 @@ Result<CompactionResponse> KvStore::Compact(const CompactionRequest& req) {
     if (r.rev.main > at_rev ||
         std::binary_search(keep.begin(), keep.end(), r.rev)) {
       kept_log.push_back(std::move(r));
+    } else if (options_.track_changes) {
+      changes_.removed.push_back(r.rev);
     }
   }
+  if (options_.track_changes) changes_.compacted = true;
   log_.swap(kept_log);
   CompactionResponse resp;
   resp.header.revision = current_rev_;

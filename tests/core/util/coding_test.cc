@@ -45,5 +45,51 @@ TEST(CodingDeathTest, FixedWidthIsBounded) {
   EXPECT_DEATH(AppendFixed(out, 1, 9), "AppendFixed of 9 bytes");
 }
 
+TEST(CodingTest, BigEndianOrdersLikeNumbers) {
+  std::string a, b;
+  AppendBigEndian64(a, 255);
+  AppendBigEndian64(b, 256);
+  EXPECT_EQ(a, std::string("\0\0\0\0\0\0\0\xff", 8));
+  EXPECT_LT(a, b);
+  EXPECT_EQ(DecodeBigEndian64(a), 255u);
+  EXPECT_EQ(DecodeBigEndian64(b), 256u);
+}
+
+TEST(CodingTest, ReaderRoundTrips) {
+  std::string out;
+  AppendFixed(out, 0xdeadbeef, 4);
+  AppendVarint(out, 300);
+  AppendVarint(out, 3);
+  out += "abc";
+  out.push_back('\x07');
+  ByteReader r(out);
+  EXPECT_EQ(r.Fixed(4), 0xdeadbeefu);
+  EXPECT_EQ(r.Varint(), 300u);
+  EXPECT_EQ(r.LengthPrefixed(), "abc");
+  EXPECT_FALSE(r.done());
+  EXPECT_EQ(r.U8(), 7u);
+  EXPECT_TRUE(r.done());
+  EXPECT_EQ(r.U8(), 0u);  // past the end: fails and sticks
+  EXPECT_FALSE(r.ok());
+  EXPECT_FALSE(r.done());
+}
+
+TEST(CodingTest, ReaderRejectsBadInput) {
+  // The reader borrows its input, so the bytes must outlive it.
+  const std::string nonminimal_bytes("\x80\x00", 2);
+  ByteReader nonminimal(nonminimal_bytes);
+  nonminimal.Varint();
+  EXPECT_FALSE(nonminimal.ok());
+  const std::string too_long_bytes =
+      "\x05"
+      "ab";
+  ByteReader too_long(too_long_bytes);
+  EXPECT_EQ(too_long.LengthPrefixed(), "");
+  EXPECT_FALSE(too_long.ok());
+  ByteReader short_fixed("ab");
+  EXPECT_EQ(short_fixed.Fixed(4), 0u);
+  EXPECT_FALSE(short_fixed.ok());
+}
+
 }  // namespace
 }  // namespace cairn

@@ -1,0 +1,209 @@
+#include "core/server/server.h"
+
+#include <utility>
+
+#include "core/mvcc/hash.h"
+#include "core/raft/describe.h"
+#include "core/util/check.h"
+#include "core/util/strings.h"
+
+namespace cairn::server {
+
+namespace {
+
+using U = unsigned long long;
+
+StateMachineOptions SmOptions(const Config& c) {
+  return StateMachineOptions{.lessor = c.lessor, .watch = c.watch};
+}
+
+}  // namespace
+
+Server::Server(const Config& config, storage::RaftLogStore& log_store,
+               storage::Backend& backend, Transport& transport, Logger& logger,
+               Random& random)
+    : config_(config),
+      log_store_(log_store),
+      backend_(backend),
+      transport_(transport),
+      logger_(logger),
+      random_(random),
+      sm_(std::make_unique<StateMachine>(SmOptions(config))) {
+  CAIRN_CHECK(config_.member_id != 0, "member id 0");
+  CAIRN_CHECK(config_.tick_ms >= 1, "tick_ms %lld", (long long)config_.tick_ms);
+  // Request ids: the member id in the top 16 bits keeps members apart,
+  // and a random start keeps this incarnation's ids apart from entries an
+  // earlier one left unapplied in the log (etcd uses a timestamp).
+  next_request_id_ = (config_.member_id << 48) | (random_.Next() >> 24);
+  next_read_ctx_ = random_.Next();
+  const bool empty = log_store_.LastIndex() == 0;
+  if (empty && !config_.initial_members.empty()) {
+    Bootstrap();
+  } else {
+    Recover();
+  }
+}
+
+Server::~Server() = default;
+
+void Server::StartRaft(raft::Index applied) {
+  raft::Config c;
+  c.id = config_.member_id;
+  c.election_tick = config_.election_ticks;
+  c.heartbeat_tick = config_.heartbeat_ticks;
+  c.storage = &log_store_;
+  c.random = &random_;
+  c.applied = applied;
+  c.max_size_per_msg = config_.max_size_per_msg;
+  c.max_inflight_msgs = config_.max_inflight_msgs;
+  c.max_uncommitted_entries_size = config_.max_uncommitted_entries_size;
+  c.check_quorum = true;
+  c.pre_vote = true;
+  c.logger = [this](const std::string& line) { Log(line); };
+  raw_ = std::make_unique<raft::RawNode>(c);
+}
+
+void Server::Step(const raft::Message& msg) {
+  if (removed_) return;
+  Status s = raw_->Step(msg);
+  if (!s.ok()) Log("dropped message: " + s.ToString());
+}
+
+void Server::Campaign() { raw_->Campaign(); }
+
+void Server::Tick(int64_t now_ms) {
+  CAIRN_CHECK(now_ms >= now_ms_, "time went back: %lld < %lld",
+              (long long)now_ms, (long long)now_ms_);
+  now_ms_ = now_ms;
+  if (!clock_started_) {
+    clock_started_ = true;
+    last_tick_ms_ = now_ms;
+  }
+  // One Raft tick per tick_ms elapsed. After a long pause (a stalled
+  // host) at most two election timeouts' worth run, so that a catch-up
+  // burst cannot turn into an unbounded loop.
+  const int64_t max_ticks = 2 * int64_t{config_.election_ticks};
+  int64_t ticks = (now_ms - last_tick_ms_) / config_.tick_ms;
+  last_tick_ms_ += ticks * config_.tick_ms;
+  if (ticks > max_ticks) ticks = max_ticks;
+  for (int64_t i = 0; i < ticks && !removed_; i++) raw_->Tick();
+  ExpireRequests();
+  CheckMove();
+  if (is_leader() && !removed_) LeaderDuties();
+}
+
+bool Server::Process() {
+  bool any = false;
+  while (!removed_ && raw_->HasReady()) {
+    any = true;
+    HandleReady(raw_->TakeReady());
+  }
+  return any;
+}
+
+// The one host loop (STYLE.md A2, docs/raft.md): persist, send, apply,
+// advance, in this order for every Ready.
+void Server::HandleReady(raft::Ready rd) {
+  if (rd.soft_state) {
+    UpdateRole(*rd.soft_state);
+    CheckMove();
+  }
+  // (1) Persist. Messages may promise these bytes (votes, append acks),
+  // so they must be durable before anything is sent; failure is fatal.
+  const raft::Snapshot* snap = rd.snapshot ? &*rd.snapshot : nullptr;
+  const raft::HardState* hs = rd.hard_state ? &*rd.hard_state : nullptr;
+  if (snap != nullptr || hs != nullptr || !rd.entries.empty()) {
+    Status s = log_store_.Save(hs, rd.entries, snap, rd.must_sync);
+    CAIRN_CHECK(s.ok(), "raft log save failed: %s", s.ToString().c_str());
+  }
+  NoteProposed(rd.entries);
+  // (2) Send.
+  if (!rd.messages.empty()) transport_.Send(std::move(rd.messages));
+  // (3) Apply: a snapshot replaces the whole state, then the committed
+  // entries follow it; one backend batch records it all.
+  if (snap != nullptr) InstallSnapshot(*snap);
+  if (!rd.committed_entries.empty()) {
+    ApplyEntries(rd.committed_entries);
+  }
+  OnReadStates(rd.read_states);
+  ServeReadyReads();
+  // (4) Advance.
+  raw_->Advance();
+  MaybePromoteLessor();
+  sm_->hub().Sync();
+  MaybeSendReadIndex();
+}
+
+void Server::UpdateRole(const raft::SoftState& ss) {
+  const bool was_leader = is_leader();
+  if (ss.lead != lead_) {
+    Log(StrFormat("leader is now %llx", U(ss.lead)));
+  }
+  lead_ = ss.lead;
+  role_ = ss.state;
+  if (is_leader() && !was_leader) {
+    // The leader's first entry of its term is its last entry now.
+    promote_at_index_ = raw_->raft().log().LastIndex();
+  }
+  if (!is_leader() && sm_->lessor().is_primary()) sm_->lessor().Demote();
+}
+
+void Server::Respond(uint64_t token, Result<Response> result) {
+  if (result.ok()) result = AddHeader(std::move(result).value());
+  responses_.push_back(ClientResponse{token, std::move(result)});
+}
+
+std::vector<ClientResponse> Server::TakeResponses() {
+  return std::exchange(responses_, {});
+}
+
+void Server::Log(const std::string& line) {
+  logger_.Log(StrFormat("[%llx] ", U(config_.member_id)) + line);
+}
+
+raft::Term Server::term() const { return raw_->raft().term(); }
+
+api::ResponseHeader Server::Header() const {
+  return api::ResponseHeader{.cluster_id = config_.cluster_id,
+                             .member_id = config_.member_id,
+                             .revision = sm_->kv().rev(),
+                             .raft_term = term()};
+}
+
+uint32_t Server::KvHash() const {
+  Result<mvcc::HashKVResponse> h = sm_->kv().HashKV(0);
+  CAIRN_CHECK(h.ok(), "hash: %s", h.status().ToString().c_str());
+  return h.value().hash;
+}
+
+size_t Server::pending_count() const {
+  size_t n = writes_.size() + reads_queued_.size();
+  if (read_in_flight_) n += read_in_flight_->reads.size();
+  for (const ReadyRead& r : reads_ready_) n += r.reads.size();
+  return n + (move_ ? 1 : 0);
+}
+
+void Server::Submit(uint64_t token, Request request) {
+  if (removed_) return Respond(token, ErrStopped());
+  if (pending_count() >= config_.max_pending_requests) {
+    return Respond(token, ErrTooManyRequests());
+  }
+  if (std::holds_alternative<api::MemberAddRequest>(request) ||
+      std::holds_alternative<api::MemberRemoveRequest>(request) ||
+      std::holds_alternative<api::MemberPromoteRequest>(request)) {
+    return SubmitMemberChange(token, request);
+  }
+  if (IsWrite(request)) return SubmitWrite(token, request);
+  if (const auto* k = std::get_if<api::LeaseKeepAliveRequest>(&request)) {
+    return SubmitKeepAlive(token, *k);
+  }
+  if (const auto* t = std::get_if<api::LeaseTimeToLiveRequest>(&request)) {
+    return SubmitTimeToLive(token, *t);
+  }
+  if (const auto* m = std::get_if<api::MoveLeaderRequest>(&request)) {
+    return SubmitMoveLeader(token, *m);
+  }
+  SubmitRead(token, request);
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,295 @@
+// Server: one cairn member's replicated state machine and THE host loop
+// (STYLE.md A2), written once against interfaces so that the node and the
+// simulator run the same lines. It owns the RawNode and the StateMachine
+// (keyspace, leases, membership, alarms, watches) and borrows the Raft log
+// store, the keyspace backend, the transport, the logger and the Random.
+//
+// Inputs: Submit (a client request, with an opaque token the host uses to
+// route the answer), Step (a peer's Raft message), Tick (the host's clock,
+// in ms), watch stream calls. Work happens in Process, which handles every
+// pending Ready in the fixed order: (1) persist snapshot, entries and hard
+// state through RaftLogStore::Save (synced when must_sync); (2) send the
+// messages through Transport; (3) apply the snapshot and committed entries
+// and write ONE backend batch with their effects and the applied index;
+// (4) Advance. Outputs: TakeResponses and TakeWatchResponses.
+//
+// Writes are answered once applied on this member; serializable reads at
+// once from local state; linearizable reads after a ReadIndex round, once
+// the applied index reaches it (concurrent reads share one round). Lease
+// keep-alives and time-to-live are answered by the leader only (kNotLeader
+// elsewhere: the host forwards them to leader()). See docs/server.md.
+//
+// Pure core: no clocks, threads or I/O; one thread owns a Server. Same
+// inputs, same Random seed and same storage contents give the same
+// outputs.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/api/cluster_types.h"
+#include "core/lease/lease.h"
+#include "core/mvcc/watch_hub.h"
+#include "core/raft/raw_node.h"
+#include "core/server/entry_codec.h"
+#include "core/server/request.h"
+#include "core/server/state_machine.h"
+#include "core/server/transport.h"
+#include "core/storage/backend.h"
+#include "core/storage/raft_log_store.h"
+#include "core/util/random.h"
+
+namespace cairn::server {
+
+struct Config {
+  // This member's id (nonzero) and the cluster's.
+  uint64_t member_id = 0;
+  uint64_t cluster_id = 0;
+  // The founding members (all voters, this one included) for a member
+  // that bootstraps a new cluster on empty storage. Empty for a member
+  // that joins an existing cluster (added with MemberAdd): it waits for
+  // the leader's snapshot. Ignored when the storage is not empty.
+  std::vector<api::Member> initial_members;
+  // Raft timing, in ticks of tick_ms milliseconds.
+  int64_t tick_ms = 100;
+  int election_ticks = 10;
+  int heartbeat_ticks = 1;
+  // A snapshot is taken every snapshot_count applied entries (etcd's
+  // --snapshot-count; small in tests).
+  uint64_t snapshot_count = 10000;
+  // How long a client request may wait for its answer before it fails
+  // with ErrTimeout (etcd: 5 s + 2 * election timeout).
+  int64_t request_timeout_ms = 7000;
+  // Requests waiting for an answer (writes, linearizable reads, keep-alive
+  // forwarding is the host's); more fail with ErrTooManyRequests (A9).
+  size_t max_pending_requests = 10000;
+  // Ops per txn branch and compares (etcd's --max-txn-ops).
+  size_t max_txn_ops = limits::kMaxTxnOpsDefault;
+  // The keyspace size (approximate bytes) above which the leader raises
+  // the NOSPACE alarm; 0 disables the check.
+  int64_t quota_bytes = 0;
+  // Raft flow control.
+  uint64_t max_size_per_msg = 1 << 20;
+  size_t max_inflight_msgs = 256;
+  uint64_t max_uncommitted_entries_size = 64 << 20;
+  lease::Config lessor;
+  mvcc::WatchHubOptions watch;
+};
+
+class Server {
+ public:
+  // Opens the member over `log_store` and `backend`. On empty storage a
+  // member with initial_members bootstraps the cluster (a snapshot at
+  // index 1 holding the founding membership); otherwise it recovers: the
+  // state is loaded from the backend (the applied index included) and Raft
+  // restarts from the log store with Applied = that index. Crashes on
+  // unreadable or inconsistent storage (fail-stop, STYLE.md E5).
+  // Every borrowed object must outlive the Server.
+  Server(const Config& config, storage::RaftLogStore& log_store,
+         storage::Backend& backend, Transport& transport, Logger& logger,
+         Random& random);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // ---- Inputs -------------------------------------------------------------
+
+  // Accepts a client request; its answer appears in TakeResponses with the
+  // same token (possibly during this call). Errors answered: ErrNotLeader
+  // (keep-alive, time-to-live, member promote and move-leader off the
+  // leader), ErrNoLeader (a write while no leader is known),
+  // ErrTooManyRequests (too many pending), ErrTimeout, ErrLeaderChanged,
+  // ErrStopped (after this member was removed), and the request's own.
+  void Submit(uint64_t client_token, Request request);
+  // A Raft message from a peer (invalid ones are logged and dropped).
+  void Step(const raft::Message& msg);
+  // The host's clock: runs the Raft ticks due since the last Tick (one
+  // per tick_ms) and the timed duties: lease expiry and checkpoints on the
+  // leader, request timeouts, read retries. REQUIRES: now_ms never
+  // decreases.
+  void Tick(int64_t now_ms);
+  // Starts an election now (tests, and a host that knows better).
+  void Campaign();
+  // Runs the host loop until Raft has no Ready left. Returns whether it
+  // handled any.
+  bool Process();
+  // Forces a snapshot at the applied index now (tests, operators).
+  void Snapshot();
+
+  // ---- Watches ------------------------------------------------------------
+
+  // Creates a watch on a client stream; returns the stream-local watch id
+  // (req.watch_id if nonzero, else the lowest free id of the stream).
+  // Errors as WatchHub::Watch.
+  Result<int64_t> CreateWatch(uint64_t stream_id, mvcc::WatchCreateRequest req);
+  // Cancels a stream's watch; kNotFound for an unknown id.
+  Status CancelWatch(uint64_t stream_id, int64_t watch_id);
+  // Cancels every watch of a stream (the client went away).
+  void CloseStream(uint64_t stream_id);
+
+  // ---- Outputs ------------------------------------------------------------
+
+  std::vector<ClientResponse> TakeResponses();
+  std::vector<StreamWatchResponse> TakeWatchResponses();
+
+  // ---- State --------------------------------------------------------------
+
+  uint64_t id() const { return config_.member_id; }
+  uint64_t cluster_id() const { return config_.cluster_id; }
+  // The leader this member knows, or 0.
+  uint64_t leader() const { return lead_; }
+  bool is_leader() const { return role_ == raft::StateType::kLeader; }
+  raft::Term term() const;
+  // True once this member applied its own removal: the host should stop
+  // it (every later Submit answers ErrStopped).
+  bool removed() const { return removed_; }
+  raft::Index applied_index() const { return sm_->applied_index(); }
+  const StateMachine& state() const { return *sm_; }
+  raft::RaftStatus raft_status() const { return raw_->GetStatus(); }
+  // The CRC of the whole keyspace at the current revision (tests compare
+  // members with it).
+  uint32_t KvHash() const;
+  size_t pending_count() const;
+
+ private:
+  struct PendingWrite {
+    uint64_t client_token = 0;
+    int64_t deadline_ms = 0;
+    raft::Index index = 0;  // 0 until the entry shows up in a Ready
+    raft::Term term = 0;
+  };
+  struct PendingRead {
+    uint64_t client_token = 0;
+    int64_t deadline_ms = 0;
+    mvcc::RangeRequest request;
+  };
+  struct ReadBatch {
+    std::string ctx;
+    int64_t sent_ms = 0;
+    std::vector<PendingRead> reads;
+  };
+  struct ReadyRead {
+    raft::Index index = 0;
+    std::vector<PendingRead> reads;
+  };
+  struct PendingMove {
+    uint64_t client_token = 0;
+    uint64_t target = 0;
+    int64_t deadline_ms = 0;
+  };
+  struct WatchInfo {
+    int64_t hub_id = 0;
+    mvcc::WatchCreateRequest request;
+    // The first revision not yet handed to the client: a snapshot install
+    // re-creates the watch from here on the new keyspace.
+    int64_t next_rev = 0;
+  };
+  struct Stream {
+    std::map<int64_t, WatchInfo> watches;  // by stream-local id
+  };
+
+  // server.cc: construction, inputs, the loop.
+  void Bootstrap();
+  void Recover();
+  void StartRaft(raft::Index applied);
+  void HandleReady(raft::Ready rd);
+  void UpdateRole(const raft::SoftState& ss);
+  void Respond(uint64_t token, Result<Response> result);
+  void Log(const std::string& line);
+  api::ResponseHeader Header() const;
+
+  // server_write.cc: proposals and the apply path.
+  void SubmitWrite(uint64_t token, const Request& request);
+  void ProposeWrite(uint64_t token, WriteRequest req);
+  void ProposeMemberChange(uint64_t token, MemberChange change);
+  Status ProposeInternal(WriteRequest req);
+  uint64_t NextRequestId();
+  void NoteProposed(const std::vector<raft::Entry>& entries);
+  void ApplyEntries(const std::vector<raft::Entry>& entries);
+  void ApplyNormal(const raft::Entry& e);
+  void ApplyConfChange(const raft::Entry& e);
+  void FinishWrite(uint64_t request_id, raft::Index index,
+                   Result<Response> result);
+  Response AddHeader(Response resp) const;
+
+  // server_read.cc: local answers and linearizable reads.
+  void SubmitRead(uint64_t token, const Request& request);
+  void SubmitLinearizable(uint64_t token, mvcc::RangeRequest req);
+  void MaybeSendReadIndex();
+  void OnReadStates(const std::vector<raft::ReadState>& states);
+  void ServeReadyReads();
+  void ServeRange(const PendingRead& read);
+  api::StatusResponse MakeStatus() const;
+  void ExpireRequests();
+
+  // server_lease.cc: leader duties and leader-only requests.
+  void SubmitKeepAlive(uint64_t token, const api::LeaseKeepAliveRequest& r);
+  void SubmitTimeToLive(uint64_t token, const api::LeaseTimeToLiveRequest& r);
+  void SubmitMoveLeader(uint64_t token, const api::MoveLeaderRequest& r);
+  void SubmitMemberChange(uint64_t token, const Request& request);
+  bool LearnerReady(uint64_t id) const;
+  uint64_t ChooseMemberId();
+  void LeaderDuties();
+  void MaybeRaiseNoSpace();
+  void MaybePromoteLessor();
+  void CheckMove();
+
+  // server_persist.cc: the backend batch, snapshots, recovery.
+  void PersistApplied(bool sync);
+  bool SnapshotDue() const;
+  void CreateSnapshot();
+  void InstallSnapshot(const raft::Snapshot& snap);
+
+  // server_watch.cc: per-stream watch ids over the hub's global ones.
+  void DrainHub();
+  void ResetWatches(StateMachine& next);
+
+  Config config_;
+  storage::RaftLogStore& log_store_;
+  storage::Backend& backend_;
+  Transport& transport_;
+  Logger& logger_;
+  Random& random_;
+  std::unique_ptr<StateMachine> sm_;
+  std::unique_ptr<raft::RawNode> raw_;
+
+  int64_t now_ms_ = 0;
+  int64_t last_tick_ms_ = 0;
+  bool clock_started_ = false;
+  uint64_t lead_ = 0;
+  raft::StateType role_ = raft::StateType::kFollower;
+  // As a new leader: the lessor is promoted once this index (the first
+  // entry of the leader's term) is applied, so that every lease granted
+  // or revoked in earlier terms is known (etcd promotes after applying
+  // the entries of previous terms).
+  raft::Index promote_at_index_ = 0;
+  raft::Index snapshot_index_ = 0;
+  raft::ConfState conf_state_;
+  bool removed_ = false;
+  int64_t next_alarm_ms_ = 0;
+
+  uint64_t next_request_id_ = 0;
+  std::map<uint64_t, PendingWrite> writes_;  // by request id
+  uint64_t next_read_ctx_ = 0;
+  std::optional<ReadBatch> read_in_flight_;
+  std::vector<PendingRead> reads_queued_;
+  std::vector<ReadyRead> reads_ready_;
+  std::optional<PendingMove> move_;
+  std::vector<ClientResponse> responses_;
+
+  std::map<uint64_t, Stream> streams_;
+  // hub id -> (stream, stream-local id).
+  std::map<int64_t, std::pair<uint64_t, int64_t>> watch_owner_;
+  // Hub ids whose "created" response must not reach the client (watches
+  // re-created after a snapshot install).
+  std::set<int64_t> quiet_created_;
+  std::vector<StreamWatchResponse> watch_out_;
+};
+
+}  // namespace cairn::server

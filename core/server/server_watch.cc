@@ -1,0 +1,107 @@
+// Server: watch streams. The WatchHub numbers watchers globally; clients
+// number them per stream (etcd's watch ids are per gRPC stream), so the
+// server maps one onto the other. It also remembers each watch's request
+// and the next revision its client needs, so that installing a snapshot
+// (which replaces the keyspace and its hub) re-creates every watch on the
+// new keyspace without a gap or a repeat.
+
+#include <algorithm>
+#include <utility>
+
+#include "core/server/server.h"
+
+namespace cairn::server {
+
+Result<int64_t> Server::CreateWatch(uint64_t stream_id,
+                                    mvcc::WatchCreateRequest req) {
+  Stream& st = streams_[stream_id];
+  int64_t local = req.watch_id;
+  if (local != 0 && st.watches.count(local) != 0) {
+    return Status::InvalidArgument(
+        "mvcc: duplicate watch ID provided on the WatchStream");
+  }
+  if (local == 0) {
+    // The lowest free id of the stream, as etcd's watch stream assigns.
+    while (st.watches.count(local) != 0) local++;
+  }
+  req.watch_id = 0;  // the hub chooses its own (global) id
+  Result<int64_t> hub_id = sm_->hub().Watch(req);
+  if (!hub_id.ok()) return hub_id.status();
+  const int64_t next =
+      req.start_revision > 0 ? req.start_revision : sm_->kv().rev() + 1;
+  st.watches[local] =
+      WatchInfo{.hub_id = hub_id.value(), .request = req, .next_rev = next};
+  watch_owner_[hub_id.value()] = {stream_id, local};
+  return local;
+}
+
+Status Server::CancelWatch(uint64_t stream_id, int64_t watch_id) {
+  auto st = streams_.find(stream_id);
+  if (st == streams_.end()) return Status::NotFound("watch not found");
+  auto it = st->second.watches.find(watch_id);
+  if (it == st->second.watches.end()) {
+    return Status::NotFound("watch not found");
+  }
+  // The canceled response drops the mapping when it is taken.
+  return sm_->hub().Cancel(it->second.hub_id);
+}
+
+void Server::CloseStream(uint64_t stream_id) {
+  auto st = streams_.find(stream_id);
+  if (st == streams_.end()) return;
+  for (const auto& [local, w] : st->second.watches) {
+    // The watch exists in the hub (the mapping is dropped with it).
+    (void)sm_->hub().Cancel(w.hub_id);
+    watch_owner_.erase(w.hub_id);
+  }
+  streams_.erase(st);
+}
+
+std::vector<StreamWatchResponse> Server::TakeWatchResponses() {
+  DrainHub();
+  return std::exchange(watch_out_, {});
+}
+
+void Server::DrainHub() {
+  for (mvcc::WatchResponse& r : sm_->hub().TakeResponses()) {
+    auto owner = watch_owner_.find(r.watch_id);
+    if (owner == watch_owner_.end()) continue;  // its stream was closed
+    const auto [stream_id, local] = owner->second;
+    WatchInfo& w = streams_[stream_id].watches[local];
+    if (r.created && quiet_created_.erase(r.watch_id) > 0) continue;
+    if (!r.events.empty()) {
+      w.next_rev = r.events.back().kv.mod_revision + 1;
+    } else if (!r.created && !r.canceled) {
+      // A progress notification: everything up to its revision is out.
+      w.next_rev = std::max(w.next_rev, r.header.revision + 1);
+    }
+    if (r.canceled) {
+      streams_[stream_id].watches.erase(local);
+      watch_owner_.erase(owner);
+    }
+    r.watch_id = local;
+    watch_out_.push_back(StreamWatchResponse{stream_id, std::move(r)});
+  }
+}
+
+// Moves every watch onto the hub of `next` (a state restored from a
+// snapshot), resuming at the first revision its client has not seen.
+void Server::ResetWatches(StateMachine& next) {
+  DrainHub();
+  watch_owner_.clear();
+  quiet_created_.clear();
+  for (auto& [stream_id, st] : streams_) {
+    for (auto& [local, w] : st.watches) {
+      mvcc::WatchCreateRequest req = w.request;
+      req.start_revision = w.next_rev;
+      Result<int64_t> id = next.hub().Watch(req);
+      // The new hub has room for as many watchers as the old one held.
+      CAIRN_CHECK(id.ok(), "re-watch: %s", id.status().ToString().c_str());
+      w.hub_id = id.value();
+      watch_owner_[id.value()] = {stream_id, local};
+      quiet_created_.insert(id.value());
+    }
+  }
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,102 @@
+#include "core/storage/backend_snapshot.h"
+
+#include <cstdint>
+
+#include "core/util/coding.h"
+#include "core/util/crc32c.h"
+#include "core/util/strings.h"
+
+namespace cairn::storage {
+namespace {
+
+constexpr std::string_view kMagic("CBS\x01", 4);
+constexpr uint8_t kRecordTag = 1;
+constexpr uint8_t kEndTag = 2;
+
+Status Bad(const char* what) {
+  return Status::Corruption(StrFormat("backend snapshot: %s", what));
+}
+
+void AppendRecord(std::string& out, std::string_view key,
+                  std::string_view value) {
+  const size_t start = out.size();
+  out.push_back(static_cast<char>(kRecordTag));
+  AppendVarint(out, key.size());
+  out.append(key);
+  AppendVarint(out, value.size());
+  out.append(value);
+  AppendFixed(out, Crc32c(std::string_view(out).substr(start)), 4);
+}
+
+// Parses the records after the magic into `batch` as puts; returns the
+// position of the end tag. Checks each record's checksum and key order.
+Result<size_t> ParseRecords(std::string_view dump, WriteBatch& batch) {
+  size_t pos = kMagic.size();
+  std::string last_key;
+  bool first = true;
+  while (pos < dump.size() && static_cast<uint8_t>(dump[pos]) == kRecordTag) {
+    ByteReader r(dump.substr(pos + 1));
+    const std::string_view key = r.LengthPrefixed();
+    const std::string_view value = r.LengthPrefixed();
+    if (!r.ok()) return Bad("truncated record");
+    const size_t body = 1 + (dump.size() - pos - 1 - r.remaining());
+    const uint64_t crc = r.Fixed(4);
+    if (!r.ok()) return Bad("truncated record");
+    if (crc != Crc32c(dump.substr(pos, body))) {
+      return Bad("record checksum mismatch");
+    }
+    if (!first && key <= last_key) return Bad("keys out of order");
+    first = false;
+    last_key.assign(key);
+    batch.Put(std::string(key), std::string(value));
+    pos += body + 4;
+  }
+  return pos;
+}
+
+}  // namespace
+
+Result<std::string> DumpBackend(const Backend& backend) {
+  std::string out(kMagic);
+  uint64_t count = 0;
+  Status s = backend.Scan({}, {}, [&](std::string_view k, std::string_view v) {
+    AppendRecord(out, k, v);
+    count++;
+    return true;
+  });
+  if (!s.ok()) return s;
+  out.push_back(static_cast<char>(kEndTag));
+  AppendVarint(out, count);
+  AppendFixed(out, Crc32c(out), 4);
+  return out;
+}
+
+Status RestoreBackend(Backend& backend, std::string_view dump) {
+  if (dump.substr(0, kMagic.size()) != kMagic) {
+    return Bad("bad magic or version");
+  }
+  // Deletes of the present keys first, then the puts; reading the backend
+  // writes nothing, so a bad dump still leaves it untouched.
+  WriteBatch batch;
+  Status s = backend.Scan({}, {}, [&](std::string_view k, std::string_view) {
+    batch.Delete(std::string(k));
+    return true;
+  });
+  if (!s.ok()) return s;
+  const size_t deletes = batch.ops().size();
+  Result<size_t> end = ParseRecords(dump, batch);
+  if (!end.ok()) return end.status();
+  ByteReader r(dump.substr(end.value()));
+  const uint8_t tag = r.U8();
+  const uint64_t count = r.Varint();
+  const size_t covered = dump.size() - r.remaining();
+  const uint64_t crc = r.Fixed(4);
+  if (!r.done() || tag != kEndTag) return Bad("bad or missing trailer");
+  if (crc != Crc32c(dump.substr(0, covered))) return Bad("checksum mismatch");
+  if (count != batch.ops().size() - deletes) {
+    return Bad("record count mismatch");
+  }
+  return backend.Commit(batch, /*sync=*/true);
+}
+
+}  // namespace cairn::storage

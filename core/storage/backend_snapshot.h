@@ -1,0 +1,40 @@
+// The whole content of a Backend as one byte string, for Raft snapshots of
+// the state machine: DumpBackend encodes it, RestoreBackend replaces a
+// backend's content with it. Pure core; stateless functions over the
+// Backend interface.
+//
+// Layout (integers little-endian fixed width unless "varint"):
+//   "CBS" 0x01                         magic and format version
+//   per key, ascending:
+//     u8 1, varint key length, key, varint value length, value,
+//     u32 crc32c of this record's bytes before the crc
+//   u8 2, varint record count, u32 crc32c of every byte before it
+//
+// Each record carries its own checksum so that the encoding can later be
+// sent and verified in chunks; the trailer's checksum and count catch a
+// truncated or reordered whole.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/storage/backend.h"
+#include "core/util/result.h"
+#include "core/util/status.h"
+
+namespace cairn::storage {
+
+// Every key and value of `backend`, ascending by key. Errors: the
+// backend's Scan errors (kCorruption, kIOError).
+Result<std::string> DumpBackend(const Backend& backend);
+
+// Replaces the entire content of `backend` by the one encoded in `dump`,
+// in ONE synced Commit (deletes of every present key, then the puts), so
+// that after a crash the backend holds either the old or the new content.
+// The whole input is verified before anything is written. Errors:
+// kCorruption for malformed input (bad magic, checksum, order, length,
+// count; nothing is written); the backend's Scan errors while listing the
+// present keys (nothing is written); the Commit's kIOError.
+Status RestoreBackend(Backend& backend, std::string_view dump);
+
+}  // namespace cairn::storage
