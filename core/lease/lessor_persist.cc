@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/lease/lessor_codec.h"
+#include "core/storage/stored_value.h"
 #include "core/util/coding.h"
 #include "core/util/crc32c.h"
 #include "core/util/strings.h"
@@ -18,41 +19,24 @@ Status BadRecord(std::string_view key, const char* why) {
       StrFormat("lease backend: key %s: %s", EscapeBytes(key).c_str(), why));
 }
 
-std::string Frame(std::string_view key, const std::string& body) {
-  std::string out;
-  AppendFixed(out, Crc32c(body, Crc32c(key)), 4);
-  return out + body;
-}
-
-Result<std::string_view> Unframe(std::string_view key, std::string_view value) {
-  ByteReader r(value);
-  const uint64_t crc = r.Fixed(4);
-  if (!r.ok()) return BadRecord(key, "value too short");
-  const std::string_view body = value.substr(4);
-  if (crc != Crc32c(body, Crc32c(key))) {
-    return BadRecord(key, "checksum mismatch");
-  }
-  return body;
-}
-
 std::string EncodeLease(const Lease& lease) {
   std::string body;
   AppendVarint(body, static_cast<uint64_t>(lease.ttl_s));
   AppendVarint(body, static_cast<uint64_t>(lease.remaining_ttl_s));
-  return Frame(LeaseRecordKey(lease.id), body);
+  return storage::EncodeStoredValue(LeaseRecordKey(lease.id), body);
 }
 
 std::string EncodeCounter(uint64_t counter) {
   std::string body;
   AppendVarint(body, counter);
-  return Frame(kLeaseMetaKey, body);
+  return storage::EncodeStoredValue(kLeaseMetaKey, body);
 }
 
 Result<LeaseRecord> DecodeLease(std::string_view key, std::string_view value) {
   if (key.size() != kLeaseRecordPrefix.size() + 8) {
     return BadRecord(key, "not a lease key");
   }
-  Result<std::string_view> body = Unframe(key, value);
+  Result<std::string_view> body = storage::DecodeStoredValue(key, value);
   if (!body.ok()) return body.status();
   ByteReader r(body.value());
   LeaseRecord rec;
@@ -76,7 +60,8 @@ Result<uint64_t> LoadCounter(const storage::Backend& backend) {
     if (value.status().code() == Code::kNotFound) return uint64_t{0};
     return value.status();
   }
-  Result<std::string_view> body = Unframe(kLeaseMetaKey, value.value());
+  Result<std::string_view> body =
+      storage::DecodeStoredValue(kLeaseMetaKey, value.value());
   if (!body.ok()) return body.status();
   ByteReader r(body.value());
   const uint64_t counter = r.Varint();

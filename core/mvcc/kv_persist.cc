@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/storage/stored_value.h"
 #include "core/util/check.h"
 #include "core/util/coding.h"
 #include "core/util/crc32c.h"
@@ -19,30 +20,11 @@ Status BadRecord(std::string_view key, const char* why) {
       StrFormat("mvcc backend: key %s: %s", EscapeBytes(key).c_str(), why));
 }
 
-// Frames `body` with the CRC-32C of the backend key and the body, so that
-// a record moved under another key fails too.
-std::string Frame(std::string_view key, const std::string& body) {
-  std::string out;
-  AppendFixed(out, Crc32c(body, Crc32c(key)), 4);
-  return out + body;
-}
-
-Result<std::string_view> Unframe(std::string_view key, std::string_view value) {
-  ByteReader r(value);
-  const uint64_t crc = r.Fixed(4);
-  if (!r.ok()) return BadRecord(key, "value too short");
-  const std::string_view body = value.substr(4);
-  if (crc != Crc32c(body, Crc32c(key))) {
-    return BadRecord(key, "checksum mismatch");
-  }
-  return body;
-}
-
 std::string EncodeMeta(int64_t rev, int64_t compact_rev) {
   std::string body;
   AppendVarint(body, static_cast<uint64_t>(rev));
   AppendVarint(body, static_cast<uint64_t>(compact_rev + 1));
-  return Frame(kKvMetaKey, body);
+  return storage::EncodeStoredValue(kKvMetaKey, body);
 }
 
 struct Meta {
@@ -51,7 +33,7 @@ struct Meta {
 };
 
 Result<Meta> DecodeMeta(std::string_view value) {
-  Result<std::string_view> body = Unframe(kKvMetaKey, value);
+  Result<std::string_view> body = storage::DecodeStoredValue(kKvMetaKey, value);
   if (!body.ok()) return body.status();
   ByteReader r(body.value());
   const uint64_t rev = r.Varint();
@@ -88,7 +70,7 @@ std::string EncodeKvRecord(const KvRecord& record) {
     AppendVarint(body, record.kv.value.size());
     body += record.kv.value;
   }
-  return Frame(KvRecordKey(record.rev), body);
+  return storage::EncodeStoredValue(KvRecordKey(record.rev), body);
 }
 
 Result<KvRecord> DecodeKvRecord(std::string_view key, std::string_view value) {
@@ -101,7 +83,7 @@ Result<KvRecord> DecodeKvRecord(std::string_view key, std::string_view value) {
   if (main > uint64_t{INT64_MAX} || sub > uint64_t{INT64_MAX}) {
     return BadRecord(key, "revision out of range");
   }
-  Result<std::string_view> body = Unframe(key, value);
+  Result<std::string_view> body = storage::DecodeStoredValue(key, value);
   if (!body.ok()) return body.status();
   ByteReader r(body.value());
   KvRecord rec;
