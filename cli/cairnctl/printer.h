@@ -50,9 +50,9 @@ class Printer {
   Printer(Options options, std::ostream& out, std::ostream& err)
       : options_(options), out_(out), err_(err) {}
 
-  // Each returns kUnimplemented-style errors as etcdctl does for a format
-  // the command does not support: kFailedPrecondition "table not supported
-  // as output format" (the caller exits with etcdctl's ExitBadFeature).
+  // Each fails, as etcdctl does, for a format the command does not
+  // support: kFailedPrecondition "table not supported as output format"
+  // (the caller exits with etcdctl's ExitBadFeature).
   Status Get(const Json& resp);
   Status Put(const Json& resp);
   Status Del(const Json& resp);
