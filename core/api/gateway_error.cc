@@ -102,6 +102,31 @@ GatewayError ToGatewayError(const Status& status) {
   return err;
 }
 
+Status StatusFromGatewayError(GrpcCode code, std::string message) {
+  switch (code) {
+    case GrpcCode::kOk:
+      return Status::Ok();
+    case GrpcCode::kInvalidArgument:
+      return Status(Code::kInvalidArgument, std::move(message));
+    case GrpcCode::kNotFound:
+      return Status(Code::kNotFound, std::move(message));
+    case GrpcCode::kOutOfRange:
+      return Status(Code::kOutOfRange, std::move(message));
+    case GrpcCode::kUnavailable:
+      return Status(Code::kUnavailable, std::move(message));
+    case GrpcCode::kPermissionDenied:
+      return Status(Code::kPermissionDenied, std::move(message));
+    case GrpcCode::kResourceExhausted:
+      return Status(Code::kResourceExhausted, std::move(message));
+    case GrpcCode::kFailedPrecondition:
+      return Status(Code::kFailedPrecondition, std::move(message));
+    case GrpcCode::kDataLoss:
+      return Status(Code::kCorruption, std::move(message));
+    default:
+      return Status(Code::kIOError, std::move(message));
+  }
+}
+
 GatewayError ToStreamDecodeError(const Status& decode_status) {
   return GatewayError{.http_status = HttpStatusFromGrpcCode(GrpcCode::kUnknown),
                       .grpc_code = GrpcCode::kUnknown,

@@ -50,6 +50,12 @@ int HttpStatusFromGrpcCode(GrpcCode code);
 // required revision has been compacted"). kOk maps to 200/kOk/"".
 GatewayError ToGatewayError(const Status& status);
 
+// The inverse, for an error another member answered (a forwarded
+// request): a Status that ToGatewayError maps back to the same gRPC code
+// and message. Codes cairn never produces come back as kIOError (gRPC
+// Unknown).
+Status StatusFromGatewayError(GrpcCode code, std::string message);
+
 // The error for a body that failed to decode on a streaming path
 // (/v3/lease/keepalive, /v3/watch): grpc-gateway reports stream decode
 // errors as Unknown (code 2, HTTP 500) with the decoder's message, where

@@ -147,8 +147,9 @@ enum class ReqTag : uint8_t {
   kLeaseCheckpoint = 6,
   kAlarm = 7,
   kMemberUpdate = 8,
+  kMemberAttributes = 9,
 };
-constexpr uint8_t kMaxReqTag = 8;
+constexpr uint8_t kMaxReqTag = 9;
 
 void PutRange(Writer& w, const mvcc::RangeRequest& r) {
   w.Bytes(r.key);
@@ -363,6 +364,11 @@ struct PutWrite {
     w.Varint(u.id);
     w.Strings(u.peer_urls);
   }
+  void operator()(const MemberAttributesRequest& a) {
+    w.Varint(a.id);
+    w.Bytes(a.name);
+    w.Strings(a.client_urls);
+  }
 };
 
 WriteRequest GetCheckpoints(Reader& r) {
@@ -412,6 +418,13 @@ WriteRequest GetWrite(Reader& r, ReqTag tag) {
       u.id = r.Varint();
       u.peer_urls = r.Strings();
       return u;
+    }
+    case ReqTag::kMemberAttributes: {
+      MemberAttributesRequest a;
+      a.id = r.Varint();
+      a.name = r.Bytes();
+      a.client_urls = r.Strings();
+      return a;
     }
   }
   r.Fail();

@@ -180,7 +180,14 @@ std::string Describe(const api::MemberUpdateResponse& r) {
   return "member-update members=" + Members(r.members);
 }
 std::string Describe(const api::MemberListResponse& r) {
-  return "member-list members=" + Members(r.members);
+  // The list also shows what members published: their client URLs.
+  std::string out = "member-list members=" + Members(r.members);
+  for (const api::Member& m : r.members) {
+    for (const std::string& u : m.client_urls) {
+      out += StrFormat(" %s=%s", m.name.c_str(), u.c_str());
+    }
+  }
+  return out;
 }
 std::string Describe(const api::MemberPromoteResponse& r) {
   return "member-promote members=" + Members(r.members);

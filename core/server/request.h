@@ -29,6 +29,14 @@ struct LeaseCheckpointRequest {
   std::vector<lease::Checkpoint> checkpoints;
 };
 
+// A member's own attributes (etcd's publish of memberAttributes: the name
+// and client URLs it serves), proposed by that member until applied.
+struct MemberAttributesRequest {
+  uint64_t id = 0;
+  std::string name;
+  std::vector<std::string> client_urls;
+};
+
 // Everything a client may submit.
 using Request = std::variant<
     mvcc::RangeRequest, mvcc::PutRequest, mvcc::DeleteRangeRequest,
@@ -57,7 +65,8 @@ using WriteRequest =
     std::variant<mvcc::PutRequest, mvcc::DeleteRangeRequest, mvcc::TxnRequest,
                  mvcc::CompactionRequest, api::LeaseGrantRequest,
                  api::LeaseRevokeRequest, LeaseCheckpointRequest,
-                 api::AlarmRequest, api::MemberUpdateRequest>;
+                 api::AlarmRequest, api::MemberUpdateRequest,
+                 MemberAttributesRequest>;
 
 // One answer for the host: the token it gave with Submit and the result.
 struct ClientResponse {

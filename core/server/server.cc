@@ -71,6 +71,16 @@ void Server::Step(const raft::Message& msg) {
 
 void Server::Campaign() { raw_->Campaign(); }
 
+void Server::ReportUnreachable(uint64_t peer) {
+  if (!removed_) raw_->ReportUnreachable(peer);
+}
+
+void Server::ReportSnapshot(uint64_t peer, bool ok) {
+  if (removed_) return;
+  raw_->ReportSnapshot(peer, ok ? raft::SnapshotStatus::kFinish
+                                : raft::SnapshotStatus::kFailure);
+}
+
 void Server::Tick(int64_t now_ms) {
   CAIRN_CHECK(now_ms >= now_ms_, "time went back: %lld < %lld",
               (long long)now_ms, (long long)now_ms_);
@@ -90,6 +100,23 @@ void Server::Tick(int64_t now_ms) {
   ExpireRequests();
   CheckMove();
   if (is_leader() && !removed_) LeaderDuties();
+  MaybePublish();
+}
+
+void Server::MaybePublish() {
+  if (removed_ || lead_ == 0 || now_ms_ < next_publish_ms_) return;
+  if (config_.name.empty() && config_.client_urls.empty()) return;
+  const api::Member* self = sm_->FindMember(config_.member_id);
+  if (self == nullptr) return;  // not (yet) a member: nothing to publish
+  if (self->name == config_.name && self->client_urls == config_.client_urls) {
+    return;
+  }
+  next_publish_ms_ = now_ms_ + config_.election_ticks * config_.tick_ms;
+  // A dropped proposal is simply proposed again at the next retry.
+  (void)ProposeInternal(
+      MemberAttributesRequest{.id = config_.member_id,
+                              .name = config_.name,
+                              .client_urls = config_.client_urls});
 }
 
 bool Server::Process() {

@@ -56,6 +56,11 @@ struct Config {
   // that joins an existing cluster (added with MemberAdd): it waits for
   // the leader's snapshot. Ignored when the storage is not empty.
   std::vector<api::Member> initial_members;
+  // This member's name and client URLs. While the membership records other
+  // values, the member proposes them (etcd's publish) once per election
+  // timeout until applied. Empty: nothing to publish.
+  std::string name;
+  std::vector<std::string> client_urls;
   // Raft timing, in ticks of tick_ms milliseconds.
   int64_t tick_ms = 100;
   int election_ticks = 10;
@@ -116,6 +121,10 @@ class Server {
   void Tick(int64_t now_ms);
   // Starts an election now (tests, and a host that knows better).
   void Campaign();
+  // The transport could not reach `peer` (Raft then probes it rather
+  // than streaming), and the outcome of a snapshot sent to it.
+  void ReportUnreachable(uint64_t peer);
+  void ReportSnapshot(uint64_t peer, bool ok);
   // Runs the host loop until Raft has no Ready left. Returns whether it
   // handled any.
   bool Process();
@@ -156,6 +165,10 @@ class Server {
   // members with it).
   uint32_t KvHash() const;
   size_t pending_count() const;
+  // On the leader: the most caught-up other voter (ties: the lowest id),
+  // the one to hand leadership to before stopping; 0 if none or not
+  // leader.
+  uint64_t TransferTarget() const;
 
  private:
   struct PendingWrite {
@@ -236,6 +249,7 @@ class Server {
   bool LearnerReady(uint64_t id) const;
   uint64_t ChooseMemberId();
   void LeaderDuties();
+  void MaybePublish();
   void MaybeRaiseNoSpace();
   void MaybePromoteLessor();
   void CheckMove();
@@ -260,6 +274,7 @@ class Server {
   std::unique_ptr<raft::RawNode> raw_;
 
   int64_t now_ms_ = 0;
+  int64_t next_publish_ms_ = 0;
   int64_t last_tick_ms_ = 0;
   bool clock_started_ = false;
   uint64_t lead_ = 0;

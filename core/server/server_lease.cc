@@ -130,6 +130,22 @@ bool Server::LearnerReady(uint64_t id) const {
   return learner->match * 10 >= self->match * 9;
 }
 
+uint64_t Server::TransferTarget() const {
+  if (!is_leader()) return 0;
+  const raft::ProgressTracker& t = raw_->raft().tracker();
+  uint64_t best = 0;
+  raft::Index best_match = 0;
+  for (const api::Member& m : sm_->Members()) {
+    if (m.id == config_.member_id || m.is_learner) continue;
+    const raft::Progress* p = t.Get(m.id);
+    if (p != nullptr && (best == 0 || p->match > best_match)) {
+      best = m.id;
+      best_match = p->match;
+    }
+  }
+  return best;
+}
+
 uint64_t Server::ChooseMemberId() {
   while (true) {
     const uint64_t id = random_.Next();

@@ -59,6 +59,9 @@ Result<Response> StateMachine::ApplyWrite(const WriteRequest& req,
   if (const auto* a = std::get_if<api::AlarmRequest>(&req)) {
     return ApplyAlarm(*a);
   }
+  if (const auto* a = std::get_if<MemberAttributesRequest>(&req)) {
+    return ApplyMemberAttributes(*a);
+  }
   return ApplyMemberUpdate(std::get<api::MemberUpdateRequest>(req));
 }
 
@@ -148,6 +151,17 @@ Result<Response> StateMachine::ApplyMemberUpdate(
   api::MemberUpdateResponse resp;
   resp.members = Members();
   return Response(resp);
+}
+
+Result<Response> StateMachine::ApplyMemberAttributes(
+    const MemberAttributesRequest& req) {
+  // A member removed meanwhile publishes nothing (etcd ignores it too).
+  auto it = members_.find(req.id);
+  if (it == members_.end()) return ErrMemberNotFound();
+  it->second.name = req.name;
+  it->second.client_urls = req.client_urls;
+  StoreMember(it->second);
+  return Response(api::MemberUpdateResponse{.members = Members()});
 }
 
 void StateMachine::Publish(const std::vector<mvcc::Event>& events) {

@@ -123,6 +123,7 @@ class StateMachine {
   Result<Response> ApplyRevoke(const api::LeaseRevokeRequest& req);
   Result<Response> ApplyAlarm(const api::AlarmRequest& req);
   Result<Response> ApplyMemberUpdate(const api::MemberUpdateRequest& req);
+  Result<Response> ApplyMemberAttributes(const MemberAttributesRequest& req);
   // Keeps the lessor's key attachments in step with a write's events and
   // hands the events to the watch hub.
   void Publish(const std::vector<mvcc::Event>& events);

@@ -70,7 +70,17 @@ TEST(GatewayErrorTest, EveryCodeMapsToGrpcGatewayStatus) {
     GatewayError e = ToGatewayError(Status(c.code, "x"));
     EXPECT_EQ(e.grpc_code, c.grpc) << CodeName(c.code);
     EXPECT_EQ(e.http_status, c.http) << CodeName(c.code);
+    // What another member answered maps back to the same error.
+    if (c.code == Code::kOk) continue;
+    GatewayError back =
+        ToGatewayError(StatusFromGatewayError(e.grpc_code, "x"));
+    EXPECT_EQ(back.grpc_code, e.grpc_code) << CodeName(c.code);
+    EXPECT_EQ(back.http_status, e.http_status) << CodeName(c.code);
+    EXPECT_EQ(back.message, "x");
   }
+  EXPECT_TRUE(StatusFromGatewayError(GrpcCode::kOk, "").ok());
+  EXPECT_EQ(StatusFromGatewayError(GrpcCode::kAborted, "m").code(),
+            Code::kIOError);
   EXPECT_EQ(HttpStatusFromGrpcCode(GrpcCode::kUnauthenticated), 401);
   EXPECT_EQ(HttpStatusFromGrpcCode(GrpcCode::kUnimplemented), 501);
   EXPECT_EQ(HttpStatusFromGrpcCode(GrpcCode::kDeadlineExceeded), 504);

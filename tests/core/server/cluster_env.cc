@@ -197,6 +197,12 @@ std::string ClusterEnv::AddMembers(const TestData& d) {
     m->config = base_;
     m->config.member_id = i;
     m->config.initial_members = founders;
+    if (d.HasArg("publish")) {
+      // Each member publishes its name and client URL once running.
+      m->config.name = founders[i - 1].name;
+      m->config.client_urls = {
+          StrFormat("http://m%llu:2379", static_cast<unsigned long long>(i))};
+    }
     m->transport = std::make_unique<EnvTransport>(queue_);
     m->logger = std::make_unique<EnvLogger>(out_);
     Boot(*m);

@@ -68,6 +68,9 @@ std::vector<WriteRequest> SampleWrites() {
           {{.id = 1, .remaining_ttl_s = 480}, {.id = 2, .remaining_ttl_s = 0}}},
       alarm,
       api::MemberUpdateRequest{.id = 0xabc, .peer_urls = {"http://x:1", ""}},
+      MemberAttributesRequest{.id = UINT64_MAX,
+                              .name = "m\x01",
+                              .client_urls = {"http://127.0.0.1:2379"}},
   };
 }
 

@@ -1,0 +1,347 @@
+#include "cli/cairn/node.h"
+
+#include <httplib.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "cli/cairn/client_api.h"
+#include "cli/cairn/http_listener.h"
+#include "cli/cairn/member_identity.h"
+#include "cli/cairn/metrics.h"
+#include "cli/cairn/node_host.h"
+#include "cli/cairn/node_metrics.h"
+#include "cli/cairn/peer_transport.h"
+#include "core/api/cluster_codec.h"
+#include "core/api/gateway_error.h"
+#include "core/storage/leveldb_backend.h"
+#include "core/storage/leveldb_raft_log_store.h"
+#include "core/util/strings.h"
+
+namespace cairn::node {
+
+namespace {
+
+constexpr char kVersion[] = "3.4.23";
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+// Who this member is and whom it starts with.
+struct Membership {
+  MemberIdentity identity;
+  std::vector<api::Member> founding;  // empty when joining
+};
+
+// The membership of a running cluster, from one of its members' GET
+// /members (an encoded MemberListResponse).
+Result<api::MemberListResponse> FetchMembers(const std::string& peer_url) {
+  httplib::Client cli(peer_url);
+  cli.set_connection_timeout(std::chrono::seconds(2));
+  cli.set_read_timeout(std::chrono::seconds(5));
+  auto res = cli.Get("/members");
+  if (!res || res->status != 200) {
+    return Status(Code::kUnavailable,
+                  "cannot fetch the members from " + peer_url);
+  }
+  api::MemberListResponse out;
+  nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Status(Code::kUnavailable, "bad member list from " + peer_url);
+  }
+  auto id_of = [](const nlohmann::json& v) -> uint64_t {
+    return v.is_string()
+               ? std::strtoull(v.get<std::string>().c_str(), nullptr, 10)
+               : 0;
+  };
+  out.header.cluster_id =
+      id_of(j["header"].value("cluster_id", nlohmann::json()));
+  for (const auto& m : j.value("members", nlohmann::json::array())) {
+    api::Member mem;
+    mem.id = id_of(m.value("ID", nlohmann::json()));
+    mem.name = m.value("name", "");
+    mem.peer_urls = m.value("peerURLs", std::vector<std::string>{});
+    mem.is_learner = m.value("isLearner", false);
+    out.members.push_back(std::move(mem));
+  }
+  return out;
+}
+
+Result<Membership> JoinExisting(const NodeConfig& cfg) {
+  std::vector<std::string> mine = cfg.initial_advertise_peer_urls;
+  std::sort(mine.begin(), mine.end());
+  for (const PeerSpec& p : cfg.initial_cluster) {
+    if (p.name == cfg.name) continue;
+    for (const std::string& url : p.peer_urls) {
+      Result<api::MemberListResponse> list = FetchMembers(url);
+      if (!list.ok()) continue;
+      for (api::Member m : list.value().members) {
+        std::sort(m.peer_urls.begin(), m.peer_urls.end());
+        if (m.peer_urls == mine) {
+          return Membership{
+              .identity = {.member_id = m.id,
+                           .cluster_id = list.value().header.cluster_id}};
+        }
+      }
+      return Status(
+          Code::kUnavailable,
+          "error validating peerURLs: member " + cfg.name + " with peer URLs " +
+              Join(mine) +
+              " is not in the cluster (add it with member add first)");
+    }
+  }
+  return Status(
+      Code::kUnavailable,
+      "cannot fetch cluster info from peer urls: could not retrieve cluster "
+      "information from the given URLs");
+}
+
+Result<Membership> DecideMembership(const NodeConfig& cfg,
+                                    const std::string& identity_path) {
+  Result<std::optional<MemberIdentity>> stored = ReadIdentity(identity_path);
+  if (!stored.ok()) return stored.status();
+  Membership m;
+  if (cfg.initial_cluster_state == ClusterState::kNew) {
+    Result<std::vector<api::Member>> founding = FoundingMembers(cfg);
+    if (!founding.ok()) return founding.status();
+    m.founding = founding.value();
+    std::vector<uint64_t> ids;
+    for (const api::Member& f : m.founding) {
+      ids.push_back(f.id);
+      if (f.name == cfg.name) m.identity.member_id = f.id;
+    }
+    m.identity.cluster_id = EtcdClusterId(ids);
+  }
+  if (stored.value().has_value()) {
+    m.identity = *stored.value();  // a restart: the flags no longer count
+    return m;
+  }
+  if (cfg.initial_cluster_state == ClusterState::kExisting) {
+    Result<Membership> joined = JoinExisting(cfg);
+    if (!joined.ok()) return joined.status();
+    m = joined.value();
+  }
+  if (Status s = WriteIdentity(identity_path, m.identity); !s.ok()) return s;
+  return m;
+}
+
+server::Config ServerConfig(const NodeConfig& cfg, const Membership& m) {
+  server::Config sc;
+  sc.member_id = m.identity.member_id;
+  sc.cluster_id = m.identity.cluster_id;
+  sc.initial_members = m.founding;
+  sc.name = cfg.name;
+  sc.client_urls = cfg.advertise_client_urls;
+  sc.tick_ms = static_cast<int64_t>(cfg.tick_ms);
+  sc.election_ticks = cfg.election_ticks;
+  sc.heartbeat_ticks = cfg.heartbeat_ticks;
+  sc.snapshot_count = cfg.snapshot_count;
+  // etcd: 5 s plus two election timeouts.
+  sc.request_timeout_ms =
+      5000 + 2 * static_cast<int64_t>(cfg.election_timeout_ms);
+  sc.quota_bytes =
+      cfg.quota_backend_bytes > 0 ? cfg.quota_backend_bytes : int64_t{2} << 30;
+  sc.lessor.min_ttl_s = lease::MinTtlSeconds(
+      cfg.election_ticks, static_cast<int64_t>(cfg.heartbeat_interval_ms));
+  sc.lessor.id_seed = m.identity.cluster_id;
+  sc.lessor.expired_retry_interval_ms = sc.request_timeout_ms;
+  return sc;
+}
+
+// The path and JSON body of a leader-only request, for forwarding.
+std::pair<std::string, std::string> ForwardedRequest(
+    const api::GatewayRequest& req) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  if (const auto* k = std::get_if<api::LeaseKeepAliveRequest>(&req)) {
+    j["ID"] = std::to_string(k->id);
+    return {"/v3/lease/keepalive", j.dump()};
+  }
+  if (const auto* t = std::get_if<api::LeaseTimeToLiveRequest>(&req)) {
+    j["ID"] = std::to_string(t->id);
+    j["keys"] = t->keys;
+    return {"/v3/lease/timetolive", j.dump()};
+  }
+  if (const auto* p = std::get_if<api::MemberPromoteRequest>(&req)) {
+    j["ID"] = std::to_string(p->id);
+    return {"/v3/cluster/member/promote", j.dump()};
+  }
+  const auto& mv = std::get<api::MoveLeaderRequest>(req);
+  j["targetID"] = std::to_string(mv.target_id);
+  return {"/v3/maintenance/transfer-leadership", j.dump()};
+}
+
+// Asks the leader at `url` and returns its answer as if it were ours.
+Result<std::string> Forward(const std::string& url,
+                            const api::GatewayRequest& req,
+                            const std::string& auth_token) {
+  auto [path, body] = ForwardedRequest(req);
+  httplib::Client cli(url);
+  cli.set_connection_timeout(std::chrono::seconds(2));
+  cli.set_read_timeout(std::chrono::seconds(15));
+  httplib::Headers headers;
+  if (!auth_token.empty()) headers.emplace("Authorization", auth_token);
+  auto res = cli.Post(path, headers, body, "application/json");
+  if (!res) return Status(Code::kUnavailable, "etcdserver: leader changed");
+  if (res->status == 200) return res->body;
+  nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
+  if (j.is_object() && j.contains("error") && j["error"].is_object()) {
+    j = j["error"];  // a stream's error: {"error":{"grpc_code":..}}
+  }
+  if (!j.is_object())
+    return Status(Code::kUnavailable, "etcdserver: leader changed");
+  const int code = j.value("code", j.value("grpc_code", 2));
+  return api::StatusFromGatewayError(static_cast<api::GrpcCode>(code),
+                                     j.value("message", ""));
+}
+
+}  // namespace
+
+struct Node::Parts {
+  JsonLogger* logger = nullptr;
+  MetricsRegistry registry;
+  std::unique_ptr<NodeMetrics> metrics;
+  std::unique_ptr<PeerTransport> transport;
+  std::unique_ptr<NodeHost> host;
+  std::unique_ptr<ClientApi> client_api;
+  std::vector<std::unique_ptr<HttpListener>> peer_listeners;
+  std::vector<std::unique_ptr<HttpListener>> client_listeners;
+};
+
+namespace {
+
+Status Listen(std::vector<std::unique_ptr<HttpListener>>& out,
+              const std::vector<std::string>& urls,
+              const std::function<void(httplib::Server&)>& register_fn) {
+  for (const std::string& url : urls) {
+    Result<std::pair<std::string, int>> hp = HostPortOf(url);
+    if (!hp.ok()) return hp.status();
+    auto l = std::make_unique<HttpListener>();
+    register_fn(l->server());
+    Result<int> port = l->Start(hp.value().first, hp.value().second);
+    if (!port.ok()) return port.status();
+    out.push_back(std::move(l));
+  }
+  return Status::Ok();
+}
+
+void RegisterPeerRoutes(httplib::Server& srv, NodeHost& host) {
+  srv.Get("/members", [&host](const httplib::Request&, httplib::Response& res) {
+    api::MemberListResponse list;
+    list.header.cluster_id = host.cluster_id();
+    list.header.member_id = host.member_id();
+    list.members = host.Members();
+    res.set_content(api::EncodeMemberListResponse(list), "application/json");
+  });
+}
+
+ClientApiHandlers MakeHandlers(NodeHost& host, const MetricsRegistry& reg) {
+  ClientApiHandlers h;
+  h.unary = [&host](const api::GatewayRequest& req,
+                    const std::string& token) -> Result<std::string> {
+    UnaryAnswer a = host.Call(req);
+    if (!a.forward_url.empty()) return Forward(a.forward_url, req, token);
+    return std::move(a.body);
+  };
+  h.watch = [&host](std::vector<api::WatchRequest> reqs, const std::string&) {
+    return host.OpenWatch(std::move(reqs));
+  };
+  h.healthy = [&host] { return host.has_leader(); };
+  h.metrics = &reg;
+  return h;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
+                                          JsonLogger& logger) {
+  const std::string member_dir = cfg.data_dir + "/member";
+  if (::mkdir(member_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::IOError("cannot access data directory: " + member_dir);
+  }
+  Result<Membership> m = DecideMembership(cfg, member_dir + "/identity");
+  if (!m.ok()) return m.status();
+  auto log_store = storage::LevelDbRaftLogStore::Open(member_dir + "/raft");
+  if (!log_store.ok()) return log_store.status();
+  auto backend = storage::LevelDbBackend::Open(member_dir + "/kv");
+  if (!backend.ok()) return backend.status();
+  logger.Info("starting member",
+              {{"member-id", MemberIdHex(m.value().identity.member_id)},
+               {"cluster-id", MemberIdHex(m.value().identity.cluster_id)}});
+
+  auto p = std::make_unique<Parts>();
+  Parts* parts = p.get();  // stable: the callbacks outlive nothing in it
+  p->logger = &logger;
+  p->metrics = std::make_unique<NodeMetrics>(
+      p->registry, m.value().identity.member_id, kVersion);
+  PeerTransport::Callbacks cb;
+  cb.deliver = [parts](raft::Message msg) {
+    parts->host->Deliver(std::move(msg));
+  };
+  cb.unreachable = [parts](uint64_t peer) {
+    parts->host->ReportUnreachable(peer);
+  };
+  cb.snapshot_status = [parts](uint64_t peer, bool ok) {
+    parts->host->ReportSnapshot(peer, ok);
+  };
+  p->transport = std::make_unique<PeerTransport>(
+      PeerTransportOptions{.local_id = m.value().identity.member_id,
+                           .cluster_id = m.value().identity.cluster_id,
+                           .max_receive_bytes = std::max<size_t>(
+                               64 << 20, 4 * cfg.max_request_bytes)},
+      std::move(cb), p->metrics.get(), &logger);
+  p->host = std::make_unique<NodeHost>(
+      NodeHostOptions{.server = ServerConfig(cfg, m.value())},
+      std::move(log_store).value(), std::move(backend).value(), *p->transport,
+      logger, p->metrics.get());
+  Status s = Listen(p->peer_listeners, cfg.listen_peer_urls,
+                    [parts](httplib::Server& srv) {
+                      parts->transport->RegisterHandlers(srv);
+                      RegisterPeerRoutes(srv, *parts->host);
+                    });
+  if (!s.ok()) return s;
+  p->host->Start();
+  p->client_api = std::make_unique<ClientApi>(
+      ClientApiOptions{.max_request_bytes = cfg.max_request_bytes,
+                       .server_version = kVersion},
+      MakeHandlers(*p->host, p->registry));
+  s = Listen(p->client_listeners, cfg.listen_client_urls,
+             [parts](httplib::Server& srv) {
+               parts->client_api->RegisterHandlers(srv);
+             });
+  if (!s.ok()) return s;
+  logger.Info("serving client requests",
+              {{"listen-client-urls", Join(cfg.listen_client_urls)}});
+  return std::unique_ptr<Node>(new Node(std::move(p)));
+}
+
+Node::Node(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Node::~Node() {
+  if (parts_ == nullptr) return;
+  // Clients first (their handlers wait on the loop), then the loop, then
+  // the peers (the loop sends through the transport).
+  for (auto& l : parts_->client_listeners) l->Stop();
+  parts_->host->Stop();
+  for (auto& l : parts_->peer_listeners) l->Stop();
+  parts_->transport.reset();
+}
+
+void Node::Shutdown(std::chrono::milliseconds grace) {
+  // Stops accepting client connections; requests already in handlers
+  // finish while the loop still runs.
+  std::thread clients([this] {
+    for (auto& l : parts_->client_listeners) l->Stop();
+  });
+  parts_->host->Shutdown(grace);
+  clients.join();
+}
+
+bool Node::WaitRemoved(std::chrono::milliseconds timeout) {
+  return parts_->host->WaitStopped(timeout) && parts_->host->removed();
+}
+
+}  // namespace cairn::node

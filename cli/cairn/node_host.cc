@@ -1,0 +1,415 @@
+#include "cli/cairn/node_host.h"
+
+#include <algorithm>
+#include <random>
+#include <utility>
+
+#include "cli/cairn/logger.h"
+#include "cli/cairn/node_metrics.h"
+#include "cli/cairn/peer_transport.h"
+#include "cli/cairn/watch_session.h"
+#include "core/api/cluster_codec.h"
+#include "core/server/gateway.h"
+#include "core/util/crc32c.h"
+
+namespace cairn::node {
+
+// The Server's Transport: straight into the peer transport's queues
+// (which never block).
+class NodeHost::ServerTransport : public server::Transport {
+ public:
+  explicit ServerTransport(PeerTransport& t) : t_(t) {}
+  void Send(std::vector<raft::Message> msgs) override {
+    t_.Send(std::move(msgs));
+  }
+
+ private:
+  PeerTransport& t_;
+};
+
+// The Server's Logger: its lines become JSON log records.
+class NodeHost::ServerLogger : public server::Logger {
+ public:
+  explicit ServerLogger(JsonLogger& log) : log_(log) {}
+  void Log(std::string_view line) override { log_.Info(line); }
+
+ private:
+  JsonLogger& log_;
+};
+
+// A watch stream's queue that tells the host when its client went away.
+class NodeHost::HostWatchSession : public QueueWatchSession {
+ public:
+  HostWatchSession(NodeHost& host, uint64_t stream, size_t max_bytes)
+      : QueueWatchSession(max_bytes), host_(host), stream_(stream) {}
+  void Close() override {
+    QueueWatchSession::Close();
+    NodeHost* host = &host_;
+    const uint64_t stream = stream_;
+    host_.Post([host, stream] {
+      host->server_->CloseStream(stream);
+      host->streams_.erase(stream);
+    });
+  }
+
+ private:
+  NodeHost& host_;
+  const uint64_t stream_;
+};
+
+namespace {
+
+// The value of `f` once ready within `limit`, else `fallback` (also when
+// the loop dropped the work unrun: a broken promise).
+template <typename T>
+T WaitFor(std::future<T>& f, std::chrono::milliseconds limit, T fallback) {
+  if (f.wait_for(limit) != std::future_status::ready) return fallback;
+  try {
+    return f.get();
+  } catch (const std::future_error&) {
+    return fallback;
+  }
+}
+
+// The requests a follower cannot answer; the caller forwards them.
+bool LeaderOnly(const api::GatewayRequest& req) {
+  return std::holds_alternative<api::LeaseKeepAliveRequest>(req) ||
+         std::holds_alternative<api::LeaseTimeToLiveRequest>(req) ||
+         std::holds_alternative<api::MemberPromoteRequest>(req) ||
+         std::holds_alternative<api::MoveLeaderRequest>(req);
+}
+
+}  // namespace
+
+NodeHost::NodeHost(NodeHostOptions options,
+                   std::unique_ptr<storage::RaftLogStore> log_store,
+                   std::unique_ptr<storage::LevelDbBackend> backend,
+                   PeerTransport& transport, JsonLogger& logger,
+                   NodeMetrics* metrics)
+    : options_(std::move(options)),
+      log_store_(std::move(log_store)),
+      backend_(std::move(backend)),
+      transport_(transport),
+      logger_(logger),
+      metrics_(metrics),
+      start_(std::chrono::steady_clock::now()),
+      server_transport_(std::make_unique<ServerTransport>(transport)),
+      server_logger_(std::make_unique<ServerLogger>(logger)),
+      random_(std::make_unique<Random>(std::random_device{}() ^
+                                       options_.server.member_id)) {
+  server_ = std::make_unique<server::Server>(options_.server, *log_store_,
+                                             *backend_, *server_transport_,
+                                             *server_logger_, *random_);
+  ObserveState();
+}
+
+NodeHost::~NodeHost() { Stop(); }
+
+void NodeHost::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void NodeHost::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool NodeHost::WaitStopped(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, timeout, [this] { return stopped_; });
+}
+
+void NodeHost::Shutdown(std::chrono::milliseconds grace) {
+  if (TransferLeadership()) {
+    logger_.Info("transferred leadership before stopping");
+  }
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto idle = std::make_shared<std::promise<bool>>();
+    std::future<bool> f = idle->get_future();
+    Post([this, idle] { idle->set_value(calls_.empty()); });
+    if (WaitFor(f, grace, true)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Stop();
+}
+
+bool NodeHost::TransferLeadership() {
+  auto target = std::make_shared<std::promise<uint64_t>>();
+  std::future<uint64_t> f = target->get_future();
+  Post([this, target] { target->set_value(server_->TransferTarget()); });
+  const uint64_t to = WaitFor(f, std::chrono::milliseconds(2000), uint64_t{0});
+  if (to == 0) return false;
+  UnaryAnswer a = Call(api::MoveLeaderRequest{.target_id = to});
+  if (!a.body.ok()) {
+    logger_.Warn("leadership transfer failed",
+                 {{"error", a.body.status().message()}});
+  }
+  return a.body.ok();
+}
+
+void NodeHost::Post(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_) return;  // the loop is gone; callers do not wait on it
+    inbox_.push_back(std::move(fn));
+  }
+  cv_.notify_all();
+}
+
+UnaryAnswer NodeHost::Call(const api::GatewayRequest& req) {
+  auto call = std::make_shared<PendingCall>();
+  call->leader_only = LeaderOnly(req);
+  std::future<UnaryAnswer> f = call->answer.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_ || stop_) return UnaryAnswer{.body = server::ErrStopped()};
+  }
+  Post([this, call, req] {
+    if (std::optional<server::Request> r = server::ToServerRequest(req)) {
+      const uint64_t token = next_token_++;
+      calls_.emplace(token, std::move(*call));
+      server_->Submit(token, std::move(*r));
+    } else {
+      ServeHostRequest(req, call->answer);
+    }
+  });
+  // The Server answers every request within its request timeout; the
+  // margin covers a loop stalled on a slow disk.
+  const auto limit =
+      std::chrono::milliseconds(options_.server.request_timeout_ms + 10'000);
+  return WaitFor(f, limit, UnaryAnswer{.body = server::ErrStopped()});
+}
+
+void NodeHost::ServeHostRequest(const api::GatewayRequest& req,
+                                std::promise<UnaryAnswer>& answer) {
+  if (std::holds_alternative<api::DefragmentRequest>(req)) {
+    backend_->CompactAll();
+    api::DefragmentResponse resp{.header = Header()};
+    answer.set_value(UnaryAnswer{.body = api::EncodeDefragmentResponse(resp)});
+    return;
+  }
+  // Hash: every key and value the backend holds, as etcd hashes its
+  // whole bolt database.
+  uint32_t crc = 0;
+  Status s =
+      backend_->Scan("", "", [&crc](std::string_view k, std::string_view v) {
+        crc = Crc32c(v, Crc32c(k, crc));
+        return true;
+      });
+  if (!s.ok()) {
+    answer.set_value(UnaryAnswer{.body = s});
+    return;
+  }
+  api::HashResponse resp{.header = Header(), .hash = crc};
+  answer.set_value(UnaryAnswer{.body = api::EncodeHashResponse(resp)});
+}
+
+std::shared_ptr<WatchSession> NodeHost::OpenWatch(
+    std::vector<api::WatchRequest> reqs) {
+  uint64_t stream = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stream = next_stream_++;
+  }
+  auto session = std::make_shared<HostWatchSession>(*this, stream,
+                                                    options_.watch_queue_bytes);
+  Post([this, stream, session, reqs = std::move(reqs)] {
+    streams_[stream] = session;
+    for (const api::WatchRequest& r : reqs) ApplyWatchRequest(stream, r);
+  });
+  return session;
+}
+
+void NodeHost::ApplyWatchRequest(uint64_t stream,
+                                 const api::WatchRequest& req) {
+  if (const auto* c = std::get_if<mvcc::WatchCreateRequest>(&req)) {
+    Result<int64_t> id = server_->CreateWatch(stream, *c);
+    if (!id.ok()) {
+      // etcd 3.4 answers a refused create as created and canceled at once.
+      mvcc::WatchResponse r;
+      r.watch_id = -1;
+      r.created = true;
+      r.canceled = true;
+      r.cancel_reason = id.status().message();
+      r.header.revision = server_->state().kv().rev();
+      PushWatch(stream, r);
+    }
+  } else if (const auto* x = std::get_if<api::WatchCancelRequest>(&req)) {
+    // An unknown id gets no answer, as in etcd 3.4.
+    (void)server_->CancelWatch(stream, x->watch_id);
+  } else if (std::holds_alternative<api::WatchProgressRequest>(req)) {
+    // etcd 3.4 answers a progress request with watch id -1, for all.
+    mvcc::WatchResponse r;
+    r.watch_id = -1;
+    r.header.revision = server_->state().kv().rev();
+    PushWatch(stream, r);
+  }
+}
+
+void NodeHost::PushWatch(uint64_t stream, const mvcc::WatchResponse& resp) {
+  auto it = streams_.find(stream);
+  if (it == streams_.end()) return;
+  if (!it->second->Push(api::EncodeWatchResponse(resp, Header()))) {
+    // The client is gone or reads too slowly: end its stream.
+    server_->CloseStream(stream);
+    it->second->Finish();
+    streams_.erase(it);
+  }
+}
+
+void NodeHost::Deliver(raft::Message msg) {
+  Post([this, m = std::move(msg)] { server_->Step(m); });
+}
+
+void NodeHost::ReportUnreachable(uint64_t peer) {
+  Post([this, peer] { server_->ReportUnreachable(peer); });
+}
+
+void NodeHost::ReportSnapshot(uint64_t peer, bool ok) {
+  Post([this, peer, ok] { server_->ReportSnapshot(peer, ok); });
+}
+
+std::vector<api::Member> NodeHost::Members() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return members_;
+}
+
+int64_t NodeHost::NowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now() - start_)
+      .count();
+}
+
+api::ResponseHeader NodeHost::Header() const {
+  return api::ResponseHeader{.cluster_id = server_->cluster_id(),
+                             .member_id = server_->id(),
+                             .revision = server_->state().kv().rev(),
+                             .raft_term = server_->term()};
+}
+
+void NodeHost::Loop() {
+  const auto wait = std::chrono::milliseconds(
+      std::clamp<int64_t>(options_.server.tick_ms / 5, 1, 20));
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, wait, [this] { return stop_ || !inbox_.empty(); });
+      if (stop_) break;
+    }
+    RunInbox();
+    server_->Tick(NowMs());
+    server_->Process();
+    DispatchResponses();
+    DispatchWatchResponses();
+    ObserveState();
+    if (server_->removed()) {
+      logger_.Warn("the member has been permanently removed from the cluster");
+      removed_ = true;
+      break;
+    }
+  }
+  FailPending();
+  std::lock_guard<std::mutex> lock(mu_);
+  stopped_ = true;
+  inbox_.clear();
+  cv_.notify_all();
+}
+
+void NodeHost::RunInbox() {
+  std::deque<std::function<void()>> work;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    work.swap(inbox_);
+  }
+  for (auto& fn : work) fn();
+}
+
+void NodeHost::DispatchResponses() {
+  for (server::ClientResponse& r : server_->TakeResponses()) {
+    auto it = calls_.find(r.client_token);
+    if (it == calls_.end()) continue;
+    UnaryAnswer a;
+    if (r.result.ok()) {
+      a.body = server::EncodeResponse(r.result.value(), Header());
+    } else {
+      a.body = r.result.status();
+      const api::Member* lead = server_->state().FindMember(server_->leader());
+      if (it->second.leader_only &&
+          r.result.status().code() == Code::kNotLeader && lead != nullptr &&
+          !lead->client_urls.empty()) {
+        a.forward_url = lead->client_urls.front();
+      }
+    }
+    it->second.answer.set_value(std::move(a));
+    calls_.erase(it);
+  }
+}
+
+void NodeHost::DispatchWatchResponses() {
+  for (server::StreamWatchResponse& r : server_->TakeWatchResponses()) {
+    PushWatch(r.stream_id, r.response);
+  }
+}
+
+void NodeHost::FailPending() {
+  for (auto& [token, call] : calls_) {
+    call.answer.set_value(UnaryAnswer{.body = server::ErrStopped()});
+  }
+  calls_.clear();
+  for (auto& [id, session] : streams_) session->Finish();
+  streams_.clear();
+}
+
+void NodeHost::ObserveState() {
+  const uint64_t lead = server_->leader();
+  if (lead != last_leader_) {
+    if (lead != 0) {
+      logger_.Info("leader changed",
+                   {{"leader", MemberIdHex(lead)}, {"term", server_->term()}});
+    } else {
+      logger_.Warn("no leader", {{"term", server_->term()}});
+    }
+    if (metrics_ != nullptr && lead != 0) metrics_->leader_changes_seen.Inc();
+    last_leader_ = lead;
+    leader_ = lead;
+  }
+  if (metrics_ != nullptr) {
+    const raft::RaftStatus st = server_->raft_status();
+    metrics_->has_leader.Set(lead != 0 ? 1 : 0);
+    metrics_->is_leader.Set(server_->is_leader() ? 1 : 0);
+    metrics_->proposals_committed.Set(double(st.hard_state.commit));
+    metrics_->proposals_applied.Set(double(server_->applied_index()));
+    metrics_->proposals_pending.Set(double(server_->pending_count()));
+  }
+  if (server_->applied_index() != members_seen_at_) {
+    members_seen_at_ = server_->applied_index();
+    SyncPeers();
+  }
+}
+
+void NodeHost::SyncPeers() {
+  std::vector<api::Member> members = server_->state().Members();
+  std::map<uint64_t, std::string> want;
+  for (const api::Member& m : members) {
+    if (m.id != server_->id() && !m.peer_urls.empty()) {
+      want[m.id] = m.peer_urls.front();
+    }
+  }
+  for (const auto& [id, url] : peers_) {
+    if (want.count(id) == 0) transport_.RemovePeer(id);
+  }
+  for (const auto& [id, url] : want) {
+    auto it = peers_.find(id);
+    if (it == peers_.end() || it->second != url) transport_.AddPeer(id, url);
+  }
+  peers_ = std::move(want);
+  std::lock_guard<std::mutex> lock(mu_);
+  members_ = std::move(members);
+}
+
+}  // namespace cairn::node

@@ -1,0 +1,163 @@
+// NodeHost: the node's host loop around core/server::Server. Edge code:
+// one thread (the loop) owns the Server, its Raft log store and its
+// backend; every other thread (HTTP handlers, peer transport callbacks,
+// main) talks to it only through this class's thread-safe methods, which
+// queue work for the loop. The loop drains that queue, ticks the Server
+// with the steady clock, runs Process (persist, send, apply), and hands
+// the answers back: unary answers to the waiting caller, watch responses
+// to their stream's queue. Requests queued together are proposed before
+// one Process, so they share one fsync.
+//
+// Two maintenance requests are the host's own: Hash (a CRC32C of every
+// key and value in the backend) and Defragment (compacting the LevelDB
+// key range). Requests only the leader answers (lease keep-alive and
+// time-to-live, member promote, move-leader) come back with the
+// leader's client URL for the caller to forward to.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/cairn/client_api.h"
+#include "core/api/requests.h"
+#include "core/api/watch_codec.h"
+#include "core/server/server.h"
+#include "core/storage/leveldb_backend.h"
+#include "core/storage/raft_log_store.h"
+
+namespace cairn::node {
+
+class JsonLogger;
+class PeerTransport;
+class QueueWatchSession;
+struct NodeMetrics;
+
+struct NodeHostOptions {
+  server::Config server;
+  // The most bytes of encoded watch responses a slow client may leave
+  // unread on one stream before its watchers are canceled.
+  size_t watch_queue_bytes = 16 << 20;
+};
+
+// A unary answer: the encoded body or the error, or, for a leader-only
+// request on a follower, the leader's client URL to forward it to.
+struct UnaryAnswer {
+  Result<std::string> body = std::string();
+  std::string forward_url;
+};
+
+class NodeHost {
+ public:
+  // Opens the Server over the stores (fail-stop on unreadable storage).
+  // `transport` and `logger` are borrowed and must outlive this;
+  // `metrics` may be null.
+  NodeHost(NodeHostOptions options,
+           std::unique_ptr<storage::RaftLogStore> log_store,
+           std::unique_ptr<storage::LevelDbBackend> backend,
+           PeerTransport& transport, JsonLogger& logger, NodeMetrics* metrics);
+  ~NodeHost();  // Stop()
+  NodeHost(const NodeHost&) = delete;
+  NodeHost& operator=(const NodeHost&) = delete;
+
+  // Starts the loop thread.
+  void Start();
+  // Graceful stop: a leader first hands leadership to another voter
+  // (waiting up to an election timeout), then the loop waits for the
+  // requests in flight (up to `grace`) and stops. Blocks until stopped.
+  void Shutdown(std::chrono::milliseconds grace);
+  // Stops the loop now; requests still waiting fail with ErrStopped.
+  void Stop();
+  // Blocks until the loop has stopped (Stop, Shutdown, or the member was
+  // removed from the cluster), or `timeout` passed; returns whether it
+  // has stopped.
+  bool WaitStopped(std::chrono::milliseconds timeout);
+  bool removed() const { return removed_.load(); }
+
+  // ---- Thread-safe inputs -------------------------------------------------
+
+  // Serves one request; blocks until it is answered.
+  UnaryAnswer Call(const api::GatewayRequest& req);
+  // Opens a watch stream and applies its first requests.
+  std::shared_ptr<WatchSession> OpenWatch(std::vector<api::WatchRequest> reqs);
+  void Deliver(raft::Message msg);
+  void ReportUnreachable(uint64_t peer);
+  void ReportSnapshot(uint64_t peer, bool ok);
+
+  // ---- Thread-safe state --------------------------------------------------
+
+  bool has_leader() const { return leader_.load() != 0; }
+  uint64_t member_id() const { return options_.server.member_id; }
+  uint64_t cluster_id() const { return options_.server.cluster_id; }
+  // The membership as last applied.
+  std::vector<api::Member> Members() const;
+
+ private:
+  class HostWatchSession;
+  struct PendingCall {
+    std::promise<UnaryAnswer> answer;
+    bool leader_only = false;
+  };
+
+  void Post(std::function<void()> fn);
+  void Loop();
+  void RunInbox();
+  void ServeHostRequest(const api::GatewayRequest& req,
+                        std::promise<UnaryAnswer>& answer);
+  void DispatchResponses();
+  void DispatchWatchResponses();
+  void ApplyWatchRequest(uint64_t stream, const api::WatchRequest& req);
+  void PushWatch(uint64_t stream, const mvcc::WatchResponse& resp);
+  void ObserveState();
+  void SyncPeers();
+  void FailPending();
+  bool TransferLeadership();
+  api::ResponseHeader Header() const;
+  int64_t NowMs() const;
+
+  const NodeHostOptions options_;
+  std::unique_ptr<storage::RaftLogStore> log_store_;
+  std::unique_ptr<storage::LevelDbBackend> backend_;
+  PeerTransport& transport_;
+  JsonLogger& logger_;
+  NodeMetrics* const metrics_;
+  const std::chrono::steady_clock::time_point start_;
+
+  // Loop-thread state.
+  class ServerTransport;
+  class ServerLogger;
+  std::unique_ptr<ServerTransport> server_transport_;
+  std::unique_ptr<ServerLogger> server_logger_;
+  std::unique_ptr<Random> random_;
+  std::unique_ptr<server::Server> server_;
+  uint64_t next_token_ = 1;
+  std::map<uint64_t, PendingCall> calls_;
+  std::map<uint64_t, std::shared_ptr<QueueWatchSession>> streams_;
+  std::map<uint64_t, std::string> peers_;  // id -> peer URL in transport
+  raft::Index members_seen_at_ = 0;
+  uint64_t last_leader_ = 0;
+
+  // Shared with other threads.
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> inbox_;  // guarded by mu_
+  bool stop_ = false;                        // guarded by mu_
+  bool stopped_ = false;                     // guarded by mu_
+  std::vector<api::Member> members_;         // guarded by mu_
+  uint64_t next_stream_ = 1;                 // guarded by mu_
+  std::atomic<uint64_t> leader_{0};
+  std::atomic<bool> removed_{false};
+  std::thread thread_;
+};
+
+}  // namespace cairn::node
