@@ -136,6 +136,19 @@ void ClientApi::Watch(const httplib::Request& req,
       [session](bool) { session->Close(); });
 }
 
+namespace {
+
+std::string ReadBody(const httplib::ContentReader& reader) {
+  std::string body;
+  reader([&body](const char* data, size_t n) {
+    body.append(data, n);
+    return true;
+  });
+  return body;
+}
+
+}  // namespace
+
 void ClientApi::RegisterHandlers(httplib::Server& server) {
   // Request bodies are bounded before decoding, with room for base64's
   // growth; the exact check is RequestBytes against the limit.
@@ -159,17 +172,25 @@ void ClientApi::RegisterHandlers(httplib::Server& server) {
                        "text/plain; version=0.0.4; charset=utf-8");
                });
   }
+  // Bodies are read through a content reader: for a body sent as a form
+  // (curl -d), cpp-httplib's own reader would refuse anything over 8 KiB
+  // with 413, while etcd's gateway reads any content type as JSON.
   if (handlers_.watch) {
     server.Post("/v3/watch",
-                [this](const httplib::Request& req, httplib::Response& res) {
-                  Watch(req, res);
+                [this](const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader& reader) {
+                  httplib::Request with_body = req;
+                  with_body.body = ReadBody(reader);
+                  Watch(with_body, res);
                 });
   }
-  server.Post(R"(/v3/.*)", [this](const httplib::Request& req,
-                                  httplib::Response& res) {
-    Answer a = Unary(req.path, req.body, req.get_header_value("Authorization"));
-    Reply(res, a.status, a.body, a.content_type.c_str());
-  });
+  server.Post(R"(/v3/.*)",
+              [this](const httplib::Request& req, httplib::Response& res,
+                     const httplib::ContentReader& reader) {
+                Answer a = Unary(req.path, ReadBody(reader),
+                                 req.get_header_value("Authorization"));
+                Reply(res, a.status, a.body, a.content_type.c_str());
+              });
   auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
     Reply(res, 405, "Method Not Allowed\n", kText);
   };

@@ -35,6 +35,7 @@ std::string Join(const std::vector<std::string>& v) {
 struct Membership {
   MemberIdentity identity;
   std::vector<api::Member> founding;  // empty when joining
+  std::vector<api::Member> fetched;   // a joining member's view
 };
 
 // The membership of a running cluster, from one of its members' GET
@@ -84,7 +85,8 @@ Result<Membership> JoinExisting(const NodeConfig& cfg) {
         if (m.peer_urls == mine) {
           return Membership{
               .identity = {.member_id = m.id,
-                           .cluster_id = list.value().header.cluster_id}};
+                           .cluster_id = list.value().header.cluster_id},
+              .fetched = list.value().members};
         }
       }
       return Status(
@@ -118,6 +120,12 @@ Result<Membership> DecideMembership(const NodeConfig& cfg,
   }
   if (stored.value().has_value()) {
     m.identity = *stored.value();  // a restart: the flags no longer count
+    if (cfg.initial_cluster_state == ClusterState::kExisting) {
+      // A joiner that stopped before its first snapshot still needs its
+      // peers; best effort, the stored membership wins once there.
+      Result<Membership> joined = JoinExisting(cfg);
+      if (joined.ok()) m.fetched = joined.value().fetched;
+    }
     return m;
   }
   if (cfg.initial_cluster_state == ClusterState::kExisting) {
@@ -287,6 +295,10 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
   cb.snapshot_status = [parts](uint64_t peer, bool ok) {
     parts->host->ReportSnapshot(peer, ok);
   };
+  cb.is_removed = [parts](uint64_t peer) {
+    return parts->host->WasRemoved(peer);
+  };
+  cb.removed_self = [parts] { parts->host->ReportRemovedSelf(); };
   p->transport = std::make_unique<PeerTransport>(
       PeerTransportOptions{.local_id = m.value().identity.member_id,
                            .cluster_id = m.value().identity.cluster_id,
@@ -294,7 +306,8 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
                                64 << 20, 4 * cfg.max_request_bytes)},
       std::move(cb), p->metrics.get(), &logger);
   p->host = std::make_unique<NodeHost>(
-      NodeHostOptions{.server = ServerConfig(cfg, m.value())},
+      NodeHostOptions{.server = ServerConfig(cfg, m.value()),
+                      .known_members = m.value().fetched},
       std::move(log_store).value(), std::move(backend).value(), *p->transport,
       logger, p->metrics.get());
   Status s = Listen(p->peer_listeners, cfg.listen_peer_urls,

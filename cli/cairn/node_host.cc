@@ -274,6 +274,19 @@ void NodeHost::ReportSnapshot(uint64_t peer, bool ok) {
   Post([this, peer, ok] { server_->ReportSnapshot(peer, ok); });
 }
 
+void NodeHost::ReportRemovedSelf() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    removed_self_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool NodeHost::WasRemoved(uint64_t id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return removed_ids_.count(id) != 0;
+}
+
 std::vector<api::Member> NodeHost::Members() const {
   std::lock_guard<std::mutex> lock(mu_);
   return members_;
@@ -298,7 +311,9 @@ void NodeHost::Loop() {
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, wait, [this] { return stop_ || !inbox_.empty(); });
+      cv_.wait_for(lock, wait, [this] {
+        return stop_ || removed_self_ || !inbox_.empty();
+      });
       if (stop_) break;
     }
     RunInbox();
@@ -307,7 +322,12 @@ void NodeHost::Loop() {
     DispatchResponses();
     DispatchWatchResponses();
     ObserveState();
-    if (server_->removed()) {
+    bool told_removed = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      told_removed = removed_self_;
+    }
+    if (server_->removed() || told_removed) {
       logger_.Warn("the member has been permanently removed from the cluster");
       removed_ = true;
       break;
@@ -394,6 +414,8 @@ void NodeHost::ObserveState() {
 
 void NodeHost::SyncPeers() {
   std::vector<api::Member> members = server_->state().Members();
+  const bool replicated = !members.empty();
+  if (!replicated) members = options_.known_members;
   std::map<uint64_t, std::string> want;
   for (const api::Member& m : members) {
     if (m.id != server_->id() && !m.peer_urls.empty()) {
@@ -407,8 +429,14 @@ void NodeHost::SyncPeers() {
     auto it = peers_.find(id);
     if (it == peers_.end() || it->second != url) transport_.AddPeer(id, url);
   }
-  peers_ = std::move(want);
   std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [id, url] : peers_) {
+    // Only a removal takes a member out of the applied membership.
+    if (want.count(id) == 0 && replicated) {
+      removed_ids_.insert(id);
+    }
+  }
+  peers_ = std::move(want);
   members_ = std::move(members);
 }
 

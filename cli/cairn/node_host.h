@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,6 +49,9 @@ struct NodeHostOptions {
   // The most bytes of encoded watch responses a slow client may leave
   // unread on one stream before its watchers are canceled.
   size_t watch_queue_bytes = 16 << 20;
+  // The membership as a joining member fetched it from the cluster: its
+  // peers until the leader's snapshot gives it the replicated one.
+  std::vector<api::Member> known_members;
 };
 
 // A unary answer: the encoded body or the error, or, for a leader-only
@@ -93,6 +97,9 @@ class NodeHost {
   void Deliver(raft::Message msg);
   void ReportUnreachable(uint64_t peer);
   void ReportSnapshot(uint64_t peer, bool ok);
+  // A peer said this member was removed (it may never apply its own
+  // removal: the others stop replicating to it): stop as removed.
+  void ReportRemovedSelf();
 
   // ---- Thread-safe state --------------------------------------------------
 
@@ -101,6 +108,8 @@ class NodeHost {
   uint64_t cluster_id() const { return options_.server.cluster_id; }
   // The membership as last applied.
   std::vector<api::Member> Members() const;
+  // Whether `id` was a member this one saw removed.
+  bool WasRemoved(uint64_t id) const;
 
  private:
   class HostWatchSession;
@@ -144,7 +153,7 @@ class NodeHost {
   std::map<uint64_t, PendingCall> calls_;
   std::map<uint64_t, std::shared_ptr<QueueWatchSession>> streams_;
   std::map<uint64_t, std::string> peers_;  // id -> peer URL in transport
-  raft::Index members_seen_at_ = 0;
+  raft::Index members_seen_at_ = ~raft::Index{0};  // none seen yet
   uint64_t last_leader_ = 0;
 
   // Shared with other threads.
@@ -154,6 +163,8 @@ class NodeHost {
   bool stop_ = false;                        // guarded by mu_
   bool stopped_ = false;                     // guarded by mu_
   std::vector<api::Member> members_;         // guarded by mu_
+  std::set<uint64_t> removed_ids_;           // guarded by mu_
+  bool removed_self_ = false;                // guarded by mu_
   uint64_t next_stream_ = 1;                 // guarded by mu_
   std::atomic<uint64_t> leader_{0};
   std::atomic<bool> removed_{false};

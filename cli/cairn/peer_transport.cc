@@ -239,6 +239,9 @@ class PeerTransport::Sender {
             : client.Post(path, headers, body.size(), chunked,
                           "application/octet-stream");
     bool ok = res && res->status == 204;
+    if (res && res->status == 410 && t_.callbacks_.removed_self) {
+      t_.callbacks_.removed_self();
+    }
     t_.RecordPost(
         peer_, ok, body.size(), Clock::now() - start,
         res ? std::to_string(res->status) : httplib::to_string(res.error()));
@@ -384,6 +387,13 @@ void PeerTransport::HandleMessages(const httplib::Request& req,
                                    httplib::Response& res) {
   std::optional<uint64_t> from = CheckSender(req, res, options_.cluster_id);
   if (!from.has_value()) return;
+  if (callbacks_.is_removed && callbacks_.is_removed(*from)) {
+    res.status = 410;
+    res.set_content(
+        "the member has been permanently removed from the cluster\n",
+        "text/plain");
+    return;
+  }
   if (req.body.size() > options_.max_receive_bytes) {
     res.status = 413;
     res.set_content("body too large\n", "text/plain");
@@ -408,6 +418,13 @@ void PeerTransport::HandleSnapshot(const httplib::Request& req,
                                    const httplib::ContentReader& reader) {
   std::optional<uint64_t> from = CheckSender(req, res, options_.cluster_id);
   if (!from.has_value()) return;
+  if (callbacks_.is_removed && callbacks_.is_removed(*from)) {
+    res.status = 410;
+    res.set_content(
+        "the member has been permanently removed from the cluster\n",
+        "text/plain");
+    return;
+  }
   std::string body;
   bool fits = reader([&](const char* data, size_t len) {
     body.append(data, len);

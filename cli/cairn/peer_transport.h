@@ -77,6 +77,11 @@ class PeerTransport {
     DeliverFn deliver;                 // required
     UnreachableFn unreachable;         // may be empty
     SnapshotStatusFn snapshot_status;  // may be empty
+    // Whether `peer` was removed from the cluster: its messages are then
+    // answered 410 Gone, as etcd's rafthttp does. May be empty.
+    std::function<bool(uint64_t peer)> is_removed;
+    // A peer answered 410: this member was removed. May be empty.
+    std::function<void()> removed_self;
   };
 
   // `metrics` and `logger` are optional borrows; they must outlive this.
