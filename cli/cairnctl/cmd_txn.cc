@@ -137,31 +137,6 @@ Result<Json> ParseCompare(const std::string& line) {
                                  " (unknown target " + target + ")");
 }
 
-// etcdctl's argify: words, "double quoted" (Go escapes) or 'single'.
-std::vector<std::string> Argify(const std::string& line) {
-  std::vector<std::string> args;
-  size_t i = 0;
-  while (true) {
-    SkipSpaces(line, &i);
-    if (i >= line.size()) break;
-    std::string word;
-    if (line[i] == '"') {
-      if (!ReadQuoted(line, &i, &word)) word = line.substr(i), i = line.size();
-    } else if (line[i] == '\'') {
-      const size_t end = line.find('\'', i + 1);
-      word = line.substr(
-          i + 1, end == std::string::npos ? std::string::npos : end - i - 1);
-      i = end == std::string::npos ? line.size() : end + 1;
-    } else {
-      while (i < line.size() && line[i] != ' ' && line[i] != '\t') {
-        word.push_back(line[i++]);
-      }
-    }
-    args.push_back(word);
-  }
-  return args;
-}
-
 // parseRequestUnion: one get/put/del line as a RequestOp.
 Result<Json> ParseOp(const std::string& line) {
   const Status invalid =
@@ -219,6 +194,31 @@ std::optional<CommandError> ReadSection(std::istream& in, Json* out,
 }
 
 }  // namespace
+
+// etcdctl's argify: words, "double quoted" (Go escapes) or 'single'.
+std::vector<std::string> Argify(const std::string& line) {
+  std::vector<std::string> args;
+  size_t i = 0;
+  while (true) {
+    SkipSpaces(line, &i);
+    if (i >= line.size()) break;
+    std::string word;
+    if (line[i] == '"') {
+      if (!ReadQuoted(line, &i, &word)) word = line.substr(i), i = line.size();
+    } else if (line[i] == '\'') {
+      const size_t end = line.find('\'', i + 1);
+      word = line.substr(
+          i + 1, end == std::string::npos ? std::string::npos : end - i - 1);
+      i = end == std::string::npos ? line.size() : end + 1;
+    } else {
+      while (i < line.size() && line[i] != ' ' && line[i] != '\t') {
+        word.push_back(line[i++]);
+      }
+    }
+    args.push_back(word);
+  }
+  return args;
+}
 
 void AddTxnCommand(Registry reg) {
   auto args = std::make_shared<std::vector<std::string>>();

@@ -22,6 +22,13 @@ std::vector<std::string> SplitComma(const std::string& s) {
 
 Result<GatewayClient*> Context::Client() {
   if (client_) return client_.get();
+  Result<std::unique_ptr<GatewayClient>> c = NewClient();
+  if (!c.ok()) return c.status();
+  client_ = std::move(c).value();
+  return client_.get();
+}
+
+Result<std::unique_ptr<GatewayClient>> Context::NewClient() const {
   ClientOptions opts;
   opts.endpoints = SplitComma(flags_.endpoints);
   Result<std::chrono::nanoseconds> dial = ParseGoDuration(flags_.dial_timeout);
@@ -37,10 +44,7 @@ Result<GatewayClient*> Context::Client() {
   opts.cert = flags_.cert;
   opts.key = flags_.key;
   opts.insecure_skip_tls_verify = flags_.insecure_skip_tls_verify;
-  Result<std::unique_ptr<GatewayClient>> c = GatewayClient::Create(opts);
-  if (!c.ok()) return c.status();
-  client_ = std::move(c).value();
-  return client_.get();
+  return GatewayClient::Create(opts);
 }
 
 Result<Printer*> Context::GetPrinter(bool value_only) {

@@ -59,6 +59,9 @@ class Context {
   // The client for --endpoints, or the error etcdctl gives for bad
   // global flags.
   Result<GatewayClient*> Client();
+  // A second client for the same flags, for another thread (a session's
+  // keep-alive).
+  Result<std::unique_ptr<GatewayClient>> NewClient() const;
   Result<Printer*> GetPrinter(bool value_only = false);
 
   const GlobalFlags& flags() const { return flags_; }
@@ -91,6 +94,8 @@ void AddWatchCommand(Registry reg, const std::vector<std::string>& raw_args);
 void AddLeaseCommands(Registry reg);
 void AddClusterCommands(Registry reg);
 void AddEndpointCommands(Registry reg);
+void AddLockCommand(Registry reg, const std::vector<std::string>& raw_args);
+void AddElectCommand(Registry reg);
 
 // Go's time.ParseDuration (e.g. "2s", "500ms", "1m30s"). Errors:
 // kInvalidArgument with Go's text, e.g. `time: invalid duration "x"`.
@@ -106,6 +111,10 @@ CommandError ErrorFrom(const Status& s, int exit_code = kExitError);
 // A lease id in hex as etcdctl reads it (strconv.ParseInt(s, 16, 64)),
 // with Go's error text.
 Result<int64_t> ParseHexLease(const std::string& text);
+
+// etcdctl's argify (txn and interactive watch lines): words split on
+// spaces and tabs, "double quoted" with Go escapes, or 'single quoted'.
+std::vector<std::string> Argify(const std::string& line);
 
 // Reads all of `in` (a value given on stdin).
 std::string ReadAll(std::istream& in);

@@ -220,9 +220,34 @@ Result<Json> GatewayClient::Get(size_t endpoint, std::string_view path) {
   return answer;
 }
 
-Status GatewayClient::Stream(
-    std::string_view path, const Json& body,
-    const std::function<bool(const Json&)>& on_message) {
+void StreamCancel::Cancel() {
+  std::lock_guard<std::mutex> lock(mu_);
+  cancelled_ = true;
+  // Shuts the socket down, so that a blocked read returns.
+  if (active_ != nullptr) active_->stop();
+}
+
+bool StreamCancel::cancelled() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cancelled_;
+}
+
+bool StreamCancel::Enter(httplib::Client* http) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cancelled_) return false;
+  active_ = http;
+  return true;
+}
+
+void StreamCancel::Leave() {
+  std::lock_guard<std::mutex> lock(mu_);
+  active_ = nullptr;
+}
+
+Status GatewayClient::Stream(std::string_view path, const Json& body,
+                             const std::function<bool(const Json&)>& on_message,
+                             StreamCancel* cancel) {
+  const Status canceled(Code::kUnavailable, "context canceled");
   for (size_t tried = 0; tried < endpoints_.size(); ++tried) {
     const size_t i = (current_ + tried) % endpoints_.size();
     // A stream has no command timeout: it lasts until the caller stops.
@@ -246,6 +271,9 @@ Status GatewayClient::Stream(
                                uint64_t) {
       buffer.append(data, len);
       size_t nl;
+      // A cancel that came before the socket was open is seen here: the
+      // server answers every stream at once (created / first keep-alive).
+      if (cancel != nullptr && cancel->cancelled()) return false;
       while ((nl = buffer.find('\n')) != std::string::npos) {
         Json msg = Json::parse(buffer.substr(0, nl), nullptr, false);
         buffer.erase(0, nl + 1);
@@ -262,7 +290,12 @@ Status GatewayClient::Stream(
       }
       return true;
     };
+    if (cancel != nullptr && !cancel->Enter(&http)) return canceled;
     httplib::Result res = http.send(req);
+    if (cancel != nullptr) {
+      cancel->Leave();
+      if (cancel->cancelled()) return canceled;
+    }
     if (stopped) return Status::Ok();
     if (!error.ok()) return error;
     if (!res) {

@@ -13,12 +13,17 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/util/result.h"
+
+namespace httplib {
+class Client;
+}
 
 namespace cairn::ctl {
 
@@ -49,6 +54,25 @@ struct Endpoint {
 // Parses "host:port" or "scheme://host:port". Errors: kInvalidArgument.
 Result<Endpoint> ParseEndpoint(std::string_view text);
 
+// Lets another thread end blocking Stream calls early (a signal, or a
+// session that expired). Thread-safe. Once cancelled it stays cancelled:
+// a Stream given it returns "context canceled" at once.
+class StreamCancel {
+ public:
+  void Cancel();
+  bool cancelled() const;
+
+ private:
+  friend class GatewayClient;
+  // Registers the stream's connection; false when already cancelled.
+  bool Enter(httplib::Client* http);
+  void Leave();
+
+  mutable std::mutex mu_;
+  bool cancelled_ = false;
+  httplib::Client* active_ = nullptr;
+};
+
 class GatewayClient {
  public:
   // REQUIRES: options.endpoints is non-empty and every one parses.
@@ -74,9 +98,11 @@ class GatewayClient {
   // Streams: POSTs `body` and calls `on_message` with each JSON message of
   // the response stream until it returns false or the stream ends. No
   // command timeout applies. Errors as Call; kUnavailable when the stream
-  // breaks.
+  // breaks; kUnavailable "context canceled" when `cancel` (may be null) was
+  // cancelled before or during the stream.
   Status Stream(std::string_view path, const Json& body,
-                const std::function<bool(const Json&)>& on_message);
+                const std::function<bool(const Json&)>& on_message,
+                StreamCancel* cancel = nullptr);
 
   const std::vector<Endpoint>& endpoints() const { return endpoints_; }
 

@@ -8,8 +8,13 @@
 #
 # Usage: etcdctl_compat.sh CAIRNCTL SCRIPT
 # Script lines: a command (arguments after the program name), optionally
-# followed by " <<< TEXT" (stdin, printf escapes); "set VAR = COMMAND"
-# stores the second word of the command's output in $VAR; '#' comments.
+# followed by " <<< TEXT" (stdin, printf escapes) or " <<<+ TEXT" (the
+# same, with stdin held open one more second before it ends); "set VAR =
+# COMMAND" stores the second word of the command's output in $VAR; '#'
+# comments. Concurrent commands: "bg NAME COMMAND" starts a command in the
+# background (at most 20 seconds, stdin empty); "sleep SECONDS" pauses;
+# "wait NAME" waits for it to end and "stop NAME" sends it SIGINT first;
+# both then print its output and exit code.
 # Exits 77 (ctest skip) when etcd or etcdctl is not installed.
 set -u
 CAIRNCTL=$1
@@ -19,7 +24,11 @@ command -v etcd >/dev/null && command -v etcdctl >/dev/null || {
 
 WORK=$(mktemp -d)
 ETCD_PID=
+# The background commands of the script being run: name -> pid.
+declare -A BG_PID
 cleanup() {
+  local pid
+  for pid in "${BG_PID[@]}"; do kill "$pid" 2>/dev/null; done
   [ -n "$ETCD_PID" ] && kill "$ETCD_PID" 2>/dev/null && wait "$ETCD_PID" 2>/dev/null
   rm -rf "$WORK"
 }
@@ -66,6 +75,7 @@ normalize() {
     -e 's/"ttl":[0-9]+/"ttl":R/g' \
     -e 's/"TTL" : [0-9]+/"TTL" : R/g' \
     -e 's/lease [0-9a-f]{16}/lease HEXID/g' \
+    -e 's#/[0-9a-f]{12,16}([^0-9a-f]|$)#/HEXID\1#g' \
     -e 's/"(ID|id)":[0-9]+/"\1":N/g' \
     -e 's/"ID" : [0-9]+/"ID" : N/g' \
     -e 's/"lease":[0-9]+/"lease":N/g' \
@@ -76,18 +86,47 @@ normalize() {
     -e "s/127\.0\.0\.1:$PPORT/PEER/g"
 }
 
+# bg_line TOOL OUT LINE: runs a concurrency line (bg, sleep, wait, stop);
+# returns 1 when LINE is not one.
+bg_line() {
+  local tool=$1 out=$2 line=$3 name
+  if [[ "$line" =~ ^bg\ ([A-Za-z0-9_]+)\ (.*)$ ]]; then
+    name=${BASH_REMATCH[1]}
+    echo "\$ $line" >>"$out"
+    eval "exec timeout -k 2 20 $tool --endpoints=127.0.0.1:$CPORT ${BASH_REMATCH[2]}" \
+      </dev/null >"$WORK/bg.$name" 2>&1 &
+    BG_PID[$name]=$!
+  elif [[ "$line" =~ ^sleep\ ([0-9.]+)$ ]]; then
+    echo "\$ $line" >>"$out"
+    sleep "${BASH_REMATCH[1]}"
+  elif [[ "$line" =~ ^(wait|stop)\ ([A-Za-z0-9_]+)$ ]]; then
+    name=${BASH_REMATCH[2]}
+    echo "\$ $line" >>"$out"
+    # timeout passes the SIGINT on to the command.
+    [ "${BASH_REMATCH[1]}" = stop ] && kill -INT "${BG_PID[$name]}"
+    wait "${BG_PID[$name]}"
+    local rc=$?
+    { cat "$WORK/bg.$name"; echo "[exit $rc]"; } | normalize >>"$out"
+  else
+    return 1
+  fi
+}
+
 # run_script TOOL OUT: runs every line of SCRIPT with TOOL.
 run_script() {
-  local tool=$1 out=$2 line var cmd input
+  local tool=$1 out=$2 line var cmd input hold
   : >"$out"
   while IFS= read -r line || [ -n "$line" ]; do
     [[ -z "$line" || "$line" == \#* ]] && continue
+    bg_line "$tool" "$out" "$line" && continue
     var=
     if [[ "$line" =~ ^set\ ([A-Z_]+)\ =\ (.*)$ ]]; then
       var=${BASH_REMATCH[1]}; line=${BASH_REMATCH[2]}
     fi
-    cmd=$line; input=
-    if [[ "$line" == *" <<< "* ]]; then
+    cmd=$line; input=; hold=
+    if [[ "$line" == *" <<<+ "* ]]; then
+      cmd=${line%% <<<+ *}; input=${line#* <<<+ }; hold="; sleep 1"
+    elif [[ "$line" == *" <<< "* ]]; then
       cmd=${line%% <<< *}; input=${line#* <<< }
     fi
     echo "\$ $line" >>"$out"
@@ -95,7 +134,7 @@ run_script() {
     # A watch never ends by itself: it is stopped after 2 seconds (exit 124).
     local limit=""
     [[ "$cmd" == watch* ]] && limit="timeout 2"
-    result=$(eval "printf '$input' | $limit $tool --endpoints=127.0.0.1:$CPORT $cmd" 2>&1)
+    result=$(eval "{ printf '$input'$hold; } | $limit $tool --endpoints=127.0.0.1:$CPORT $cmd" 2>&1)
     local rc=$?
     [ -n "$var" ] && eval "$var=\$(echo \"\$result\" | awk 'NR==1{print \$2}')"
     { echo "$result"; echo "[exit $rc]"; } | normalize >>"$out"
