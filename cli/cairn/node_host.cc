@@ -144,7 +144,11 @@ bool NodeHost::TransferLeadership() {
   Post([this, target] { target->set_value(server_->TransferTarget()); });
   const uint64_t to = WaitFor(f, std::chrono::milliseconds(2000), uint64_t{0});
   if (to == 0) return false;
-  UnaryAnswer a = Call(api::MoveLeaderRequest{.target_id = to});
+  // Peers stopping at the same time (a whole cluster shut down) cannot
+  // take over: give up after two election timeouts.
+  const auto limit = std::chrono::milliseconds(
+      2 * options_.server.election_ticks * options_.server.tick_ms);
+  UnaryAnswer a = Call(api::MoveLeaderRequest{.target_id = to}, limit);
   if (!a.body.ok()) {
     logger_.Warn("leadership transfer failed",
                  {{"error", a.body.status().message()}});
@@ -161,7 +165,8 @@ void NodeHost::Post(std::function<void()> fn) {
   cv_.notify_all();
 }
 
-UnaryAnswer NodeHost::Call(const api::GatewayRequest& req) {
+UnaryAnswer NodeHost::Call(const api::GatewayRequest& req,
+                           std::chrono::milliseconds limit) {
   auto call = std::make_shared<PendingCall>();
   call->leader_only = LeaderOnly(req);
   std::future<UnaryAnswer> f = call->answer.get_future();
@@ -180,9 +185,11 @@ UnaryAnswer NodeHost::Call(const api::GatewayRequest& req) {
   });
   // The Server answers every request within its request timeout; the
   // margin covers a loop stalled on a slow disk.
-  const auto limit =
-      std::chrono::milliseconds(options_.server.request_timeout_ms + 10'000);
-  return WaitFor(f, limit, UnaryAnswer{.body = server::ErrStopped()});
+  if (limit.count() == 0) {
+    limit =
+        std::chrono::milliseconds(options_.server.request_timeout_ms + 10'000);
+  }
+  return WaitFor(f, limit, UnaryAnswer{.body = server::ErrTimeout()});
 }
 
 void NodeHost::ServeHostRequest(const api::GatewayRequest& req,

@@ -90,8 +90,10 @@ class NodeHost {
 
   // ---- Thread-safe inputs -------------------------------------------------
 
-  // Serves one request; blocks until it is answered.
-  UnaryAnswer Call(const api::GatewayRequest& req);
+  // Serves one request; blocks until it is answered (or `limit` passed:
+  // then ErrTimeout; the default is the request timeout plus a margin).
+  UnaryAnswer Call(const api::GatewayRequest& req,
+                   std::chrono::milliseconds limit = {});
   // Opens a watch stream and applies its first requests.
   std::shared_ptr<WatchSession> OpenWatch(std::vector<api::WatchRequest> reqs);
   void Deliver(raft::Message msg);

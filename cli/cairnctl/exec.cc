@@ -40,8 +40,9 @@ Result<std::string> LookPath(const std::string& name) {
   while (start <= path.size()) {
     size_t end = path.find(':', start);
     if (end == std::string::npos) end = path.size();
-    std::string dir = path.substr(start, end - start);
-    if (dir.empty()) dir = ".";
+    // An empty PATH entry means the current directory, as in Go.
+    const std::string dir =
+        end > start ? path.substr(start, end - start) : std::string(".");
     const std::string candidate = dir + "/" + name;
     struct stat st;
     if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
