@@ -133,4 +133,37 @@ void InvariantChecker::ResetApplied(NodeId id, Index applied) {
   last_applied_[id] = applied;
 }
 
+// A message may only promise what survives a crash. Pre-votes carry a term the
+// sender has not adopted, so they are exempt from the term check.
+std::optional<Violation> CheckPersistenceContract(const raft::Message& m,
+                                                  const raft::HardState& hs,
+                                                  raft::Index durable_last) {
+  auto violation = [&](const char* what) {
+    return Violation{"persistence-contract",
+                     StrFormat("%s before it was durable: %s (disk: %s, "
+                               "last index %llu)",
+                               what, raft::DescribeMessage(m).c_str(),
+                               raft::DescribeHardState(hs).c_str(),
+                               (unsigned long long)durable_last)};
+  };
+  const bool pre_vote = m.type == raft::MessageType::kPreVote ||
+                        m.type == raft::MessageType::kPreVoteResp;
+  if (!pre_vote && m.term > hs.term) return violation("sent a term");
+  // A durable later term also binds: the member never returns to m.term
+  // to vote again (a Ready may grant in term t and then in t+1).
+  if (m.type == raft::MessageType::kVoteResp && !m.reject &&
+      (hs.term < m.term || (hs.term == m.term && hs.vote != m.to))) {
+    return violation("granted a vote");
+  }
+  // An acknowledgement of an older term is exempt: one Ready can accept a
+  // leader's entries and then, on hearing from a newer term's leader,
+  // legitimately truncate them (seed 2135); the stale ack is the same as
+  // one sent before the truncation, and counts only for the old leader.
+  if (m.type == raft::MessageType::kAppResp && !m.reject && m.term == hs.term &&
+      durable_last < m.index) {
+    return violation("acknowledged entries");
+  }
+  return std::nullopt;
+}
+
 }  // namespace cairn::sim

@@ -112,4 +112,12 @@ class InvariantChecker {
   std::map<raft::NodeId, raft::Index> last_applied_;
 };
 
+// The persistence contract (core/raft/ready.h), checked as a message
+// leaves its sender: its term is on the sender's durable disk (pre-votes
+// excepted), a granted vote is durable, and an accepted append of the
+// durable term is in the durable log (`durable_last`).
+std::optional<Violation> CheckPersistenceContract(
+    const raft::Message& m, const raft::HardState& durable_hs,
+    raft::Index durable_last);
+
 }  // namespace cairn::sim

@@ -48,6 +48,7 @@ constexpr char kDefaultBug[] = "none";
 
 // Flags shared by fuzz and replay.
 struct CommonFlags {
+  std::string workload = "kv";
   int nodes = 5;
   double duration_s = 5;
   uint32_t rate = 100;
@@ -60,6 +61,12 @@ struct CommonFlags {
 };
 
 void AddCommonFlags(CLI::App& cmd, CommonFlags& f) {
+  cmd.add_option("--workload", f.workload,
+                 "kv: full servers with KV clients and linearizability, "
+                 "watch and hash checks; raft: bare Raft members with "
+                 "unique proposals and the Raft-level checkers")
+      ->check(CLI::IsMember({"kv", "raft"}))
+      ->capture_default_str();
   cmd.add_option("--nodes", f.nodes, "Cluster members (3..9)")
       ->check(CLI::Range(3, 9))
       ->capture_default_str();
@@ -67,7 +74,9 @@ void AddCommonFlags(CLI::App& cmd, CommonFlags& f) {
                  "Simulated seconds of the faulty phase (liveness follows)")
       ->check(CLI::Range(0.1, 3600.0))
       ->capture_default_str();
-  cmd.add_option("--rate", f.rate, "Client proposals per simulated second")
+  cmd.add_option("--rate", f.rate,
+                 "Client operations (kv) or proposals (raft) per simulated "
+                 "second")
       ->check(CLI::Range(0, 10000))
       ->capture_default_str();
   cmd.add_flag("--no-faults", f.no_faults, "Run without injected faults");
@@ -84,9 +93,11 @@ void AddCommonFlags(CLI::App& cmd, CommonFlags& f) {
       ->check(CLI::Range(0.001, 3600.0))
       ->capture_default_str();
   cmd.add_option("--planted-bug", f.planted_bug,
-                 "Plant a known bug the checkers must catch: none, "
-                 "send-before-sync, vote-not-persisted, "
-                 "commit-previous-term, keep-conflicting-suffix")
+                 "Plant a known bug the checkers must catch: none; with "
+                 "--workload raft: send-before-sync, vote-not-persisted, "
+                 "commit-previous-term, keep-conflicting-suffix; with "
+                 "--workload kv: follower-local-read, skip-watch-event, "
+                 "applied-index-apart")
       ->check([](const std::string& v) {
         return cairn::sim::ParsePlantedBug(v).has_value()
                    ? std::string()
@@ -100,6 +111,8 @@ void AddCommonFlags(CLI::App& cmd, CommonFlags& f) {
 WorldOptions OptionsFor(const CommonFlags& f, uint64_t seed) {
   WorldOptions o;
   o.seed = seed;
+  o.workload =
+      cairn::sim::ParseWorkload(f.workload).value_or(cairn::sim::Workload::kKv);
   o.nodes = f.nodes;
   o.duration = static_cast<cairn::sim::Micros>(f.duration_s * kSeconds);
   o.rate = f.rate;
@@ -115,7 +128,8 @@ WorldOptions OptionsFor(const CommonFlags& f, uint64_t seed) {
 
 std::string ReplayCommand(const CommonFlags& f, uint64_t seed) {
   std::string cmd = "cairnsim replay --seed " + std::to_string(seed) +
-                    " --nodes " + std::to_string(f.nodes) + " --duration " +
+                    " --workload " + f.workload + " --nodes " +
+                    std::to_string(f.nodes) + " --duration " +
                     CLI::detail::to_string(f.duration_s) + " --rate " +
                     std::to_string(f.rate);
   cmd += " --fault-gap " + CLI::detail::to_string(f.fault_gap_ms) +
@@ -192,8 +206,16 @@ struct Totals {
   uint64_t crash_points = 0;
   uint64_t sync_failures = 0;
   uint64_t torn_discarded = 0;
+  uint64_t history_ops = 0;
+  uint64_t unknown_ops = 0;
+  uint64_t serializable_reads = 0;
+  uint64_t watch_events = 0;
 
   void Add(const RunResult& r) {
+    history_ops += r.stats.history_ops;
+    unknown_ops += r.stats.unknown_ops;
+    serializable_reads += r.stats.serializable_reads;
+    watch_events += r.stats.watch_events;
     seeds++;
     failures += r.ok ? 0 : 1;
     simulated_s += static_cast<double>(r.stats.simulated) / kSeconds;
@@ -218,6 +240,13 @@ struct Totals {
         U(faults), U(crashes), U(crash_points), U(sync_failures),
         U(torn_discarded), U(acknowledged), wall_s,
         wall_s > 0 ? simulated_s / wall_s : 0.0);
+    if (history_ops > 0) {
+      std::printf(
+          "kv: checked history ops %llu (outcome unknown %llu), "
+          "serializable reads %llu, watch events %llu\n",
+          U(history_ops), U(unknown_ops), U(serializable_reads),
+          U(watch_events));
+    }
   }
 
   static unsigned long long U(uint64_t v) {
@@ -361,7 +390,7 @@ int Main(int argc, char** argv) {
   CLI::App app{
       "cairnsim: runs whole cairn clusters in one process on a virtual "
       "clock, reproducible from a seed. Without a subcommand it runs "
-      "'fuzz --seeds 1-20 --nodes 5'.",
+      "'fuzz --seeds 1-20 --nodes 5 --workload kv'.",
       "cairnsim"};
   cairn::cli::AddVersionFlag(app, "cairnsim");
   CommonFlags fuzz_flags;
@@ -396,6 +425,14 @@ int Main(int argc, char** argv) {
   AddCommonFlags(*replay, replay_flags);
   app.require_subcommand(0, 1);
   if (int rc = cairn::cli::Parse(app, argc, argv); rc >= 0) return rc;
+  const CommonFlags& used = replay->parsed() ? replay_flags : fuzz_flags;
+  const auto bug = cairn::sim::ParsePlantedBug(used.planted_bug);
+  const auto workload = cairn::sim::ParseWorkload(used.workload);
+  if (bug && workload && !cairn::sim::BugFitsWorkload(*bug, *workload)) {
+    std::cerr << "Error: --planted-bug " << used.planted_bug
+              << " cannot be planted with --workload " << used.workload << "\n";
+    return 1;
+  }
   if (replay->parsed()) {
     return Replay(seed, trace_path, plan_path, replay_flags);
   }

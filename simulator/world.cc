@@ -23,15 +23,45 @@ const char* PlantedBugName(PlantedBug bug) {
       return "commit-previous-term";
     case PlantedBug::kKeepConflictingSuffix:
       return "keep-conflicting-suffix";
+    case PlantedBug::kFollowerLocalRead:
+      return "follower-local-read";
+    case PlantedBug::kSkipWatchEvent:
+      return "skip-watch-event";
+    case PlantedBug::kAppliedIndexApart:
+      return "applied-index-apart";
   }
   return "?";
+}
+
+const char* WorkloadName(Workload w) {
+  return w == Workload::kKv ? "kv" : "raft";
+}
+
+std::optional<Workload> ParseWorkload(std::string_view name) {
+  if (name == "kv") return Workload::kKv;
+  if (name == "raft") return Workload::kRaft;
+  return std::nullopt;
+}
+
+bool BugFitsWorkload(PlantedBug bug, Workload w) {
+  switch (bug) {
+    case PlantedBug::kNone:
+      return true;
+    case PlantedBug::kFollowerLocalRead:
+    case PlantedBug::kSkipWatchEvent:
+    case PlantedBug::kAppliedIndexApart:
+      return w == Workload::kKv;
+    default:
+      return w == Workload::kRaft;
+  }
 }
 
 std::optional<PlantedBug> ParsePlantedBug(std::string_view name) {
   for (PlantedBug b :
        {PlantedBug::kNone, PlantedBug::kSendBeforeSync,
         PlantedBug::kVoteNotPersisted, PlantedBug::kCommitPreviousTerm,
-        PlantedBug::kKeepConflictingSuffix}) {
+        PlantedBug::kKeepConflictingSuffix, PlantedBug::kFollowerLocalRead,
+        PlantedBug::kSkipWatchEvent, PlantedBug::kAppliedIndexApart}) {
     if (name == PlantedBugName(b)) return b;
   }
   return std::nullopt;
@@ -58,41 +88,6 @@ FaultOptions FaultOptionsFor(const WorldOptions& o) {
   f.duration = o.duration;
   f.mean_gap = o.fault_gap;
   return f;
-}
-
-// The persistence contract, checked on the sender's durable disk as each
-// message leaves (ready.h): a message may only promise what survives a
-// crash. Pre-votes carry a term the sender has not adopted, so they are
-// exempt from the term check.
-std::optional<Violation> CheckDurable(const Message& m,
-                                      const SimLogStore& disk) {
-  const raft::HardState& hs = disk.durable_hard_state();
-  auto violation = [&](const char* what) {
-    return Violation{"persistence-contract",
-                     StrFormat("%s before it was durable: %s (disk: %s, "
-                               "last index %llu)",
-                               what, raft::DescribeMessage(m).c_str(),
-                               raft::DescribeHardState(hs).c_str(),
-                               (unsigned long long)disk.durable_last_index())};
-  };
-  const bool pre_vote = m.type == raft::MessageType::kPreVote ||
-                        m.type == raft::MessageType::kPreVoteResp;
-  if (!pre_vote && m.term > hs.term) return violation("sent a term");
-  // A durable later term also binds: the member never returns to m.term
-  // to vote again (a Ready may grant in term t and then in t+1).
-  if (m.type == raft::MessageType::kVoteResp && !m.reject &&
-      (hs.term < m.term || (hs.term == m.term && hs.vote != m.to))) {
-    return violation("granted a vote");
-  }
-  // An acknowledgement of an older term is exempt: one Ready can accept a
-  // leader's entries and then, on hearing from a newer term's leader,
-  // legitimately truncate them (seed 2135); the stale ack is the same as
-  // one sent before the truncation, and counts only for the old leader.
-  if (m.type == raft::MessageType::kAppResp && !m.reject && m.term == hs.term &&
-      disk.durable_last_index() < m.index) {
-    return violation("acknowledged entries");
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -330,7 +325,9 @@ bool World::CrashPointHit(NodeId id, CrashPoint point) {
 
 void World::Send(std::vector<Message> msgs) {
   for (Message& m : msgs) {
-    Check(CheckDurable(m, M(m.from).node->disk()));
+    const SimLogStore& disk = M(m.from).node->disk();
+    Check(CheckPersistenceContract(m, disk.durable_hard_state(),
+                                   disk.durable_last_index()));
     if (done_) return;
     // Every message crosses the wire as bytes: what arrives is what the
     // codec decodes, and it must equal what was sent.
@@ -470,6 +467,10 @@ FaultPlan PlanFor(const WorldOptions& options) {
 }
 
 RunResult RunWorld(const WorldOptions& options) {
+  CAIRN_CHECK(BugFitsWorkload(options.bug, options.workload),
+              "planted bug %s needs the other workload",
+              PlantedBugName(options.bug));
+  if (options.workload == Workload::kKv) return RunKvWorld(options);
   internal::World world(options);
   return world.Run();
 }

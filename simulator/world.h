@@ -43,16 +43,41 @@ enum class PlantedBug {
   kCommitPreviousTerm,
   // Raft core: a follower does not truncate a conflicting suffix.
   kKeepConflictingSuffix,
+  // Server (kv workload; server::Config::SimBugs): a follower serves a
+  // linearizable read from local state, without ReadIndex.
+  kFollowerLocalRead,
+  // Server: watch events at every 8th revision never reach the stream.
+  kSkipWatchEvent,
+  // Server: the applied index is committed apart from the changes it
+  // describes, so a crash between them applies entries twice.
+  kAppliedIndexApart,
 };
 
+// The client load a run drives.
+enum class Workload {
+  // Raft members (SimNode) and unique proposals; Raft-level checkers.
+  kRaft,
+  // Full servers (ServerNode) and KV clients (put, get, delete, CAS txn)
+  // with linearizability, watch and cross-member checks (kv_world.h).
+  kKv,
+};
+// "raft", "kv".
+const char* WorkloadName(Workload w);
+std::optional<Workload> ParseWorkload(std::string_view name);
+// Whether `bug` can be planted in a run of `w`.
+bool BugFitsWorkload(PlantedBug bug, Workload w);
+
 // "send-before-sync", "vote-not-persisted", "commit-previous-term",
-// "keep-conflicting-suffix" (and "none").
+// "keep-conflicting-suffix", "follower-local-read", "skip-watch-event",
+// "applied-index-apart" (and "none").
 const char* PlantedBugName(PlantedBug bug);
 // The bug named `name`, if any.
 std::optional<PlantedBug> ParsePlantedBug(std::string_view name);
 
 struct WorldOptions {
   uint64_t seed = 1;
+  // cairnsim's default is kKv; tests name the one they mean.
+  Workload workload = Workload::kRaft;
   int nodes = 5;
   Micros duration = 5 * kSeconds;
   // Client proposals per simulated second (0: none).
@@ -92,6 +117,14 @@ struct RunStats {
   uint64_t crash_points = 0;    // armed crashes that landed
   uint64_t sync_failures = 0;   // failed fsyncs (each a fail-stop)
   uint64_t torn_discarded = 0;  // recoveries that dropped a torn tail
+  // kv workload: operations in the checked history (linearizable ones),
+  // of which outcome unknown; serializable reads checked apart; watch
+  // events seen; search steps of the linearizability check.
+  uint64_t history_ops = 0;
+  uint64_t unknown_ops = 0;
+  uint64_t serializable_reads = 0;
+  uint64_t watch_events = 0;
+  uint64_t check_steps = 0;
 };
 
 struct RunResult {
@@ -105,8 +138,10 @@ struct RunResult {
   RunStats stats;
 };
 
-// Runs one seed to completion.
+// Runs one seed to completion (the workload's world).
 RunResult RunWorld(const WorldOptions& options);
+// The kv workload's world (kv_world.cc); RunWorld calls it for kKv.
+RunResult RunKvWorld(const WorldOptions& options);
 
 // The plan RunWorld generates for `options` (without running it).
 FaultPlan PlanFor(const WorldOptions& options);

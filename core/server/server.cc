@@ -144,7 +144,15 @@ void Server::HandleReady(raft::Ready rd) {
     CAIRN_CHECK(s.ok(), "raft log save failed: %s", s.ToString().c_str());
   }
   NoteProposed(rd.entries);
-  // (2) Send.
+  // (2) Send. Transport::Send gives no delivery report, so a snapshot
+  // counts as sent once handed over (below): were it lost, the leader
+  // would otherwise wait in StateSnapshot forever (found by the
+  // simulator, kv workload); as it is, the follower's next answer shows
+  // whether it arrived, and the leader probes or sends another.
+  std::vector<uint64_t> snapshots_to;
+  for (const raft::Message& m : rd.messages) {
+    if (m.type == raft::MessageType::kSnap) snapshots_to.push_back(m.to);
+  }
   if (!rd.messages.empty()) transport_.Send(std::move(rd.messages));
   // (3) Apply: a snapshot replaces the whole state, then the committed
   // entries follow it; one backend batch records it all.
@@ -156,6 +164,9 @@ void Server::HandleReady(raft::Ready rd) {
   ServeReadyReads();
   // (4) Advance.
   raw_->Advance();
+  for (uint64_t to : snapshots_to) {
+    raw_->ReportSnapshot(to, raft::SnapshotStatus::kFinish);
+  }
   MaybePromoteLessor();
   sm_->hub().Sync();
   MaybeSendReadIndex();

@@ -85,6 +85,24 @@ struct Config {
   uint64_t max_uncommitted_entries_size = 64 << 20;
   lease::Config lessor;
   mvcc::WatchHubOptions watch;
+
+  // TEST ONLY: server bugs the simulator plants to prove that its checkers
+  // catch them (docs/simulator.md). All off by default, where the code
+  // path is exactly the correct one; only simulator/ may set them (a ctest
+  // greps cli/ for the name).
+  struct SimBugs {
+    // A linearizable read on a follower is served from local state, with
+    // no ReadIndex round (a stale read).
+    bool follower_local_read = false;
+    // Watch events at every 8th revision are dropped on their way to the
+    // stream (a gap at a revision boundary).
+    bool skip_watch_event = false;
+    // The applied index is committed in its own backend batch after the
+    // batch of changes it describes, so that a crash between the two
+    // applies entries twice after the restart.
+    bool applied_index_apart = false;
+  };
+  SimBugs sim_bugs;
 };
 
 class Server {
@@ -255,7 +273,9 @@ class Server {
   void CheckMove();
 
   // server_persist.cc: the backend batch, snapshots, recovery.
+  void RaiseCommitToApplied();
   void PersistApplied(bool sync);
+  void PersistAppliedApart(const storage::WriteBatch& batch, bool sync);
   bool SnapshotDue() const;
   void CreateSnapshot();
   void InstallSnapshot(const raft::Snapshot& snap);

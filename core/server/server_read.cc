@@ -25,7 +25,8 @@ void Server::SubmitRead(uint64_t token, const Request& request) {
     if (Status s = mvcc::CheckRangeRequest(*q); !s.ok()) {
       return Respond(token, s);
     }
-    if (q->serializable) {
+    if (q->serializable ||
+        (config_.sim_bugs.follower_local_read && !is_leader())) {
       return ServeRange(PendingRead{.client_token = token, .request = *q});
     }
     return SubmitLinearizable(token, *q);

@@ -69,6 +69,12 @@ void Server::DrainHub() {
     const auto [stream_id, local] = owner->second;
     WatchInfo& w = streams_[stream_id].watches[local];
     if (r.created && quiet_created_.erase(r.watch_id) > 0) continue;
+    if (config_.sim_bugs.skip_watch_event) {
+      std::erase_if(r.events, [](const mvcc::Event& e) {
+        return e.kv.mod_revision % 8 == 0;
+      });
+      if (r.events.empty() && !r.created && !r.canceled) continue;
+    }
     if (!r.events.empty()) {
       w.next_rev = r.events.back().kv.mod_revision + 1;
     } else if (!r.created && !r.canceled) {

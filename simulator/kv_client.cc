@@ -1,0 +1,287 @@
+// The kv workload's clients, their history and the liveness phase
+// (kv_world.h).
+#include <string>
+#include <utility>
+
+#include "core/util/strings.h"
+#include "simulator/kv_world.h"
+
+namespace cairn::sim::kv {
+
+namespace {
+
+using U = unsigned long long;
+
+uint64_t TokenOf(const Client& c) {
+  return (c.id << 32) | (c.gen & 0xffffffff);
+}
+
+bool IsWrite(const KvOp& op) { return op.kind != KvOp::Kind::kGet; }
+
+}  // namespace
+
+Client* KvWorld::ClientOf(uint64_t token) {
+  const uint64_t id = token >> 32;
+  if (id == 0 || id > clients_.size()) return nullptr;
+  Client& c = clients_[id - 1];
+  if (!c.busy || (c.gen & 0xffffffff) != (token & 0xffffffff)) return nullptr;
+  return &c;
+}
+
+void KvWorld::OnNextOp(uint64_t client) {
+  Client& c = clients_[client - 1];
+  if (liveness_ || done_ || c.busy) return;
+  ChooseOp(c);
+  c.busy = true;
+  c.attempts = 0;
+  result_.stats.proposals++;
+  Launch(c, 1 + static_cast<NodeId>(client_rng_.Uniform(options_.nodes)));
+}
+
+// Puts 30 %, linearizable gets 25 %, serializable gets 15 %, deletes 10 %,
+// compare-and-swaps 20 % (a put when the client has seen no value yet).
+void KvWorld::ChooseOp(Client& c) {
+  const std::string key =
+      StrFormat("k%d", static_cast<int>(client_rng_.Uniform(kKeys)));
+  const std::string value = StrFormat("c%llu-%llu", U(c.id), U(c.next_value++));
+  uint64_t roll = client_rng_.Uniform(100);
+  auto seen = c.seen.find(key);
+  if (roll >= 80 && seen == c.seen.end()) roll = 0;
+  c.op = KvOp{};
+  c.op.client = c.id;
+  c.op.key = key;
+  c.serializable = false;
+  if (roll < 30) {
+    c.op.kind = KvOp::Kind::kPut;
+    c.op.write = value;
+    c.request = mvcc::PutRequest{.key = key, .value = value};
+  } else if (roll < 70) {
+    c.op.kind = KvOp::Kind::kGet;
+    c.serializable = roll >= 55;
+    c.request = mvcc::RangeRequest{.key = key, .serializable = c.serializable};
+  } else if (roll < 80) {
+    c.op.kind = KvOp::Kind::kDelete;
+    c.request = mvcc::DeleteRangeRequest{.key = key};
+  } else {
+    c.op.kind = KvOp::Kind::kCas;
+    c.op.expect = seen->second;
+    c.op.write = value;
+    mvcc::TxnRequest txn;
+    txn.compare.push_back(mvcc::Compare{.result = mvcc::Compare::Result::kEqual,
+                                        .target = mvcc::Compare::Target::kValue,
+                                        .key = key,
+                                        .value = seen->second});
+    txn.success.push_back(
+        mvcc::RequestOp{mvcc::PutRequest{.key = key, .value = value}});
+    c.request = std::move(txn);
+  }
+  if (c.op.write.has_value()) written_[key].insert(*c.op.write);
+}
+
+// One attempt: the request reaches `target` after a client-link latency;
+// the client gives up on it after kClientTimeout.
+void KvWorld::Launch(Client& c, NodeId target) {
+  c.gen++;
+  c.target = target;
+  c.op.call = queue_.now();
+  const uint64_t token = TokenOf(c);
+  if (tracing()) {
+    Emit("submit", {{"client", c.id},
+                    {"n", target},
+                    {"op", server::RequestName(c.request)},
+                    {"key", c.op.key},
+                    {"serializable", c.serializable},
+                    {"attempt", c.attempts + 1}});
+  }
+  queue_.After(client_rng_.Range(200, 2000),
+               Ev(EventKind::kSubmit, target, token));
+  queue_.After(kClientTimeout, Ev(EventKind::kTimeout, 0, token));
+}
+
+void KvWorld::OnSubmit(NodeId id, uint64_t token) {
+  Client* c = ClientOf(token);
+  if (c == nullptr) return;
+  Member& m = M(id);
+  if (m.node->crashed()) return Failed(*c, "connection refused", true);
+  if (m.paused) {
+    m.inbox.push_back(InboxItem{.submit = true, .token = token});
+    return;
+  }
+  Submit(id, token);
+  AfterCall(id);
+}
+
+void KvWorld::Submit(NodeId id, uint64_t token) {
+  Client* c = ClientOf(token);
+  if (c == nullptr) return;  // the client gave up meanwhile
+  M(id).node->server().Submit(token, c->request);
+}
+
+void KvWorld::OnReply(uint64_t reply_id) {
+  auto it = replies_.find(reply_id);
+  if (it == replies_.end()) return;
+  const uint64_t token = it->second.first;
+  Result<server::Response> result = std::move(it->second.second);
+  replies_.erase(it);
+  Client* c = ClientOf(token);
+  if (c == nullptr) return;
+  if (!result.ok()) return Failed(*c, result.status().ToString(), false);
+  Finish(*c, result.value());
+}
+
+void KvWorld::OnTimeout(uint64_t token) {
+  Client* c = ClientOf(token);
+  if (c != nullptr) Failed(*c, "client timeout", false);
+}
+
+// An attempt failed. A write that may have reached the cluster stays in
+// the history as "maybe happened"; the op is retried at the next member.
+void KvWorld::Failed(Client& c, const std::string& why, bool never_sent) {
+  if (tracing()) {
+    Emit("error", {{"client", c.id}, {"n", c.target}, {"why", why}});
+  }
+  if (!never_sent && IsWrite(c.op)) {
+    KvOp op = c.op;
+    op.unknown = true;
+    history_.push_back(std::move(op));
+    result_.stats.unknown_ops++;
+  }
+  c.attempts++;
+  if (!c.probe && c.attempts >= kAttempts) return EndOp(c);
+  c.gen++;  // the failed attempt's late answer is ignored
+  c.target = c.target % static_cast<NodeId>(options_.nodes) + 1;
+  queue_.After(kRetryDelay, Ev(EventKind::kRetry, 0, TokenOf(c)));
+}
+
+void KvWorld::OnRetry(uint64_t token) {
+  Client* c = ClientOf(token);
+  if (c != nullptr) Launch(*c, c->target);
+}
+
+void KvWorld::Finish(Client& c, const server::Response& resp) {
+  const int64_t rev = std::visit(
+      [](const auto& r) -> int64_t {
+        if constexpr (requires { r.header.revision; }) {
+          return r.header.revision;
+        } else {
+          return 0;
+        }
+      },
+      resp);
+  if (tracing()) {
+    Emit("reply", {{"client", c.id},
+                   {"n", c.target},
+                   {"resp", server::DescribeResponse(resp)}});
+  }
+  KvOp op = c.op;
+  op.ret = queue_.now();
+  const std::string& key = op.key;
+  if (const auto* r = std::get_if<mvcc::RangeResponse>(&resp)) {
+    if (c.serializable) {
+      result_.stats.serializable_reads++;
+    } else {
+      RecordRange(c, *r);
+    }
+  } else if (std::holds_alternative<mvcc::PutResponse>(resp)) {
+    history_.push_back(op);
+    acked_.push_back(AckedWrite{key, rev, op.write});
+    Observe(key, rev, op.write, "put-ack");
+    c.seen[key] = *op.write;
+  } else if (const auto* d = std::get_if<mvcc::DeleteRangeResponse>(&resp)) {
+    history_.push_back(op);
+    if (d->deleted > 0) {
+      acked_.push_back(AckedWrite{key, rev, std::nullopt});
+      Observe(key, rev, std::nullopt, "delete-ack");
+    }
+    c.seen.erase(key);
+  } else if (const auto* t = std::get_if<mvcc::TxnResponse>(&resp)) {
+    op.succeeded = t->succeeded;
+    history_.push_back(op);
+    if (t->succeeded) {
+      acked_.push_back(AckedWrite{key, rev, op.write});
+      Observe(key, rev, op.write, "cas-ack");
+      c.seen[key] = *op.write;
+    }
+  } else {
+    return Fail("client",
+                "unexpected answer " + server::DescribeResponse(resp));
+  }
+  result_.stats.acknowledged++;
+  if (c.probe) {
+    settling_ = true;
+    queue_.After(kSettlePoll, Ev(EventKind::kSettle));
+  }
+  EndOp(c);
+}
+
+void KvWorld::RecordRange(Client& c, const mvcc::RangeResponse& r) {
+  KvOp op = c.op;
+  op.ret = queue_.now();
+  if (!r.kvs.empty()) {
+    op.read = r.kvs.front().value;
+    Observe(op.key, r.kvs.front().mod_revision, op.read, "read");
+    c.seen[op.key] = *op.read;
+  } else {
+    c.seen.erase(op.key);
+  }
+  history_.push_back(std::move(op));
+}
+
+void KvWorld::EndOp(Client& c) {
+  c.busy = false;
+  c.gen++;
+  if (c.probe || liveness_ || options_.rate == 0) return;
+  // Closed loop: kClients clients at `rate` ops per second in all.
+  const Micros mean = kClients * kSeconds / options_.rate;
+  queue_.After(client_rng_.Uniform(2 * mean + 1),
+               Ev(EventKind::kNextOp, 0, c.id));
+}
+
+void KvWorld::OnLiveness() {
+  liveness_ = true;
+  if (tracing()) Emit("heal", json::object());
+  network_.Heal();
+  ApplyLoss(0, 0);
+  for (NodeId id = 1; id <= members_.size(); id++) {
+    Member& m = M(id);
+    m.skew_percent = 100;
+    m.ticks_held_until = 0;
+    m.node->Disarm();
+    if (m.node->crashed()) Restart(id);
+    Resume(id);
+  }
+  // The probe: a put that must succeed (retried at every member in
+  // turn), then every member must settle on the same state.
+  Client& p = clients_.back();
+  p.op = KvOp{};
+  p.op.client = p.id;
+  p.op.kind = KvOp::Kind::kPut;
+  p.op.key = kProbeKey;
+  p.op.write = "probe";
+  written_[kProbeKey].insert("probe");
+  p.request = mvcc::PutRequest{.key = kProbeKey, .value = "probe"};
+  p.busy = true;
+  result_.stats.proposals++;
+  Launch(p, p.target);
+  queue_.After(options_.liveness_bound, Ev(EventKind::kDeadline));
+}
+
+void KvWorld::OnSettle() {
+  if (done_) return;
+  std::string why;
+  if (Settled(&why)) return FinalChecks();
+  queue_.After(kSettlePoll, Ev(EventKind::kSettle));
+}
+
+void KvWorld::OnDeadline() {
+  if (done_) return;
+  std::string why;
+  if (settling_) Settled(&why);
+  Fail("liveness",
+       StrFormat("%gs after healing: ",
+                 static_cast<double>(options_.liveness_bound) / kSeconds) +
+           (settling_ ? "the members did not settle: " + why
+                      : std::string("the probe put never succeeded")));
+}
+
+}  // namespace cairn::sim::kv

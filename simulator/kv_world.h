@@ -1,0 +1,234 @@
+// KvWorld: one run of the kv workload (world.h, Workload::kKv): full
+// servers (ServerNode, core/server::Server) on the simulated network and
+// disks, with the fault plan of the Raft-level world, driven by simulated
+// KV clients. Simulator host code; single threaded and deterministic: the
+// seed feeds every draw, time is the event queue's virtual clock, only
+// ordered containers are iterated. Internal to kv_world*.cc.
+//
+// Clients: kClients closed-loop clients, each with one operation at a time
+// on a small key set (kv_client.cc): put, linearizable get, serializable
+// get, delete and compare-and-swap (a txn: value(key) == expect ? put).
+// Each goes to a random member; an error or a timeout is retried at the
+// next member (at most kAttempts tries). A write whose outcome is unknown
+// (error, timeout, member crashed) enters the history as "maybe happened".
+//
+// Checks (kv_checks.cc):
+//   - during the run: election safety, the persistence contract of every
+//     sent message, the watcher's events (one watcher, created at
+//     revision 1 on the whole key range, re-created after its member
+//     restarts: each revision exactly once, in order, no gaps), every
+//     observed (key, mod revision) has one value across reads, acks and
+//     watch events, and serializable reads (below);
+//   - at the end, after healing and settling: every member at the same
+//     revision with equal KvHash; the watcher caught up to it; its events
+//     replayed equal the final keyspace; every acknowledged write is the
+//     event at its revision; the history of puts, linearizable gets,
+//     deletes and CASes is linearizable per key (linearizability.h), with
+//     final reads of every key appended.
+// Serializable reads are not linearizable (a lagging member answers from
+// its own state), so they are kept out of the linearizability check. They
+// are checked for what they promise: the value was written by some client
+// (or is absent), the (key, mod revision) agrees with every other
+// observation, mod revision <= header revision, and the header revision
+// never decreases on one member within one life.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/server/server.h"
+#include "core/util/random.h"
+#include "simulator/event_queue.h"
+#include "simulator/fault_plan.h"
+#include "simulator/invariant_checker.h"
+#include "simulator/linearizability.h"
+#include "simulator/network.h"
+#include "simulator/server_node.h"
+#include "simulator/trace.h"
+#include "simulator/world.h"
+
+namespace cairn::sim::kv {
+
+using nlohmann::json;
+using raft::Message;
+
+enum class EventKind : uint8_t {
+  kTick,      // node
+  kDeliver,   // from -> node, msg
+  kFault,     // value = index into the plan
+  kNextOp,    // value = client
+  kSubmit,    // node, value = token
+  kReply,     // value = reply id
+  kTimeout,   // value = token
+  kRetry,     // value = token
+  kLiveness,  // the faulty phase ends
+  kSettle,    // poll: has the cluster settled?
+  kDeadline,  // the liveness bound passed
+};
+
+struct Event {
+  EventKind kind = EventKind::kTick;
+  NodeId node = 0;
+  NodeId from = 0;
+  uint64_t value = 0;
+  Message msg;
+};
+
+inline Event Ev(EventKind kind, NodeId node = 0, uint64_t value = 0) {
+  Event e;
+  e.kind = kind;
+  e.node = node;
+  e.value = value;
+  return e;
+}
+
+inline constexpr int kClients = 5;
+inline constexpr int kKeys = 5;  // k0 .. k4
+inline constexpr char kProbeKey[] = "kp";
+inline constexpr int kAttempts = 3;
+inline constexpr Micros kClientTimeout = 3 * kSeconds;
+inline constexpr Micros kRetryDelay = 20 * kMillis;
+inline constexpr Micros kSettlePoll = 50 * kMillis;
+inline constexpr uint64_t kWatchStream = 1;
+
+// Something a paused member will handle when it resumes.
+struct InboxItem {
+  bool submit = false;
+  uint64_t token = 0;  // submit
+  Message msg;         // !submit
+};
+
+struct Member {
+  std::unique_ptr<ServerNode> node;
+  bool paused = false;
+  std::vector<InboxItem> inbox;
+  uint32_t skew_percent = 100;
+  Micros ticks_held_until = 0;
+  int64_t clock_ms = 0;  // the member's own clock (skew, jumps)
+  // The highest header revision of a serializable read in this life.
+  int64_t serial_rev = 0;
+};
+
+struct Client {
+  uint64_t id = 0;
+  bool probe = false;  // the liveness probe: retries until it succeeds
+  bool busy = false;
+  uint64_t gen = 0;  // the current attempt; older replies are ignored
+  server::Request request;
+  KvOp op;  // kind, key, write, expect; filled in as it ends
+  bool serializable = false;
+  int attempts = 0;
+  NodeId target = 0;
+  // The last value this client saw per key (a CAS expects it).
+  std::map<std::string, std::string> seen;
+  uint64_t next_value = 1;
+};
+
+// An acknowledged write: the event at `rev` must be it.
+struct AckedWrite {
+  std::string key;
+  int64_t rev = 0;
+  std::optional<std::string> value;  // nullopt: a delete
+};
+
+class KvWorld {
+ public:
+  explicit KvWorld(const WorldOptions& options);
+  RunResult Run();
+
+ private:
+  // kv_world.cc: the host loop, messages, faults.
+  void Dispatch(Event& ev);
+  void OnTick(NodeId id);
+  void OnDeliver(Event& ev);
+  void OnFault(const Fault& f);
+  void AfterCall(NodeId id);
+  void Send(NodeId id);
+  void Crash(NodeId id, const char* why);
+  void Restart(NodeId id);
+  void Resume(NodeId id);
+  void ClockJump(NodeId id, uint32_t ms, bool back);
+  void ApplyLoss(uint32_t drop_ppm, uint32_t dup_ppm);
+  void StartWatch();
+  Member& M(NodeId id) { return members_[id - 1]; }
+  bool Running(NodeId id) { return !M(id).node->crashed() && !M(id).paused; }
+  void Check(std::optional<Violation> v) {
+    if (v.has_value()) Fail(v->invariant, v->detail);
+  }
+  void Fail(std::string invariant, std::string detail);
+  bool tracing() const { return options_.tracing; }
+  void Emit(std::string_view ev, json fields) {
+    trace_.Emit(queue_.now(), ev, std::move(fields));
+  }
+
+  // kv_client.cc: the clients and the history.
+  void OnNextOp(uint64_t client);
+  void ChooseOp(Client& c);
+  void Launch(Client& c, NodeId target);
+  void OnSubmit(NodeId id, uint64_t token);
+  void OnReply(uint64_t reply_id);
+  void OnTimeout(uint64_t token);
+  void OnRetry(uint64_t token);
+  void Submit(NodeId id, uint64_t token);
+  void Finish(Client& c, const server::Response& resp);
+  void Failed(Client& c, const std::string& why, bool never_sent);
+  void EndOp(Client& c);
+  Client* ClientOf(uint64_t token);
+  void RecordRange(Client& c, const mvcc::RangeResponse& r);
+  void OnLiveness();
+  void OnSettle();
+  void OnDeadline();
+
+  // kv_checks.cc: observations and the final checks.
+  void Observe(const std::string& key, int64_t rev,
+               const std::optional<std::string>& value, const char* source);
+  void CheckSerializable(NodeId id, const std::string& key,
+                         const mvcc::RangeResponse& r);
+  void OnWatch(const mvcc::WatchResponse& r);
+  bool Settled(std::string* why);
+  void FinalChecks();
+  void CheckAcked();
+  void CheckHistory();
+
+  WorldOptions options_;
+  Random rng_;
+  Random net_rng_;
+  Random disk_rng_;
+  Random client_rng_;
+  Trace trace_;
+  EventQueue<Event> queue_;
+  Network network_;
+  LinkConfig base_link_;
+  FaultPlan plan_;
+  std::vector<Member> members_;  // member id i at i - 1
+  InvariantChecker checker_;
+
+  std::vector<Client> clients_;  // client id i at i - 1; the probe last
+  uint64_t next_reply_ = 1;
+  std::map<uint64_t, std::pair<uint64_t, Result<server::Response>>> replies_;
+  std::vector<KvOp> history_;
+  std::map<std::string, std::set<std::string>> written_;  // values tried
+  std::vector<AckedWrite> acked_;
+  // (key, mod revision) -> value (nullopt: deleted there), as observed.
+  std::map<std::pair<std::string, int64_t>, std::optional<std::string>> revs_;
+
+  // The one watcher.
+  NodeId watch_node_ = 1;
+  int64_t watch_next_rev_ = 2;                  // the next revision it must see
+  std::map<int64_t, AckedWrite> watch_events_;  // by revision
+  std::map<std::string, std::string> watch_state_;
+
+  bool liveness_ = false;
+  bool settling_ = false;
+  bool done_ = false;
+  RunResult result_;
+};
+
+}  // namespace cairn::sim::kv
