@@ -56,6 +56,7 @@ void SetTimeouts(httplib::Client& c, const PeerTransportOptions& o) {
   c.set_read_timeout(is, ius);
   c.set_write_timeout(is, ius);
   c.set_keep_alive(true);
+  c.set_tcp_nodelay(true);  // Raft messages are small and latency-bound
 }
 
 }  // namespace

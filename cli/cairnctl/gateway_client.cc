@@ -133,6 +133,7 @@ GatewayClient::Conn& GatewayClient::ConnFor(size_t i) {
   conn->http->set_read_timeout(cs, cu);
   conn->http->set_write_timeout(cs, cu);
   conn->http->set_keep_alive(true);
+  conn->http->set_tcp_nodelay(true);
   if (ep.scheme == "https") {
     if (!options_.cacert.empty()) {
       conn->http->set_ca_cert_path(options_.cacert.c_str());

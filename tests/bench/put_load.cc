@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
       httplib::Client cli("http://" + o.endpoints[size_t(c) %
                                                   o.endpoints.size()]);
       cli.set_keep_alive(true);
+      cli.set_tcp_nodelay(true);
       cli.set_read_timeout(std::chrono::seconds(10));
       const int n = o.requests / o.clients + (c < o.requests % o.clients);
       for (int i = 0; i < n; i++) {
