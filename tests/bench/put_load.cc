@@ -76,8 +76,8 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (int c = 0; c < o.clients; c++) {
     threads.emplace_back([&, c] {
-      httplib::Client cli("http://" + o.endpoints[size_t(c) %
-                                                  o.endpoints.size()]);
+      httplib::Client cli("http://" +
+                          o.endpoints[size_t(c) % o.endpoints.size()]);
       cli.set_keep_alive(true);
       cli.set_tcp_nodelay(true);
       cli.set_read_timeout(std::chrono::seconds(10));
@@ -100,9 +100,9 @@ int main(int argc, char** argv) {
     });
   }
   for (auto& t : threads) t.join();
-  const double secs = std::chrono::duration<double>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   std::vector<double> all;
   for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
   std::sort(all.begin(), all.end());
