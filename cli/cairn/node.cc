@@ -307,7 +307,9 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
       std::move(cb), p->metrics.get(), &logger);
   p->host = std::make_unique<NodeHost>(
       NodeHostOptions{.server = ServerConfig(cfg, m.value()),
-                      .known_members = m.value().fetched},
+                      .known_members = m.value().fetched,
+                      .compaction_mode = cfg.auto_compaction_mode,
+                      .compaction_retention = cfg.auto_compaction_retention},
       std::move(log_store).value(), std::move(backend).value(), *p->transport,
       logger, p->metrics.get());
   Status s = Listen(p->peer_listeners, cfg.listen_peer_urls,

@@ -7,6 +7,7 @@
 #include "cli/cairn/logger.h"
 #include "cli/cairn/node_metrics.h"
 #include "cli/cairn/peer_transport.h"
+#include "cli/cairn/timed_storage.h"
 #include "cli/cairn/watch_session.h"
 #include "core/api/cluster_codec.h"
 #include "core/server/gateway.h"
@@ -96,9 +97,18 @@ NodeHost::NodeHost(NodeHostOptions options,
       server_transport_(std::make_unique<ServerTransport>(transport)),
       server_logger_(std::make_unique<ServerLogger>(logger)),
       random_(std::make_unique<Random>(std::random_device{}() ^
-                                       options_.server.member_id)) {
+                                       options_.server.member_id)),
+      compactor_(options_.compaction_mode, options_.compaction_retention) {
+  storage::Backend* backend_used = backend_.get();
+  if (metrics_ != nullptr) {
+    log_store_ = std::make_unique<TimedLogStore>(std::move(log_store_),
+                                                 metrics_->wal_fsync_duration);
+    timed_backend_ = std::make_unique<TimedBackend>(
+        *backend_, metrics_->backend_commit_duration);
+    backend_used = timed_backend_.get();
+  }
   server_ = std::make_unique<server::Server>(options_.server, *log_store_,
-                                             *backend_, *server_transport_,
+                                             *backend_used, *server_transport_,
                                              *server_logger_, *random_);
   ObserveState();
 }
@@ -325,6 +335,7 @@ void NodeHost::Loop() {
     }
     RunInbox();
     server_->Tick(NowMs());
+    MaybeAutoCompact();
     server_->Process();
     DispatchResponses();
     DispatchWatchResponses();
@@ -358,6 +369,15 @@ void NodeHost::RunInbox() {
 
 void NodeHost::DispatchResponses() {
   for (server::ClientResponse& r : server_->TakeResponses()) {
+    if (compaction_tokens_.erase(r.client_token) != 0) {
+      if (r.result.ok()) {
+        logger_.Info("auto compaction finished");
+      } else {
+        logger_.Warn("auto compaction failed",
+                     {{"error", r.result.status().message()}});
+      }
+      continue;
+    }
     auto it = calls_.find(r.client_token);
     if (it == calls_.end()) continue;
     UnaryAnswer a;
@@ -375,6 +395,16 @@ void NodeHost::DispatchResponses() {
     it->second.answer.set_value(std::move(a));
     calls_.erase(it);
   }
+}
+
+void NodeHost::MaybeAutoCompact() {
+  std::optional<int64_t> rev = compactor_.Due(
+      NowMs(), server_->state().kv().rev(), server_->is_leader());
+  if (!rev) return;
+  logger_.Info("starting auto compaction", {{"revision", *rev}});
+  const uint64_t token = next_token_++;
+  compaction_tokens_.insert(token);
+  server_->Submit(token, mvcc::CompactionRequest{.revision = *rev});
 }
 
 void NodeHost::DispatchWatchResponses() {

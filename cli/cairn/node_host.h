@@ -30,7 +30,9 @@
 #include <thread>
 #include <vector>
 
+#include "cli/cairn/auto_compactor.h"
 #include "cli/cairn/client_api.h"
+#include "cli/cairn/node_config.h"
 #include "core/api/requests.h"
 #include "core/api/watch_codec.h"
 #include "core/server/server.h"
@@ -52,6 +54,9 @@ struct NodeHostOptions {
   // The membership as a joining member fetched it from the cluster: its
   // peers until the leader's snapshot gives it the replicated one.
   std::vector<api::Member> known_members;
+  // --auto-compaction-mode / --auto-compaction-retention (0: off).
+  CompactionMode compaction_mode = CompactionMode::kPeriodic;
+  uint64_t compaction_retention = 0;
 };
 
 // A unary answer: the encoded body or the error, or, for a leader-only
@@ -130,6 +135,7 @@ class NodeHost {
   void ApplyWatchRequest(uint64_t stream, const api::WatchRequest& req);
   void PushWatch(uint64_t stream, const mvcc::WatchResponse& resp);
   void ObserveState();
+  void MaybeAutoCompact();
   void SyncPeers();
   void FailPending();
   bool TransferLeadership();
@@ -139,6 +145,8 @@ class NodeHost {
   const NodeHostOptions options_;
   std::unique_ptr<storage::RaftLogStore> log_store_;
   std::unique_ptr<storage::LevelDbBackend> backend_;
+  // What the Server writes through: backend_, timed when metrics are on.
+  std::unique_ptr<storage::Backend> timed_backend_;
   PeerTransport& transport_;
   JsonLogger& logger_;
   NodeMetrics* const metrics_;
@@ -152,6 +160,8 @@ class NodeHost {
   std::unique_ptr<Random> random_;
   std::unique_ptr<server::Server> server_;
   uint64_t next_token_ = 1;
+  AutoCompactor compactor_;
+  std::set<uint64_t> compaction_tokens_;  // the compactor's own requests
   std::map<uint64_t, PendingCall> calls_;
   std::map<uint64_t, std::shared_ptr<QueueWatchSession>> streams_;
   std::map<uint64_t, std::string> peers_;  // id -> peer URL in transport

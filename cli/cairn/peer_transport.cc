@@ -352,8 +352,18 @@ void PeerTransport::RecordPost(uint64_t peer, bool ok, size_t bytes,
       metrics_->PeerSentFailures(peer).Inc();
     }
   }
-  if (!ok && logger_ != nullptr) {
-    logger_->Warn("failed to send to peer",
+  // One line per change of state, as etcd logs it, not one per failed
+  // POST (a dead peer would log ten lines a second).
+  bool changed = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    changed = ok ? inactive_.erase(peer) != 0 : inactive_.insert(peer).second;
+  }
+  if (!changed || logger_ == nullptr) return;
+  if (ok) {
+    logger_->Info("peer became active", {{"peer-id", MemberIdHex(peer)}});
+  } else {
+    logger_->Warn("peer became inactive (message send to peer failed)",
                   {{"peer-id", MemberIdHex(peer)}, {"error", outcome}});
   }
 }
@@ -362,9 +372,9 @@ namespace {
 
 // Checks the sender's cluster and member id headers. Returns the sender id,
 // or fills `res` with the refusal.
-std::optional<uint64_t> CheckSender(const httplib::Request& req,
-                                    httplib::Response& res,
-                                    uint64_t cluster_id) {
+std::optional<uint64_t> CheckSender(
+    const httplib::Request& req, httplib::Response& res, uint64_t cluster_id,
+    const std::function<bool(uint64_t)>& is_removed) {
   std::optional<uint64_t> cluster =
       ParseHexId(req.get_header_value(kClusterHeader));
   std::optional<uint64_t> from = ParseHexId(req.get_header_value(kFromHeader));
@@ -379,6 +389,13 @@ std::optional<uint64_t> CheckSender(const httplib::Request& req,
     res.set_content("cluster ID mismatch\n", "text/plain");
     return std::nullopt;
   }
+  if (is_removed && is_removed(*from)) {
+    res.status = 410;  // etcd's rafthttp: the sender then stops itself
+    res.set_content(
+        "the member has been permanently removed from the cluster\n",
+        "text/plain");
+    return std::nullopt;
+  }
   return from;
 }
 
@@ -386,15 +403,9 @@ std::optional<uint64_t> CheckSender(const httplib::Request& req,
 
 void PeerTransport::HandleMessages(const httplib::Request& req,
                                    httplib::Response& res) {
-  std::optional<uint64_t> from = CheckSender(req, res, options_.cluster_id);
+  std::optional<uint64_t> from =
+      CheckSender(req, res, options_.cluster_id, callbacks_.is_removed);
   if (!from.has_value()) return;
-  if (callbacks_.is_removed && callbacks_.is_removed(*from)) {
-    res.status = 410;
-    res.set_content(
-        "the member has been permanently removed from the cluster\n",
-        "text/plain");
-    return;
-  }
   if (req.body.size() > options_.max_receive_bytes) {
     res.status = 413;
     res.set_content("body too large\n", "text/plain");
@@ -417,15 +428,9 @@ void PeerTransport::HandleMessages(const httplib::Request& req,
 void PeerTransport::HandleSnapshot(const httplib::Request& req,
                                    httplib::Response& res,
                                    const httplib::ContentReader& reader) {
-  std::optional<uint64_t> from = CheckSender(req, res, options_.cluster_id);
+  std::optional<uint64_t> from =
+      CheckSender(req, res, options_.cluster_id, callbacks_.is_removed);
   if (!from.has_value()) return;
-  if (callbacks_.is_removed && callbacks_.is_removed(*from)) {
-    res.status = 410;
-    res.set_content(
-        "the member has been permanently removed from the cluster\n",
-        "text/plain");
-    return;
-  }
   std::string body;
   bool fits = reader([&](const char* data, size_t len) {
     body.append(data, len);

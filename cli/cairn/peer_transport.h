@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -131,6 +132,7 @@ class PeerTransport {
   JsonLogger* const logger_;
   mutable std::mutex mu_;
   std::map<uint64_t, std::unique_ptr<Sender>> senders_;  // guarded by mu_
+  std::set<uint64_t> inactive_;  // peers whose last POST failed; mu_
 };
 
 // The /raft/messages body for `msgs`, and its inverse. DecodeMessageBatch

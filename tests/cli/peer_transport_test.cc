@@ -71,6 +71,16 @@ struct Member {
                                      [this](uint64_t peer, bool ok) {
                                        std::lock_guard<std::mutex> lock(mu);
                                        snap_status.emplace_back(peer, ok);
+                                     },
+                                 .is_removed =
+                                     [this](uint64_t peer) {
+                                       std::lock_guard<std::mutex> lock(mu);
+                                       return removed.count(peer) != 0;
+                                     },
+                                 .removed_self =
+                                     [this] {
+                                       std::lock_guard<std::mutex> lock(mu);
+                                       told_removed = true;
                                      }});
     transport->RegisterHandlers(listener.server());
     auto port = listener.Start("127.0.0.1", 0);
@@ -96,6 +106,8 @@ struct Member {
   std::vector<raft::Message> got;
   std::set<uint64_t> unreachable;
   std::vector<std::pair<uint64_t, bool>> snap_status;
+  std::set<uint64_t> removed;  // peers this member refuses (410)
+  bool told_removed = false;
 };
 
 // Closes every member's connections before any listener stops.
@@ -285,6 +297,27 @@ TEST(PeerTransportTest, SnapshotTravelsInChunks) {
                                              a.snap_status.end());
   EXPECT_TRUE(status.count({2, true}));
   EXPECT_TRUE(status.count({3, false}));
+}
+
+// A removed member's messages are refused with 410 Gone and nothing is
+// delivered; the removed member's transport reports it was removed, so
+// that it stops even if it never applies its own removal.
+TEST(PeerTransportTest, RemovedPeerIsToldSo) {
+  Member a(1), b(2);
+  {
+    std::lock_guard<std::mutex> lock(a.mu);
+    a.removed.insert(2);
+  }
+  b.transport->AddPeer(1, a.url);
+  b.transport->Send({AppMsg(2, 1, 0)});
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::lock_guard<std::mutex> lock(b.mu);
+        return b.told_removed;
+      },
+      milliseconds(5000)));
+  EXPECT_EQ(a.Received(), 0u);
+  StopAll({&a, &b});
 }
 
 TEST(PeerTransportTest, BatchCodecRoundTrip) {
