@@ -166,13 +166,14 @@ bool NodeHost::TransferLeadership() {
   return a.body.ok();
 }
 
-void NodeHost::Post(std::function<void()> fn) {
+bool NodeHost::Post(std::function<void()> fn) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopped_) return;  // the loop is gone; callers do not wait on it
+    if (stopped_) return false;  // the loop is gone: the caller gives up
     inbox_.push_back(std::move(fn));
   }
   cv_.notify_all();
+  return true;
 }
 
 UnaryAnswer NodeHost::Call(const api::GatewayRequest& req,
@@ -184,7 +185,7 @@ UnaryAnswer NodeHost::Call(const api::GatewayRequest& req,
     std::lock_guard<std::mutex> lock(mu_);
     if (stopped_ || stop_) return UnaryAnswer{.body = server::ErrStopped()};
   }
-  Post([this, call, req] {
+  const bool queued = Post([this, call, req] {
     if (std::optional<server::Request> r = server::ToServerRequest(req)) {
       const uint64_t token = next_token_++;
       calls_.emplace(token, std::move(*call));
@@ -193,6 +194,7 @@ UnaryAnswer NodeHost::Call(const api::GatewayRequest& req,
       ServeHostRequest(req, call->answer);
     }
   });
+  if (!queued) return UnaryAnswer{.body = server::ErrStopped()};
   // The Server answers every request within its request timeout; the
   // margin covers a loop stalled on a slow disk.
   if (limit.count() == 0) {
@@ -235,10 +237,11 @@ std::shared_ptr<WatchSession> NodeHost::OpenWatch(
   }
   auto session = std::make_shared<HostWatchSession>(*this, stream,
                                                     options_.watch_queue_bytes);
-  Post([this, stream, session, reqs = std::move(reqs)] {
+  const bool queued = Post([this, stream, session, reqs = std::move(reqs)] {
     streams_[stream] = session;
     for (const api::WatchRequest& r : reqs) ApplyWatchRequest(stream, r);
   });
+  if (!queued) session->Finish();  // stopped: the stream ends at once
   return session;
 }
 
@@ -351,10 +354,15 @@ void NodeHost::Loop() {
       break;
     }
   }
+  // Nothing is queued after stopped_; what was queued before still runs,
+  // so that every call and stream it opened is then failed or finished
+  // by FailPending rather than left waiting.
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopped_ = true;
+  }
+  RunInbox();
   FailPending();
-  std::lock_guard<std::mutex> lock(mu_);
-  stopped_ = true;
-  inbox_.clear();
   cv_.notify_all();
 }
 

@@ -125,7 +125,8 @@ class NodeHost {
     bool leader_only = false;
   };
 
-  void Post(std::function<void()> fn);
+  // Queues `fn` for the loop; false (not queued) once the loop stopped.
+  bool Post(std::function<void()> fn);
   void Loop();
   void RunInbox();
   void ServeHostRequest(const api::GatewayRequest& req,
