@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cairn/metrics.h"
+#include "cli/cairn/watch_request_pump.h"
 #include "core/api/gateway_error.h"
 #include "core/api/request_decoder.h"
 
@@ -96,27 +97,22 @@ ClientApi::Answer ClientApi::Unary(const std::string& path,
   return {200, std::move(answer).value()};
 }
 
-void ClientApi::Watch(const httplib::Request& req,
-                      httplib::Response& res) const {
-  api::WatchStreamDecoder dec(options_.max_request_bytes);
-  dec.Feed(req.body);
-  dec.Close();
-  std::vector<api::WatchRequest> reqs;
-  while (true) {
-    auto next = dec.Next();
-    if (!next.ok()) {
-      if (reqs.empty()) {  // the first message: the gateway answers 500
-        api::GatewayError err = api::ToStreamDecodeError(next.status());
-        Reply(res, err.http_status, ErrorBody(err), kJson);
-        return;
-      }
-      break;  // a later one ends the request stream; responses go on
-    }
-    if (!next.value().has_value()) break;
-    reqs.push_back(std::move(*next.value()));
+void ClientApi::Watch(const httplib::Request& req, httplib::Response& res,
+                      const httplib::ContentReader& reader) const {
+  auto pump =
+      std::make_shared<WatchRequestPump>(reader, options_.max_request_bytes);
+  Result<std::vector<api::WatchRequest>> first = pump->First();
+  if (!first.ok()) {  // the first message: the gateway answers 500
+    api::GatewayError err = api::ToStreamDecodeError(first.status());
+    Reply(res, err.http_status, ErrorBody(err), kJson);
+    return;
   }
-  std::shared_ptr<WatchSession> session =
-      handlers_.watch(std::move(reqs), req.get_header_value("Authorization"));
+  std::shared_ptr<WatchSession> session = handlers_.watch(
+      std::move(first).value(), req.get_header_value("Authorization"));
+  pump->Attach(session);
+  // The body may still be arriving when the stream ends: the connection
+  // is not reused.
+  res.set_header("Connection", "close");
   const auto poll = options_.watch_poll;
   res.set_chunked_content_provider(
       kJson,
@@ -133,7 +129,34 @@ void ClientApi::Watch(const httplib::Request& req,
         }
         return false;
       },
-      [session](bool) { session->Close(); });
+      [session, pump](bool) {
+        session->Close();
+        pump->Stop();
+      });
+}
+
+void ClientApi::Snapshot(const httplib::Request& req, const std::string& body,
+                         httplib::Response& res) const {
+  // The request is an empty message, as Status's is: decoding it as one
+  // gives etcd's errors for a body that is not a JSON object.
+  Result<api::GatewayRequest> decoded =
+      api::DecodeRequest("/v3/maintenance/status", body);
+  if (!decoded.ok()) {
+    api::GatewayError err = api::ToGatewayError(decoded.status());
+    Reply(res, err.http_status, ErrorBody(err), kJson);
+    return;
+  }
+  auto next = std::make_shared<std::function<std::optional<std::string>()>>(
+      handlers_.snapshot(req.get_header_value("Authorization")));
+  res.set_chunked_content_provider(
+      kJson, [next](size_t, httplib::DataSink& sink) {
+        std::optional<std::string> line = (*next)();
+        if (!line.has_value()) {
+          sink.done();
+          return true;
+        }
+        return sink.write(line->data(), line->size());
+      });
 }
 
 namespace {
@@ -179,9 +202,14 @@ void ClientApi::RegisterHandlers(httplib::Server& server) {
     server.Post("/v3/watch",
                 [this](const httplib::Request& req, httplib::Response& res,
                        const httplib::ContentReader& reader) {
-                  httplib::Request with_body = req;
-                  with_body.body = ReadBody(reader);
-                  Watch(with_body, res);
+                  Watch(req, res, reader);
+                });
+  }
+  if (handlers_.snapshot) {
+    server.Post("/v3/maintenance/snapshot",
+                [this](const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader& reader) {
+                  Snapshot(req, ReadBody(reader), res);
                 });
   }
   server.Post(R"(/v3/.*)",

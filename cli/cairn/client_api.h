@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,7 @@ namespace httplib {
 class Server;
 struct Request;
 struct Response;
+class ContentReader;
 }  // namespace httplib
 
 namespace cairn::node {
@@ -45,6 +47,13 @@ class WatchSession {
   // lines). kData: `out` holds them; kIdle: nothing yet; kEnd: the stream
   // is over. Called from one HTTP thread at a time.
   virtual Poll Next(std::string& out, std::chrono::milliseconds wait) = 0;
+  // A request of the stream that arrived after it opened (the request
+  // body is read as it comes: etcd's gateway stream is two-way). Called
+  // from the body's reader thread, in order.
+  virtual void Submit(api::WatchRequest req) = 0;
+  // The request body ended (or failed): no more Submit calls. The stream
+  // itself goes on, as etcd's does when a client half-closes.
+  virtual void EndOfRequests() {}
   // Called once when the HTTP stream is over: after kEnd, or when the
   // client went away (noticed when a write fails, so at the latest with
   // the next data after the hang-up). The producer should then cancel the
@@ -68,11 +77,18 @@ struct ClientApiHandlers {
   std::function<Result<std::string>(const api::GatewayRequest& req,
                                     const std::string& auth_token)>
       unary;
-  // Opens a watch stream for the decoded requests (the first is the
-  // stream's first message). Empty: /v3/watch answers as an unknown path.
+  // Opens a watch stream for the requests decoded so far (at least the
+  // first message, unless the body was empty); later ones come through
+  // WatchSession::Submit. Empty: /v3/watch answers as an unknown path.
   std::function<std::shared_ptr<WatchSession>(
       std::vector<api::WatchRequest> reqs, const std::string& auth_token)>
       watch;
+  // Opens the stream of one /v3/maintenance/snapshot call: each call of
+  // the returned source gives the next line, nullopt at the end. Empty:
+  // the path answers as an unknown one.
+  std::function<std::function<std::optional<std::string>()>(
+      const std::string& auth_token)>
+      snapshot;
   // /health: true when the member has a leader and no alarm. Empty: true.
   std::function<bool()> healthy;
   // /metrics. May be null (then /metrics is an unknown path).
@@ -99,7 +115,10 @@ class ClientApi {
   };
   Answer Unary(const std::string& path, const std::string& body,
                const std::string& token) const;
-  void Watch(const httplib::Request& req, httplib::Response& res) const;
+  void Watch(const httplib::Request& req, httplib::Response& res,
+             const httplib::ContentReader& reader) const;
+  void Snapshot(const httplib::Request& req, const std::string& body,
+                httplib::Response& res) const;
 
   const ClientApiOptions options_;
   const ClientApiHandlers handlers_;

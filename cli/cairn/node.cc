@@ -13,6 +13,7 @@
 #include "cli/cairn/node_host.h"
 #include "cli/cairn/node_metrics.h"
 #include "cli/cairn/peer_transport.h"
+#include "cli/cairn/snapshot_stream.h"
 #include "core/api/cluster_codec.h"
 #include "core/api/gateway_error.h"
 #include "core/storage/leveldb_backend.h"
@@ -246,8 +247,32 @@ void RegisterPeerRoutes(httplib::Server& srv, NodeHost& host) {
   });
 }
 
-ClientApiHandlers MakeHandlers(NodeHost& host, const MetricsRegistry& reg) {
+// The line source of one snapshot stream, logging its start and end as
+// etcd does.
+std::function<std::optional<std::string>()> SnapshotSource(NodeHost& host,
+                                                           JsonLogger& logger) {
+  auto stream = std::make_shared<SnapshotStream>(host.OpenSnapshotView());
+  return [stream, &logger, started = false]() mutable {
+    std::optional<std::string> line = stream->Next();
+    if (!started) {
+      started = true;
+      logger.Info("sending database snapshot to client",
+                  {{"total-bytes", stream->total_bytes()}});
+    }
+    if (!line.has_value()) {
+      logger.Info("sent database snapshot to client",
+                  {{"total-bytes", stream->total_bytes()}});
+    }
+    return line;
+  };
+}
+
+ClientApiHandlers MakeHandlers(NodeHost& host, const MetricsRegistry& reg,
+                               JsonLogger& logger) {
   ClientApiHandlers h;
+  h.snapshot = [&host, &logger](const std::string&) {
+    return SnapshotSource(host, logger);
+  };
   h.unary = [&host](const api::GatewayRequest& req,
                     const std::string& token) -> Result<std::string> {
     UnaryAnswer a = host.Call(req);
@@ -322,7 +347,7 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
   p->client_api = std::make_unique<ClientApi>(
       ClientApiOptions{.max_request_bytes = cfg.max_request_bytes,
                        .server_version = kVersion},
-      MakeHandlers(*p->host, p->registry));
+      MakeHandlers(*p->host, p->registry, logger));
   s = Listen(p->client_listeners, cfg.listen_client_urls,
              [parts](httplib::Server& srv) {
                parts->client_api->RegisterHandlers(srv);

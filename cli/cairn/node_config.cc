@@ -395,6 +395,8 @@ Result<NodeConfig> Convert(const RawFlags& raw) {
 
 }  // namespace
 
+Status CheckLocalMember(const NodeConfig& cfg) { return CheckOwnEntry(cfg); }
+
 ConfigOutcome ParseNodeConfig(const std::vector<std::string>& args,
                               const EnvLookup& env) {
   CLI::App app{

@@ -86,6 +86,12 @@ ConfigOutcome ParseNodeConfig(const std::vector<std::string>& args,
 // with a bad URL.
 Result<std::vector<PeerSpec>> ParseInitialCluster(const std::string& text);
 
+// The member named --name must be in --initial-cluster with exactly its
+// --initial-advertise-peer-urls. Errors: kInvalidArgument with etcd's
+// texts ("couldn't find local name ...", "--initial-cluster has ... but
+// missing from --initial-advertise-peer-urls=...").
+Status CheckLocalMember(const NodeConfig& cfg);
+
 // Creates `dir` if needed and checks that files can be created in it.
 // Errors: kIOError "cannot access data directory: <reason>".
 Status PrepareDataDir(const std::string& dir);

@@ -43,6 +43,16 @@ class NodeHost::HostWatchSession : public QueueWatchSession {
  public:
   HostWatchSession(NodeHost& host, uint64_t stream, size_t max_bytes)
       : QueueWatchSession(max_bytes), host_(host), stream_(stream) {}
+  void Submit(api::WatchRequest req) override {
+    NodeHost* host = &host_;
+    const uint64_t stream = stream_;
+    host_.Post([host, stream, req = std::move(req)] {
+      // The stream may have closed since the request was read.
+      if (host->streams_.count(stream) != 0) {
+        host->ApplyWatchRequest(stream, req);
+      }
+    });
+  }
   void Close() override {
     QueueWatchSession::Close();
     NodeHost* host = &host_;

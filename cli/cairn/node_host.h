@@ -110,6 +110,12 @@ class NodeHost {
 
   // ---- Thread-safe state --------------------------------------------------
 
+  // A consistent view of the whole backend, for /v3/maintenance/snapshot;
+  // it may be read from any thread and must not outlive this host.
+  std::unique_ptr<storage::LevelDbBackend::View> OpenSnapshotView() const {
+    return backend_->OpenView();
+  }
+
   bool has_leader() const { return leader_.load() != 0; }
   uint64_t member_id() const { return options_.server.member_id; }
   uint64_t cluster_id() const { return options_.server.cluster_id; }

@@ -34,6 +34,9 @@ class QueueWatchSession : public WatchSession {
   // HTTP side (WatchSession).
   Poll Next(std::string& out, std::chrono::milliseconds wait) override;
   void Close() override;
+  // A plain queue has nobody to apply requests to: the node's session
+  // (NodeHost::HostWatchSession) overrides this.
+  void Submit(api::WatchRequest) override {}
 
  private:
   const size_t max_pending_bytes_;

@@ -96,6 +96,7 @@ void AddClusterCommands(Registry reg);
 void AddEndpointCommands(Registry reg);
 void AddLockCommand(Registry reg, const std::vector<std::string>& raw_args);
 void AddElectCommand(Registry reg);
+void AddSnapshotCommands(Registry reg);
 
 // Go's time.ParseDuration (e.g. "2s", "500ms", "1m30s"). Errors:
 // kInvalidArgument with Go's text, e.g. `time: invalid duration "x"`.

@@ -302,7 +302,7 @@ Status GatewayClient::Stream(std::string_view path, const Json& body,
     if (!res) {
       if (IsUnreachable(res.error())) continue;
       return Status(Code::kUnavailable,
-                    "watch stream broke: " + httplib::to_string(res.error()));
+                    "stream broke: " + httplib::to_string(res.error()));
     }
     current_ = i;
     if (res->status != 200) {

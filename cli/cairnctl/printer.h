@@ -74,6 +74,10 @@ class Printer {
   Status EndpointHashKVList(const std::vector<EndpointHashKV>& list);
   Status Alarm(const Json& resp);
   Status MoveLeader(uint64_t leader, uint64_t target, const Json& resp);
+  // snapshot status: etcd's hash (here the keyspace's HashKV), revision,
+  // total keys and file size.
+  Status SnapshotStatus(uint32_t hash, int64_t revision, uint64_t total_keys,
+                        uint64_t total_size);
 
  private:
   Status Unsupported() const;

@@ -1,4 +1,5 @@
 // Printer: txn, watch, lease, cluster and maintenance answers.
+#include <cstdio>
 #include <string>
 
 #include "cli/cairnctl/go_format.h"
@@ -261,6 +262,40 @@ Status Printer::Leases(const Json& resp) {
       return Status::Ok();
     case OutputFormat::kTable:
       break;
+  }
+  return Unsupported();
+}
+
+// etcdctl's printer for snapshot.Status (printer_simple.go,
+// printer_fields.go, printer_table.go's makeDBStatusTable).
+Status Printer::SnapshotStatus(uint32_t hash, int64_t revision,
+                               uint64_t total_keys, uint64_t total_size) {
+  char hex[16];
+  std::snprintf(hex, sizeof(hex), "%x", hash);
+  switch (options_.format) {
+    case OutputFormat::kSimple:
+      out_ << hex << ", " << revision << ", " << total_keys << ", "
+           << HumanizeBytes(total_size) << "\n";
+      return Status::Ok();
+    case OutputFormat::kJson: {
+      Json j = Json::object();
+      j["hash"] = hash;
+      j["revision"] = revision;
+      j["totalKey"] = total_keys;
+      j["totalSize"] = total_size;
+      PrintJson(j);
+      return Status::Ok();
+    }
+    case OutputFormat::kFields:
+      out_ << "\"Hash\" : " << hash << "\n\"Revision\" : " << revision
+           << "\n\"Keys\" : " << total_keys << "\n\"Size\" : " << total_size
+           << "\n";
+      return Status::Ok();
+    case OutputFormat::kTable:
+      Table({"hash", "revision", "total keys", "total size"},
+            {{hex, std::to_string(revision), std::to_string(total_keys),
+              HumanizeBytes(total_size)}});
+      return Status::Ok();
   }
   return Unsupported();
 }

@@ -37,7 +37,7 @@ Server::Server(const Config& config, storage::RaftLogStore& log_store,
   next_request_id_ = (config_.member_id << 48) | (random_.Next() >> 24);
   next_read_ctx_ = random_.Next();
   const bool empty = log_store_.LastIndex() == 0;
-  if (empty && !config_.initial_members.empty()) {
+  if (empty && (!config_.initial_members.empty() || HoldsRestoredState())) {
     Bootstrap();
   } else {
     Recover();

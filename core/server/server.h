@@ -227,6 +227,9 @@ class Server {
 
   // server.cc: construction, inputs, the loop.
   void Bootstrap();
+  // Whether the backend was made by `cairnctl snapshot restore`: members
+  // but no applied index.
+  bool HoldsRestoredState() const;
   void Recover();
   void StartRaft(raft::Index applied);
   void HandleReady(raft::Ready rd);

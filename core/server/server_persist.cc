@@ -45,12 +45,25 @@ bool SameMembers(raft::ConfState a, raft::ConfState b) {
 void Server::Bootstrap() {
   Result<std::string> any = backend_.Get(kAppliedKey);
   CAIRN_CHECK(!any.ok(), "bootstrap over a used backend");
-  for (const api::Member& m : config_.initial_members) {
-    CAIRN_CHECK(m.id != 0, "initial member with id 0");
-    api::Member voter = m;
-    voter.is_learner = false;
-    sm_->AddInitialMember(voter);
+  // A backend made by `cairnctl snapshot restore` holds a keyspace, leases
+  // and the new cluster's members: the cluster starts from them, and the
+  // flags' founders are ignored, as etcd ignores --initial-cluster once
+  // its data directory exists.
+  Result<std::unique_ptr<StateMachine>> loaded =
+      StateMachine::Load(SmOptions(config_), backend_);
+  CAIRN_CHECK(loaded.ok(), "backend: %s", loaded.status().ToString().c_str());
+  sm_ = std::move(loaded).value();
+  if (!sm_->Members().empty()) {
+    Log("bootstrapping from a restored snapshot");
+  } else {
+    for (const api::Member& m : config_.initial_members) {
+      CAIRN_CHECK(m.id != 0, "initial member with id 0");
+      api::Member voter = m;
+      voter.is_learner = false;
+      sm_->AddInitialMember(voter);
+    }
   }
+  CAIRN_CHECK(!sm_->Members().empty(), "bootstrap without members");
   // The founding membership is the state at index 1 (term 1), installed
   // as a snapshot so that every founder starts from the same log.
   sm_->SetApplied(1, 1);
@@ -67,8 +80,20 @@ void Server::Bootstrap() {
   snapshot_index_ = 1;
   conf_state_ = snap.metadata.conf_state;
   Log(StrFormat("bootstrapped cluster %llx with %zu members",
-                U(config_.cluster_id), config_.initial_members.size()));
+                U(config_.cluster_id), sm_->Members().size()));
   StartRaft(1);
+}
+
+bool Server::HoldsRestoredState() const {
+  if (backend_.Get(kAppliedKey).ok()) return false;
+  bool any = false;
+  Status s = backend_.Scan(kMemberPrefix, PrefixEnd(kMemberPrefix),
+                           [&](std::string_view, std::string_view) {
+                             any = true;
+                             return false;
+                           });
+  CAIRN_CHECK(s.ok(), "backend: %s", s.ToString().c_str());
+  return any;
 }
 
 void Server::Recover() {

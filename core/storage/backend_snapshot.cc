@@ -17,15 +17,13 @@ Status Bad(const char* what) {
   return Status::Corruption(StrFormat("backend snapshot: %s", what));
 }
 
-void AppendRecord(std::string& out, std::string_view key,
-                  std::string_view value) {
-  const size_t start = out.size();
-  out.push_back(static_cast<char>(kRecordTag));
-  AppendVarint(out, key.size());
-  out.append(key);
-  AppendVarint(out, value.size());
-  out.append(value);
-  AppendFixed(out, Crc32c(std::string_view(out).substr(start)), 4);
+size_t VarintBytes(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    n++;
+  }
+  return n;
 }
 
 // Parses the records after the magic into `batch` as puts; returns the
@@ -56,18 +54,52 @@ Result<size_t> ParseRecords(std::string_view dump, WriteBatch& batch) {
 
 }  // namespace
 
+std::string DumpEncoder::Header() {
+  crc_ = Crc32c(kMagic, crc_);
+  return std::string(kMagic);
+}
+
+void DumpEncoder::Record(std::string& out, std::string_view key,
+                         std::string_view value) {
+  const size_t start = out.size();
+  out.push_back(static_cast<char>(kRecordTag));
+  AppendVarint(out, key.size());
+  out.append(key);
+  AppendVarint(out, value.size());
+  out.append(value);
+  AppendFixed(out, Crc32c(std::string_view(out).substr(start)), 4);
+  crc_ = Crc32c(std::string_view(out).substr(start), crc_);
+  records_++;
+}
+
+std::string DumpEncoder::Trailer() {
+  std::string out;
+  out.push_back(static_cast<char>(kEndTag));
+  AppendVarint(out, records_);
+  AppendFixed(out, Crc32c(out, crc_), 4);
+  return out;
+}
+
+size_t DumpEncoder::HeaderBytes() { return kMagic.size(); }
+
+size_t DumpEncoder::RecordBytes(std::string_view key, std::string_view value) {
+  return 1 + VarintBytes(key.size()) + key.size() + VarintBytes(value.size()) +
+         value.size() + 4;
+}
+
+size_t DumpEncoder::TrailerBytes(uint64_t records) {
+  return 1 + VarintBytes(records) + 4;
+}
+
 Result<std::string> DumpBackend(const Backend& backend) {
-  std::string out(kMagic);
-  uint64_t count = 0;
+  DumpEncoder enc;
+  std::string out = enc.Header();
   Status s = backend.Scan({}, {}, [&](std::string_view k, std::string_view v) {
-    AppendRecord(out, k, v);
-    count++;
+    enc.Record(out, k, v);
     return true;
   });
   if (!s.ok()) return s;
-  out.push_back(static_cast<char>(kEndTag));
-  AppendVarint(out, count);
-  AppendFixed(out, Crc32c(out), 4);
+  out += enc.Trailer();
   return out;
 }
 

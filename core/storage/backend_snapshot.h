@@ -15,6 +15,8 @@
 // truncated or reordered whole.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -23,6 +25,29 @@
 #include "core/util/status.h"
 
 namespace cairn::storage {
+
+// Writes the dump encoding piece by piece, for a dump streamed while it
+// is read (the node's /v3/maintenance/snapshot): Header() first, then
+// Record() for each key in ascending order, then Trailer(). The pieces
+// concatenated are exactly what DumpBackend returns for the same keys.
+// RecordBytes() lets a caller size the whole dump before encoding it.
+class DumpEncoder {
+ public:
+  std::string Header();
+  // Appends the record of one key to `out`. REQUIRES: keys ascending.
+  void Record(std::string& out, std::string_view key, std::string_view value);
+  // The end tag, the record count and the checksum of every byte the
+  // encoder produced.
+  std::string Trailer();
+
+  static size_t HeaderBytes();
+  static size_t RecordBytes(std::string_view key, std::string_view value);
+  static size_t TrailerBytes(uint64_t records);
+
+ private:
+  uint32_t crc_ = 0;
+  uint64_t records_ = 0;
+};
 
 // Every key and value of `backend`, ascending by key. Errors: the
 // backend's Scan errors (kCorruption, kIOError).

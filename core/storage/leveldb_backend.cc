@@ -105,6 +105,54 @@ Status LevelDbBackend::Scan(
   return Status::Ok();
 }
 
+struct LevelDbBackend::View::Impl {
+  leveldb::DB* db = nullptr;
+  const leveldb::Snapshot* snapshot = nullptr;
+  std::unique_ptr<leveldb::Iterator> it;
+  std::string path;
+};
+
+LevelDbBackend::View::View(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+
+LevelDbBackend::View::~View() {
+  impl_->it.reset();  // before the snapshot it reads under
+  impl_->db->ReleaseSnapshot(impl_->snapshot);
+}
+
+Result<bool> LevelDbBackend::View::Read(
+    const std::function<bool(std::string_view, std::string_view)>& fn) {
+  leveldb::Iterator& it = *impl_->it;
+  for (; it.Valid(); it.Next()) {
+    const std::string_view key = ToView(it.key());
+    Result<std::string_view> value = DecodeStoredValue(key, ToView(it.value()));
+    if (!value.ok()) return value.status();
+    if (!fn(key, value.value())) {
+      it.Next();
+      break;
+    }
+  }
+  if (!it.status().ok()) {
+    return FromLevelDb(it.status(), "backend: reading " + impl_->path);
+  }
+  return it.Valid();
+}
+
+void LevelDbBackend::View::Rewind() { impl_->it->SeekToFirst(); }
+
+std::unique_ptr<LevelDbBackend::View> LevelDbBackend::OpenView() const {
+  auto impl = std::make_unique<View::Impl>();
+  impl->db = db_.get();
+  impl->snapshot = db_->GetSnapshot();
+  impl->path = path_;
+  leveldb::ReadOptions ro = VerifyingReads();
+  ro.fill_cache = false;
+  ro.snapshot = impl->snapshot;
+  impl->it.reset(db_->NewIterator(ro));
+  impl->it->SeekToFirst();
+  return std::unique_ptr<View>(new View(std::move(impl)));
+}
+
 void LevelDbBackend::CompactAll() { db_->CompactRange(nullptr, nullptr); }
 
 }  // namespace cairn::storage

@@ -43,6 +43,35 @@ class LevelDbBackend : public Backend {
       const std::function<bool(std::string_view key, std::string_view value)>&
           fn) const override;
 
+  // A consistent view of the whole backend as of this call, read key by
+  // key. Unlike the rest of this class, a View may be used from another
+  // thread than the owner's while the owner goes on committing (LevelDB
+  // reads under a snapshot are thread-safe); it must be destroyed before
+  // the backend. Used to stream /v3/maintenance/snapshot without stalling
+  // the member.
+  class View {
+   public:
+    ~View();
+    View(const View&) = delete;
+    View& operator=(const View&) = delete;
+    // Calls `fn(key, value)` for every key from the first one after the
+    // last key a previous call stopped at (every key, the first time),
+    // ascending, until it returns false or the keys run out; returns
+    // whether keys remain. Values are verified as Scan verifies them.
+    // Errors: kCorruption; kIOError.
+    Result<bool> Read(const std::function<bool(std::string_view key,
+                                               std::string_view value)>& fn);
+    // Starts again from the first key (of the same snapshot).
+    void Rewind();
+
+   private:
+    friend class LevelDbBackend;
+    struct Impl;
+    explicit View(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+  };
+  std::unique_ptr<View> OpenView() const;
+
   // Compacts the whole key range (drops deleted and overwritten values
   // from the files); for benchmarks and tools, never needed for
   // correctness.

@@ -3,13 +3,18 @@
 // Statuses come back as etcd's gateway prints them; unknown paths, wrong
 // methods, bad JSON and oversized requests get etcd 3.4.23's answers
 // (recorded with curl); /health, /version, /metrics; a /v3/watch stream
-// is decoded and the session's responses are streamed back.
+// is decoded and the session's responses are streamed back, and its body
+// is read as it arrives (a two-way stream over one connection).
 #include "cli/cairn/client_api.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <mutex>
 
@@ -26,19 +31,40 @@ const api::ResponseHeader kHeader{.cluster_id = 14841639068965178418ull,
                                   .revision = 0,
                                   .raft_term = 2};
 
+// Answers each request with what `answer` makes of it; ends once the
+// request body has ended and every answer was taken.
 class FakeSession : public WatchSession {
  public:
-  explicit FakeSession(std::deque<std::string> chunks)
-      : chunks_(std::move(chunks)) {}
-  Poll Next(std::string& out, std::chrono::milliseconds) override {
-    if (chunks_.empty()) return Poll::kEnd;
-    out = chunks_.front();
-    chunks_.pop_front();
-    return Poll::kData;
+  using Answer = std::function<std::string(const api::WatchRequest&)>;
+  explicit FakeSession(Answer answer) : answer_(std::move(answer)) {}
+  Poll Next(std::string& out, std::chrono::milliseconds wait) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, wait, [&] { return !chunks_.empty() || ended_; });
+    if (!chunks_.empty()) {
+      out = chunks_.front();
+      chunks_.pop_front();
+      return Poll::kData;
+    }
+    return ended_ ? Poll::kEnd : Poll::kIdle;
+  }
+  void Submit(api::WatchRequest req) override {
+    std::string a = answer_(req);
+    std::lock_guard<std::mutex> lock(mu_);
+    chunks_.push_back(std::move(a));
+    cv_.notify_all();
+  }
+  void EndOfRequests() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ended_ = true;
+    cv_.notify_all();
   }
 
  private:
+  Answer answer_;
+  std::mutex mu_;
+  std::condition_variable cv_;
   std::deque<std::string> chunks_;
+  bool ended_ = false;
 };
 
 class ClientApiTest : public ::testing::Test {
@@ -64,16 +90,26 @@ class ClientApiTest : public ::testing::Test {
     };
     handlers.watch = [this](std::vector<api::WatchRequest> reqs,
                             const std::string&) {
-      std::deque<std::string> chunks;
-      for (const auto& r : reqs) {
-        std::lock_guard<std::mutex> lock(mu_);
-        seen_.push_back(api::DescribeWatchRequest(r));
-        mvcc::WatchResponse resp;
-        resp.header.revision = 1;
-        resp.created = true;
-        chunks.push_back(api::EncodeWatchResponse(resp, kHeader));
-      }
-      return std::make_shared<FakeSession>(std::move(chunks));
+      // Watch ids count from 0 on each stream, as in etcd.
+      auto session = std::make_shared<FakeSession>(
+          [this, next_id = int64_t{0}](const api::WatchRequest& r) mutable {
+            std::lock_guard<std::mutex> lock(mu_);
+            seen_.push_back(api::DescribeWatchRequest(r));
+            mvcc::WatchResponse resp;
+            resp.header.revision = 1;
+            if (const auto* x = std::get_if<api::WatchCancelRequest>(&r)) {
+              resp.watch_id = x->watch_id;
+              resp.canceled = true;
+            } else if (std::holds_alternative<api::WatchProgressRequest>(r)) {
+              resp.watch_id = -1;
+            } else {
+              resp.watch_id = next_id++;
+              resp.created = true;
+            }
+            return api::EncodeWatchResponse(resp, kHeader);
+          });
+      for (auto& r : reqs) session->Submit(std::move(r));
+      return session;
     };
     handlers.healthy = [this] { return healthy_.load(); };
     handlers.metrics = &metrics_;
@@ -85,6 +121,7 @@ class ClientApiTest : public ::testing::Test {
     api_->RegisterHandlers(listener_->server());
     auto port = listener_->Start("127.0.0.1", 0);
     ASSERT_TRUE(port.ok());
+    port_ = port.value();
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port.value());
   }
 
@@ -102,6 +139,7 @@ class ClientApiTest : public ::testing::Test {
 
   std::mutex mu_;
   std::vector<std::string> seen_;
+  int port_ = 0;
   std::atomic<bool> healthy_{true};
   MetricsRegistry metrics_;
   std::unique_ptr<HttpListener> listener_;
@@ -222,7 +260,11 @@ TEST_F(ClientApiTest, WatchStream) {
       "{\"result\":{\"header\":{\"cluster_id\":\"14841639068965178418\","
       "\"member_id\":\"10276657743932975437\",\"revision\":\"1\","
       "\"raft_term\":\"2\"},\"created\":true}}\n";
-  EXPECT_EQ(res->body, created + created);
+  const std::string progress =
+      "{\"result\":{\"header\":{\"cluster_id\":\"14841639068965178418\","
+      "\"member_id\":\"10276657743932975437\",\"revision\":\"1\","
+      "\"raft_term\":\"2\"},\"watch_id\":\"-1\"}}\n";
+  EXPECT_EQ(res->body, created + progress);
   EXPECT_EQ(Seen(), (std::vector<std::string>{"watch-create key=foo",
                                               "watch-progress"}));
   auto bad = Post("/v3/watch", R"({"create_request":{"key":1}})");
@@ -237,6 +279,76 @@ TEST_F(ClientApiTest, WatchStream) {
   ASSERT_TRUE(later);
   EXPECT_EQ(later->status, 200);
   EXPECT_EQ(later->body, created);
+}
+
+// A raw HTTP/1.1 connection, to send a request body in chunks while
+// reading the response, as a streaming gateway client does.
+class RawConn {
+ public:
+  explicit RawConn(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ok_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    timeval tv{.tv_sec = 10, .tv_usec = 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  }
+  ~RawConn() { ::close(fd_); }
+  bool ok() const { return ok_; }
+  void Send(const std::string& s) {
+    ASSERT_EQ(::send(fd_, s.data(), s.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(s.size()));
+  }
+  void SendChunk(const std::string& s) {
+    char size[32];
+    std::snprintf(size, sizeof(size), "%zx\r\n", s.size());
+    Send(size + s + "\r\n");
+  }
+  // Reads until `needle` has arrived (true) or the peer closed or 10 s
+  // passed (false). Everything read stays in received().
+  bool ReadUntil(const std::string& needle) {
+    while (received_.find(needle) == std::string::npos) {
+      char buf[4096];
+      ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) return false;
+      received_.append(buf, static_cast<size_t>(n));
+    }
+    return true;
+  }
+  const std::string& received() const { return received_; }
+
+ private:
+  int fd_ = -1;
+  bool ok_ = false;
+  std::string received_;
+};
+
+// The request body is read as it arrives: a cancel sent after the first
+// answer was read still reaches the open stream, and the stream ends
+// after the body does (for this fake; the node keeps it open).
+TEST_F(ClientApiTest, WatchStreamIsTwoWay) {
+  RawConn conn(port_);
+  ASSERT_TRUE(conn.ok());
+  conn.Send(
+      "POST /v3/watch HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+  conn.SendChunk(R"({"create_request":{"key":"Zm9v"}})");
+  ASSERT_TRUE(conn.ReadUntil("\"created\":true")) << conn.received();
+  conn.SendChunk(R"({"create_request":{"key":"YmFy"}})");
+  ASSERT_TRUE(conn.ReadUntil("\"watch_id\":\"1\",\"created\":true"))
+      << conn.received();
+  // One message split over two chunks.
+  conn.SendChunk(R"({"cancel_request":)");
+  conn.SendChunk(R"({"watch_id":"1"}})");
+  ASSERT_TRUE(conn.ReadUntil("\"watch_id\":\"1\",\"canceled\":true"))
+      << conn.received();
+  conn.Send("0\r\n\r\n");
+  EXPECT_TRUE(conn.ReadUntil("\r\n0\r\n\r\n")) << conn.received();
+  EXPECT_EQ(Seen(), (std::vector<std::string>{"watch-create key=foo",
+                                              "watch-create key=bar",
+                                              "watch-cancel watch_id=1"}));
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 // The in-process cluster behind the server transcripts. Commands:
 //
 //   add-members n=3 [snapshot-count=N] [checkpoint-ms=N] [election=N]
+//               [restore-from=M]   (a NEW cluster, ids 101.., replacing
+//               every member, each restored from M's backend as
+//               `cairnctl snapshot restore` does)
 //   campaign M | stabilize | tick ms=N | snapshot M
 //   submit M OP ...        (see ParseRequest; answers print when they come)
 //   watch M stream=S KEY [prefix] [rev=N] | cancel-watch M stream=S id=N
@@ -17,6 +20,8 @@
 #include <utility>
 
 #include "core/raft/codec.h"
+#include "core/server/snapshot_file.h"
+#include "core/storage/backend_snapshot.h"
 #include "core/util/strings.h"
 
 namespace cairn::server {
@@ -183,10 +188,24 @@ std::string ClusterEnv::AddMembers(const TestData& d) {
   base_.lessor.checkpoint_interval_ms =
       d.ArgInt("checkpoint-ms", base_.lessor.checkpoint_interval_ms);
   base_.quota_bytes = d.ArgInt("quota", 0);
+  std::string restored;
+  uint64_t first_id = 1;
+  if (d.HasArg("restore-from")) {
+    Result<std::string> dump =
+        storage::DumpBackend(Get(d.Arg("restore-from")).backend);
+    if (!dump.ok()) return "error " + dump.status().ToString();
+    restored = std::move(dump).value();
+    members_.clear();
+    order_.clear();
+    queue_.clear();
+    isolated_.clear();
+    first_id = 101;
+    base_.cluster_id++;
+  }
   std::vector<api::Member> founders;
   for (uint64_t i = 1; i <= n; i++) {
     founders.push_back(api::Member{
-        .id = i,
+        .id = first_id + i - 1,
         .name = StrFormat("m%llu", static_cast<unsigned long long>(i)),
         .peer_urls = {StrFormat("http://m%llu:2380",
                                 static_cast<unsigned long long>(i))}});
@@ -195,8 +214,12 @@ std::string ClusterEnv::AddMembers(const TestData& d) {
     auto m = std::make_unique<Member>();
     m->alias = std::to_string(i);
     m->config = base_;
-    m->config.member_id = i;
+    m->config.member_id = first_id + i - 1;
     m->config.initial_members = founders;
+    if (!restored.empty()) {
+      ::cairn::Status s = RestoreForNewCluster(m->backend, restored, founders);
+      if (!s.ok()) return "error " + s.ToString();
+    }
     if (d.HasArg("publish")) {
       // Each member publishes its name and client URL once running.
       m->config.name = founders[i - 1].name;

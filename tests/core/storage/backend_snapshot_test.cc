@@ -3,7 +3,8 @@
 // replaces everything (keys absent from the dump are gone) in one synced
 // commit that survives a crash; every truncation and every single-bit flip
 // of a dump is rejected as kCorruption without touching the backend; a
-// backend whose Commit fails reports kIOError.
+// backend whose Commit fails reports kIOError. The streaming encoder
+// produces the same bytes and predicts their size exactly.
 #include "core/storage/backend_snapshot.h"
 
 #include <gtest/gtest.h>
@@ -103,6 +104,33 @@ TEST(BackendSnapshotTest, FailedCommitIsReported) {
   EXPECT_EQ(RestoreBackend(dst, DumpBackend(src).value()).code(),
             Code::kIOError);
   EXPECT_TRUE(All(dst).empty());
+}
+
+// The streaming encoder gives DumpBackend's bytes piece by piece, and the
+// sizes it predicts are exact, so a stream can announce its length.
+TEST(BackendSnapshotTest, EncoderPiecesMatchTheDumpAndTheirSizes) {
+  MemoryBackend src;
+  Map content = kContent;
+  content.emplace(std::string(200, 'k'), std::string(70000, 'v'));
+  Fill(src, content);
+  DumpEncoder enc;
+  std::string out = enc.Header();
+  size_t predicted = DumpEncoder::HeaderBytes();
+  for (const auto& [k, v] : content) {
+    const size_t before = out.size();
+    enc.Record(out, k, v);
+    EXPECT_EQ(out.size() - before, DumpEncoder::RecordBytes(k, v)) << k;
+    predicted += DumpEncoder::RecordBytes(k, v);
+  }
+  const std::string trailer = enc.Trailer();
+  EXPECT_EQ(trailer.size(), DumpEncoder::TrailerBytes(content.size()));
+  out += trailer;
+  predicted += trailer.size();
+  EXPECT_EQ(out, DumpBackend(src).value());
+  EXPECT_EQ(out.size(), predicted);
+  MemoryBackend dst;
+  ASSERT_TRUE(RestoreBackend(dst, out).ok());
+  EXPECT_EQ(All(dst), content);
 }
 
 }  // namespace
