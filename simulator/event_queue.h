@@ -38,7 +38,8 @@ class EventQueue {
   bool empty() const { return heap_.empty(); }
 
   // Schedules `event` at absolute time `at`. REQUIRES: at >= now().
-  void At(Micros at, Event event) {
+  void At(Micros at, const Event& event) { At(at, Event(event)); }
+  void At(Micros at, Event&& event) {
     CAIRN_CHECK(at >= now_, "event scheduled in the past: %llu < %llu",
                 static_cast<unsigned long long>(at),
                 static_cast<unsigned long long>(now_));
@@ -55,7 +56,10 @@ class EventQueue {
   }
 
   // Schedules `event` `delay` after now().
-  void After(Micros delay, Event event) { At(now_ + delay, std::move(event)); }
+  void After(Micros delay, const Event& event) { At(now_ + delay, event); }
+  void After(Micros delay, Event&& event) {
+    At(now_ + delay, std::move(event));
+  }
 
   // The time of the next event, if any.
   std::optional<Micros> NextTime() const {

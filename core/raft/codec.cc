@@ -55,6 +55,10 @@ class Reader {
     return static_cast<uint8_t>(in_[pos_++]);
   }
   uint64_t Varint() {
+    // Most fields fit one byte.
+    if (pos_ < in_.size() && static_cast<uint8_t>(in_[pos_]) < 0x80) {
+      return static_cast<uint8_t>(in_[pos_++]);
+    }
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (pos_ >= in_.size()) return Fail();

@@ -16,11 +16,7 @@ void AppendFixed(std::string& out, uint64_t v, int bytes) {
   out.append(buf, static_cast<size_t>(bytes));
 }
 
-void AppendVarint(std::string& out, uint64_t v) {
-  if (v < 0x80) {
-    out.push_back(static_cast<char>(v));
-    return;
-  }
+void AppendVarintSlow(std::string& out, uint64_t v) {
   char buf[10];
   size_t n = 0;
   while (v >= 0x80) {
