@@ -98,10 +98,10 @@ void AddCommonFlags(CLI::App& cmd, CommonFlags& f) {
                  "(default: 10, or 10 election timeouts if longer)")
       ->check(CLI::Range(0.001, 3600.0));
   cmd.add_option("--tick-ms", f.tick_ms,
-                 "Milliseconds per member tick; 100 gives etcd's default "
-                 "timing (heartbeat 100 ms, election timeout 1 s), the "
-                 "default 10 runs Raft's timers 10 times faster (more "
-                 "elections per simulated second)")
+                 "Milliseconds per member tick (raft workload); 100 gives "
+                 "etcd's default timing (heartbeat 100 ms, election "
+                 "timeout 1 s), the default 10 runs Raft's timers 10 "
+                 "times faster (more elections per simulated second)")
       ->check(CLI::Range(1, 60000))
       ->capture_default_str();
   cmd.add_option("--heartbeat-ticks", f.heartbeat_ticks,
@@ -133,11 +133,14 @@ void AddCommonFlags(CLI::App& cmd, CommonFlags& f) {
 // combination cannot run.
 bool Resolve(CommonFlags& f) {
   const bool raft = f.workload == "raft";
-  if (!raft && (f.heartbeat_ticks != 1 || f.election_ticks != 10)) {
+  if (!raft &&
+      (f.tick_ms != 10 || f.heartbeat_ticks != 1 || f.election_ticks != 10)) {
     // KvWorld's servers use 1 and 10 ticks (kv_world.cc) and do not read
-    // these yet.
-    std::cerr << "Error: --heartbeat-ticks and --election-ticks need "
-                 "--workload raft (the kv workload ticks every --tick-ms "
+    // these; with 100 ms ticks its linearizability check runs out of
+    // search steps on some seeds (13, 29, 34 of 1-40), so the kv workload
+    // keeps its timing until it is tuned for others.
+    std::cerr << "Error: --tick-ms, --heartbeat-ticks and --election-ticks "
+                 "need --workload raft (the kv workload ticks every 10 ms "
                  "with heartbeat 1 and election 10 ticks)\n";
     return false;
   }
@@ -183,11 +186,11 @@ std::string ReplayCommand(const CommonFlags& f, uint64_t seed) {
                     std::to_string(f.rate);
   cmd += " --fault-gap " + CLI::detail::to_string(f.fault_gap_ms) +
          " --disk-latency " + CLI::detail::to_string(f.disk_ms) +
-         " --liveness-bound " + CLI::detail::to_string(f.liveness_s) +
-         " --tick-ms " + std::to_string(f.tick_ms);
+         " --liveness-bound " + CLI::detail::to_string(f.liveness_s);
   if (f.workload == "raft") {
-    cmd += " --heartbeat-ticks " + std::to_string(f.heartbeat_ticks) +
-           " --election-ticks " + std::to_string(f.election_ticks);
+    cmd += " --tick-ms " + std::to_string(f.tick_ms) + " --heartbeat-ticks " +
+           std::to_string(f.heartbeat_ticks) + " --election-ticks " +
+           std::to_string(f.election_ticks);
   }
   if (f.no_faults) cmd += " --no-faults";
   if (f.planted_bug != "none") cmd += " --planted-bug " + f.planted_bug;
