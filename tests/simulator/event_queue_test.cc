@@ -38,7 +38,7 @@ TEST(EventQueueTest, InterleavedSchedulingMatchesAnOrderedModel) {
   };
   for (int step = 0; step < 20000; step++) {
     if (model.empty() || draw(3) != 0) {
-      const Micros at = q.now() + draw(50);  // few distinct times: ties
+      const Micros at = q.now() + draw(8);  // many ties, many at now()
       q.At(at, next_id);
       model.insert({at, next_id++});
       continue;
