@@ -53,6 +53,7 @@ constexpr FaultKind kAllKinds[] = {
 struct EpisodeBuilder {
   FaultPlan& plan;
   uint32_t episode;
+  Micros election_timeout;
 
   void Add(Micros at, FaultKind kind, NodeId node = 0,
            std::vector<Link> links = {}, uint32_t v = 0, uint32_t v2 = 0) {
@@ -105,13 +106,17 @@ void AddFlapping(Random& rng, const std::vector<NodeId>& nodes,
                  EpisodeBuilder& b, Micros start, Micros end) {
   std::vector<NodeId> order = Shuffled(rng, nodes);
   const std::vector<Link> links = BothWays(order[0], order[1]);
+  // Down and up for 1/5 to 2 election timeouts: some flaps cost the link
+  // an election, some do not.
+  const Micros lo = b.election_timeout / 5;
+  const Micros hi = std::max<Micros>(b.election_timeout * 2, lo + 1);
   Micros t = start;
   while (true) {
-    const Micros down = t + rng.Range(20 * kMillis, 200 * kMillis);
+    const Micros down = t + rng.Range(lo, hi);
     if (down >= end) break;
     b.Add(t, FaultKind::kCutLinks, 0, links);
     b.Add(down, FaultKind::kRestoreLinks, 0, links);
-    t = down + rng.Range(20 * kMillis, 200 * kMillis);
+    t = down + rng.Range(lo, hi);
     if (t >= end) break;
   }
 }
@@ -193,12 +198,13 @@ void AddSyncFailure(Random& rng, const std::vector<NodeId>& nodes,
   b.Add(end, FaultKind::kRestart, n);
 }
 
-// A clock step (NTP, a VM migrating): ahead by up to 3 election timeouts'
-// worth of ticks, or back (ticks stop for that long).
+// A clock step (NTP, a VM migrating): ahead by 1/5 to 3 election
+// timeouts' worth of ticks, or back (ticks stop for that long).
 void AddClockJump(Random& rng, const std::vector<NodeId>& nodes,
                   EpisodeBuilder& b, Micros start, Micros) {
   const NodeId n = nodes[rng.Uniform(nodes.size())];
-  const uint32_t ms = static_cast<uint32_t>(rng.Range(20, 300));
+  const uint64_t et_ms = std::max<uint64_t>(b.election_timeout / kMillis, 5);
+  const uint32_t ms = static_cast<uint32_t>(rng.Range(et_ms / 5, et_ms * 3));
   b.Add(start, FaultKind::kClockJump, n, {}, ms, rng.OneIn(1, 2) ? 1 : 0);
 }
 
@@ -274,7 +280,7 @@ FaultPlan GenerateFaultPlan(Random& rng, const FaultOptions& options) {
                                  std::max<Micros>(options.max_episode, 2));
     const Micros end = std::min(t + len, options.duration);
     EpisodeFn fn = fns[rng.Uniform(fns.size())];
-    EpisodeBuilder builder{plan, episode++};
+    EpisodeBuilder builder{plan, episode++, options.election_timeout};
     if (end > t) fn(rng, options.nodes, builder, t, end);
     t += rng.Range(options.mean_gap / 2, options.mean_gap * 3 / 2);
   }

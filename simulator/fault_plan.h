@@ -94,6 +94,11 @@ struct FaultOptions {
   Micros duration = 10 * kSeconds;  // every episode starts and ends in it
   Micros mean_gap = 500 * kMillis;  // mean time between episode starts
   Micros max_episode = 2 * kSeconds;
+  // The members' base election timeout. Faults meant to be short or long
+  // next to it scale with it: link flaps stay down and up 1/5 to 2
+  // timeouts, clock jumps step 1/5 to 3 timeouts. (The default, 100 ms,
+  // gives the historical 20-200 ms flaps and 20-300 ms jumps.)
+  Micros election_timeout = 100 * kMillis;
   bool partitions = true;  // random two-way splits and isolations
   bool one_way = true;     // asymmetric single-link cuts
   bool flapping = true;    // a link going down and up repeatedly

@@ -1,5 +1,6 @@
 #include "simulator/world.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -87,6 +88,11 @@ FaultOptions FaultOptionsFor(const WorldOptions& o) {
   for (int i = 1; i <= o.nodes; i++) f.nodes.push_back(i);
   f.duration = o.duration;
   f.mean_gap = o.fault_gap;
+  f.election_timeout = ElectionTimeout(o);
+  // Episodes last up to 2 s or 3 election timeouts, whichever is longer,
+  // so that with etcd's timing (1 s) a crash or partition still outlasts
+  // the randomized timeout often enough to force elections.
+  f.max_episode = std::max(f.max_episode, 3 * f.election_timeout);
   return f;
 }
 
@@ -117,6 +123,10 @@ World::World(const WorldOptions& options)
       network_(net_rng_, BaseLink()),
       base_link_(BaseLink()) {
   CAIRN_CHECK(options.nodes >= 1, "a cluster needs members");
+  CAIRN_CHECK(options.tick_interval > 0, "ticks need a positive interval");
+  CAIRN_CHECK(options.heartbeat_ticks >= 1 &&
+                  options.election_ticks > options.heartbeat_ticks,
+              "need 1 <= heartbeat ticks < election ticks");
   CAIRN_CHECK(options.tracing || options.trace == nullptr,
               "a trace file needs tracing on");
   // The plan is drawn from its own seed so that PlanFor agrees with Run.
@@ -133,6 +143,8 @@ World::World(const WorldOptions& options)
     o.voters = voters;
     o.seed = rng_.Fork();
     o.raft_bug = RaftBugFor(options.bug);
+    o.heartbeat_tick = options.heartbeat_ticks;
+    o.election_tick = options.election_ticks;
     o.drop_vote_on_write = options.bug == PlantedBug::kVoteNotPersisted;
     o.max_msg_bytes = small_messages ? 1 : 64 * 1024;
     if (options.tracing) {
@@ -224,15 +236,15 @@ void World::OnDeliver(Event& ev) {
     m.inbox.push_back(std::move(ev.msg));
     return;
   }
-  StepMessage(ev.node, ev.msg);
+  StepMessage(ev.node, std::move(ev.msg));
   AfterStep(ev.node);
 }
 
-void World::StepMessage(NodeId id, const Message& msg) {
+void World::StepMessage(NodeId id, Message msg) {
   if (tracing()) Emit("deliver", {{"msg", raft::DescribeMessage(msg)}});
   // A message from a peer the member does not know is refused; Raft
   // copes with the loss like any other.
-  Status s = M(id).node->raw().Step(msg);
+  Status s = M(id).node->raw().Step(std::move(msg));
   if (!s.ok() && tracing()) Emit("refused", {{"n", id}, {"why", s.ToString()}});
 }
 
@@ -464,6 +476,11 @@ void World::Fail(std::string invariant, std::string detail) {
 
 FaultPlan PlanFor(const WorldOptions& options) {
   return internal::PlanForSeed(options);
+}
+
+Micros ElectionTimeout(const WorldOptions& options) {
+  return options.tick_interval *
+         static_cast<Micros>(std::max(options.election_ticks, 1));
 }
 
 RunResult RunWorld(const WorldOptions& options) {

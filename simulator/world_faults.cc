@@ -117,8 +117,8 @@ void World::Resume(NodeId id) {
   // What arrived during the pause is handled now, in arrival order.
   std::vector<Message> inbox = std::move(m.inbox);
   m.inbox.clear();
-  for (const Message& msg : inbox) {
-    StepMessage(id, msg);
+  for (Message& msg : inbox) {
+    StepMessage(id, std::move(msg));
     if (done_) return;
   }
   if (m.sync_done) {

@@ -113,7 +113,7 @@ class World {
   bool CrashPointHit(NodeId id, CrashPoint point);
   void Send(std::vector<Message> msgs);
   void Apply(NodeId id, const Entry& e);
-  void StepMessage(NodeId id, const Message& msg);
+  void StepMessage(NodeId id, Message msg);
   void Crash(NodeId id, const char* why);
   void Restart(NodeId id);
   void Resume(NodeId id);

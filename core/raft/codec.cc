@@ -1,6 +1,7 @@
 #include "core/raft/codec.h"
 
 #include <array>
+#include <utility>
 #include <vector>
 
 #include "core/util/coding.h"
@@ -20,8 +21,14 @@ enum class Kind : uint8_t {
   kConfChange = 5,
 };
 
+// Writes the body after a 4-byte hole for its CRC, which Finish fills in
+// place (no second buffer).
 class Writer {
  public:
+  Writer() {
+    out_.reserve(64);
+    out_.append(4, '\0');
+  }
   void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
   void Varint(uint64_t v) { AppendVarint(out_, v); }
   void Bytes(std::string_view b) {
@@ -29,9 +36,9 @@ class Writer {
     out_.append(b);
   }
   std::string Finish() {
-    std::string framed;
-    AppendFixed(framed, Crc32c(out_), 4);
-    return framed + out_;
+    const uint32_t crc = Crc32c(std::string_view(out_).substr(4));
+    for (int i = 0; i < 4; i++) out_[i] = static_cast<char>(crc >> (8 * i));
+    return std::move(out_);
   }
 
  private:
@@ -48,6 +55,10 @@ class Reader {
     return static_cast<uint8_t>(in_[pos_++]);
   }
   uint64_t Varint() {
+    // Most fields fit one byte.
+    if (pos_ < in_.size() && static_cast<uint8_t>(in_[pos_]) < 0x80) {
+      return static_cast<uint8_t>(in_[pos_++]);
+    }
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (pos_ >= in_.size()) return Fail();

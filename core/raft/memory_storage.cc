@@ -7,16 +7,25 @@
 
 namespace cairn::raft {
 
-void LimitSize(std::vector<Entry>* entries, uint64_t max_bytes) {
-  if (entries->empty()) return;
-  uint64_t size = EntryBytes((*entries)[0]);
+namespace {
+
+// How many of the `n` entries from `first` LimitSize keeps.
+size_t LimitedCount(const Entry* first, size_t n, uint64_t max_bytes) {
+  if (n == 0) return 0;
+  uint64_t size = EntryBytes(first[0]);
   size_t keep = 1;
-  while (keep < entries->size()) {
-    size += EntryBytes((*entries)[keep]);
+  while (keep < n) {
+    size += EntryBytes(first[keep]);
     if (size > max_bytes) break;
     keep++;
   }
-  entries->resize(keep);
+  return keep;
+}
+
+}  // namespace
+
+void LimitSize(std::vector<Entry>* entries, uint64_t max_bytes) {
+  entries->resize(LimitedCount(entries->data(), entries->size(), max_bytes));
 }
 
 MemoryStorage::MemoryStorage() : ents_(1) {}
@@ -38,10 +47,12 @@ Result<std::vector<Entry>> MemoryStorage::Entries(Index lo, Index hi,
   CAIRN_CHECK(hi <= LastIndex() + 1, "entries hi %llu beyond last %llu",
               (unsigned long long)hi, (unsigned long long)LastIndex());
   if (ents_.size() == 1) return Status(Code::kNotFound, "no entries");
-  std::vector<Entry> out(ents_.begin() + (lo - offset),
-                         ents_.begin() + (hi - offset));
-  LimitSize(&out, max_bytes);
-  return out;
+  // Count first, copy only what is kept: a follower far behind a leader
+  // that sends one entry per message would otherwise have its whole
+  // backlog copied for every message.
+  const Entry* first = ents_.data() + (lo - offset);
+  const size_t keep = LimitedCount(first, hi - lo, max_bytes);
+  return std::vector<Entry>(first, first + keep);
 }
 
 Result<Term> MemoryStorage::TermAt(Index i) const {

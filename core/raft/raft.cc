@@ -1,6 +1,7 @@
 #include "core/raft/raft.h"
 
 #include <algorithm>
+#include <cstdarg>
 
 #include "core/raft/changer.h"
 #include "core/raft/codec.h"
@@ -62,16 +63,22 @@ Raft::Raft(const Config& c)
   }
   if (c.applied > 0) log_.AppliedTo(c.applied);
   BecomeFollower(term_, kNone);
-  Log(
-      StrFormat("newRaft %llu [peers: %s, term: %llu, commit: %llu, applied: "
-                "%llu, lastindex: %llu, lastterm: %llu]",
-                U(id_), tracker_.config().ToString().c_str(), U(term_),
-                U(log_.committed()), U(log_.applied()), U(log_.LastIndex()),
-                U(log_.LastTerm())));
+  if (logging())
+    Logf(
+        "newRaft %llu [peers: %s, term: %llu, commit: %llu, applied: "
+        "%llu, lastindex: %llu, lastterm: %llu]",
+        U(id_), tracker_.config().ToString().c_str(), U(term_),
+        U(log_.committed()), U(log_.applied()), U(log_.LastIndex()),
+        U(log_.LastTerm()));
 }
 
-void Raft::Log(const std::string& line) const {
-  if (logger_) logger_(line);
+void Raft::Logf(const char* fmt, ...) const {
+  if (!logging()) return;
+  va_list args;
+  va_start(args, fmt);
+  const std::string line = StrFormatV(fmt, args);
+  va_end(args);
+  logger_(line);
 }
 
 HardState Raft::GetHardState() const {
@@ -150,7 +157,7 @@ void Raft::BecomeFollower(Term term, NodeId lead) {
   Reset(term);
   lead_ = lead;
   state_ = StateType::kFollower;
-  Log(StrFormat("%llu became follower at term %llu", U(id_), U(term_)));
+  Logf("%llu became follower at term %llu", U(id_), U(term_));
 }
 
 void Raft::BecomeCandidate() {
@@ -159,7 +166,7 @@ void Raft::BecomeCandidate() {
   Reset(term_ + 1);
   vote_ = id_;
   state_ = StateType::kCandidate;
-  Log(StrFormat("%llu became candidate at term %llu", U(id_), U(term_)));
+  Logf("%llu became candidate at term %llu", U(id_), U(term_));
 }
 
 void Raft::BecomePreCandidate() {
@@ -170,7 +177,7 @@ void Raft::BecomePreCandidate() {
   tracker_.ResetVotes();
   lead_ = kNone;
   state_ = StateType::kPreCandidate;
-  Log(StrFormat("%llu became pre-candidate at term %llu", U(id_), U(term_)));
+  Logf("%llu became pre-candidate at term %llu", U(id_), U(term_));
 }
 
 void Raft::BecomeLeader() {
@@ -190,7 +197,7 @@ void Raft::BecomeLeader() {
   // needed to serve reads (§6.4). Its payload is empty so it never counts
   // against the uncommitted budget.
   CAIRN_CHECK(AppendEntries({Entry{}}), "empty entry was dropped");
-  Log(StrFormat("%llu became leader at term %llu", U(id_), U(term_)));
+  Logf("%llu became leader at term %llu", U(id_), U(term_));
 }
 
 bool Raft::Promotable() const {
@@ -231,10 +238,10 @@ void Raft::TickHeartbeat() {
     // A transfer that did not finish within an election timeout is
     // abandoned so that the leader accepts proposals again (§3.10).
     if (state_ == StateType::kLeader && lead_transferee_ != kNone) {
-      Log(
-          StrFormat("%llu [term %llu] abort transferring leadership to "
-                    "%llu: not done within an election timeout",
-                    U(id_), U(term_), U(lead_transferee_)));
+      Logf(
+          "%llu [term %llu] abort transferring leadership to "
+          "%llu: not done within an election timeout",
+          U(id_), U(term_), U(lead_transferee_));
       AbortLeaderTransfer();
     }
   }
@@ -260,24 +267,23 @@ bool Raft::HasUnappliedConfChange() const {
 
 void Raft::Hup(CampaignType t) {
   if (state_ == StateType::kLeader) {
-    Log(StrFormat("%llu ignoring MsgHup because already leader", U(id_)));
+    Logf("%llu ignoring MsgHup because already leader", U(id_));
     return;
   }
   if (!Promotable()) {
-    Log(StrFormat("%llu is unpromotable and can not campaign", U(id_)));
+    Logf("%llu is unpromotable and can not campaign", U(id_));
     return;
   }
   // A node must apply a committed conf change before campaigning: it
   // might otherwise lead under a configuration that no longer holds.
   if (HasUnappliedConfChange()) {
-    Log(
-        StrFormat("%llu cannot campaign at term %llu since there are still "
-                  "pending configuration changes to apply",
-                  U(id_), U(term_)));
+    Logf(
+        "%llu cannot campaign at term %llu since there are still "
+        "pending configuration changes to apply",
+        U(id_), U(term_));
     return;
   }
-  Log(StrFormat("%llu is starting a new election at term %llu", U(id_),
-                U(term_)));
+  Logf("%llu is starting a new election at term %llu", U(id_), U(term_));
   Campaign(t);
 }
 
@@ -306,11 +312,12 @@ void Raft::Campaign(CampaignType t) {
   }
   for (NodeId id : tracker_.VoterNodes()) {
     if (id == id_) continue;
-    Log(StrFormat(
-        "%llu [logterm: %llu, index: %llu] sent %s request to %llu "
-        "at term %llu",
-        U(id_), U(log_.LastTerm()), U(log_.LastIndex()),
-        std::string(MessageTypeName(vote_type)).c_str(), U(id), U(term_)));
+    if (logging())
+      Logf(
+          "%llu [logterm: %llu, index: %llu] sent %s request to %llu "
+          "at term %llu",
+          U(id_), U(log_.LastTerm()), U(log_.LastIndex()),
+          std::string(MessageTypeName(vote_type)).c_str(), U(id), U(term_));
     Message m = NewMsg(vote_type, id);
     m.term = term;
     m.index = log_.LastIndex();
@@ -322,11 +329,13 @@ void Raft::Campaign(CampaignType t) {
 
 VoteTally Raft::Poll(NodeId id, MessageType t, bool granted) {
   if (granted) {
-    Log(StrFormat("%llu received %s from %llu at term %llu", U(id_),
-                  std::string(MessageTypeName(t)).c_str(), U(id), U(term_)));
+    if (logging())
+      Logf("%llu received %s from %llu at term %llu", U(id_),
+           std::string(MessageTypeName(t)).c_str(), U(id), U(term_));
   } else {
-    Log(StrFormat("%llu received %s rejection from %llu at term %llu", U(id_),
-                  std::string(MessageTypeName(t)).c_str(), U(id), U(term_)));
+    if (logging())
+      Logf("%llu received %s rejection from %llu at term %llu", U(id_),
+           std::string(MessageTypeName(t)).c_str(), U(id), U(term_));
   }
   tracker_.RecordVote(id, granted);
   return tracker_.TallyVotes();
@@ -375,13 +384,14 @@ bool Raft::StepByTerm(const Message& m) {
       // the minimum election timeout ignores vote requests: that leader
       // still has a quorum (dissertation §4.2.3, "disruptive servers").
       if (!force && in_lease) {
-        Log(
-            StrFormat("%llu [logterm: %llu, index: %llu, vote: %llu] ignored "
-                      "%s from %llu [logterm: %llu, index: %llu] at term "
-                      "%llu: lease is not expired",
-                      U(id_), U(log_.LastTerm()), U(log_.LastIndex()), U(vote_),
-                      std::string(MessageTypeName(m.type)).c_str(), U(m.from),
-                      U(m.log_term), U(m.index), U(term_)));
+        if (logging())
+          Logf(
+              "%llu [logterm: %llu, index: %llu, vote: %llu] ignored "
+              "%s from %llu [logterm: %llu, index: %llu] at term "
+              "%llu: lease is not expired",
+              U(id_), U(log_.LastTerm()), U(log_.LastIndex()), U(vote_),
+              std::string(MessageTypeName(m.type)).c_str(), U(m.from),
+              U(m.log_term), U(m.index), U(term_));
         return false;
       }
     }
@@ -391,11 +401,12 @@ bool Raft::StepByTerm(const Message& m) {
       // A granted pre-vote carries the future term; the term moves only
       // when the pre-candidate wins and campaigns for real.
     } else {
-      Log(StrFormat(
-          "%llu [term: %llu] received a %s message with higher "
-          "term from %llu [term: %llu]",
-          U(id_), U(term_), std::string(MessageTypeName(m.type)).c_str(),
-          U(m.from), U(m.term)));
+      if (logging())
+        Logf(
+            "%llu [term: %llu] received a %s message with higher "
+            "term from %llu [term: %llu]",
+            U(id_), U(term_), std::string(MessageTypeName(m.type)).c_str(),
+            U(m.from), U(m.term));
       const bool from_leader = m.type == MessageType::kApp ||
                                m.type == MessageType::kHeartbeat ||
                                m.type == MessageType::kSnap;
@@ -428,11 +439,12 @@ void Raft::StepLowerTerm(const Message& m) {
     resp.reject = true;
     Send(std::move(resp));
   } else {
-    Log(StrFormat(
-        "%llu [term: %llu] ignored a %s message with lower term "
-        "from %llu [term: %llu]",
-        U(id_), U(term_), std::string(MessageTypeName(m.type)).c_str(),
-        U(m.from), U(m.term)));
+    if (logging())
+      Logf(
+          "%llu [term: %llu] ignored a %s message with lower term "
+          "from %llu [term: %llu]",
+          U(id_), U(term_), std::string(MessageTypeName(m.type)).c_str(),
+          U(m.from), U(m.term));
   }
 }
 
@@ -442,14 +454,17 @@ void Raft::HandleVoteRequest(const Message& m) {
   // a future term (which never binds us).
   const bool can_vote = vote_ == m.from || (vote_ == kNone && lead_ == kNone) ||
                         (m.type == MessageType::kPreVote && m.term > term_);
-  const std::string what = StrFormat(
-      "%llu [logterm: %llu, index: %llu, vote: %llu] %%s %s for %llu "
-      "[logterm: %llu, index: %llu] at term %llu",
-      U(id_), U(log_.LastTerm()), U(log_.LastIndex()), U(vote_),
-      std::string(MessageTypeName(m.type)).c_str(), U(m.from), U(m.log_term),
-      U(m.index), U(term_));
-  if (can_vote && log_.IsUpToDate(m.index, m.log_term)) {
-    Log(StrFormat(what.c_str(), "cast"));
+  const bool grant = can_vote && log_.IsUpToDate(m.index, m.log_term);
+  if (logging()) {
+    Logf(
+        "%llu [logterm: %llu, index: %llu, vote: %llu] %s %s for %llu "
+        "[logterm: %llu, index: %llu] at term %llu",
+        U(id_), U(log_.LastTerm()), U(log_.LastIndex()), U(vote_),
+        grant ? "cast" : "rejected",
+        std::string(MessageTypeName(m.type)).c_str(), U(m.from), U(m.log_term),
+        U(m.index), U(term_));
+  }
+  if (grant) {
     // The response carries the request's term: for a pre-vote that is
     // the future term, which the pre-candidate counts.
     Message resp = NewMsg(VoteRespType(m.type), m.from);
@@ -461,7 +476,6 @@ void Raft::HandleVoteRequest(const Message& m) {
       vote_ = m.from;
     }
   } else {
-    Log(StrFormat(what.c_str(), "rejected"));
     Message resp = NewMsg(VoteRespType(m.type), m.from);
     resp.term = term_;
     resp.reject = true;
@@ -501,11 +515,12 @@ void Raft::AppliedTo(Index index, uint64_t applied_bytes) {
     Message m = NewMsg(MessageType::kProp, kNone, id_);
     m.entries.push_back(std::move(e));
     Status s = Step(std::move(m));
-    Log(
-        StrFormat("initiating automatic transition out of joint "
-                  "configuration %s%s",
-                  tracker_.config().ToString().c_str(),
-                  s.ok() ? "" : (": " + s.ToString()).c_str()));
+    if (logging())
+      Logf(
+          "initiating automatic transition out of joint "
+          "configuration %s%s",
+          tracker_.config().ToString().c_str(),
+          s.ok() ? "" : (": " + s.ToString()).c_str());
   }
 }
 

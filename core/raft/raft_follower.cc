@@ -25,8 +25,8 @@ Status Raft::StepFollower(Message& m) {
   switch (m.type) {
     case MessageType::kProp:
       if (lead_ == kNone) {
-        Log(StrFormat("%llu no leader at term %llu; dropping proposal", U(id_),
-                      U(term_)));
+        Logf("%llu no leader at term %llu; dropping proposal", U(id_),
+             U(term_));
         return Status(Code::kNoLeader, "raft proposal dropped: no leader");
       }
       if (disable_proposal_forwarding_) {
@@ -54,8 +54,9 @@ Status Raft::StepFollower(Message& m) {
     case MessageType::kTransferLeader:
     case MessageType::kReadIndex:
       if (lead_ == kNone) {
-        Log(StrFormat("%llu no leader at term %llu; dropping %s", U(id_),
-                      U(term_), std::string(MessageTypeName(m.type)).c_str()));
+        if (logging())
+          Logf("%llu no leader at term %llu; dropping %s", U(id_), U(term_),
+               std::string(MessageTypeName(m.type)).c_str());
         return Status::Ok();
       }
       m.to = lead_;
@@ -67,10 +68,10 @@ Status Raft::StepFollower(Message& m) {
     case MessageType::kTimeoutNow:
       // The leader hands over: campaign at once, skipping pre-vote and
       // overriding other followers' leader lease (§3.10).
-      Log(
-          StrFormat("%llu [term %llu] received MsgTimeoutNow from %llu and "
-                    "starts an election to get leadership",
-                    U(id_), U(term_), U(m.from)));
+      Logf(
+          "%llu [term %llu] received MsgTimeoutNow from %llu and "
+          "starts an election to get leadership",
+          U(id_), U(term_), U(m.from));
       Hup(CampaignType::kTransfer);
       return Status::Ok();
     case MessageType::kReadIndexResp:
@@ -90,8 +91,7 @@ Status Raft::StepCandidate(Message& m) {
                                   : MessageType::kVoteResp;
   switch (m.type) {
     case MessageType::kProp:
-      Log(StrFormat("%llu no leader at term %llu; dropping proposal", U(id_),
-                    U(term_)));
+      Logf("%llu no leader at term %llu; dropping proposal", U(id_), U(term_));
       return Status(Code::kNoLeader, "raft proposal dropped: no leader");
     case MessageType::kApp:
       // Someone won this term: follow them (§5.2).
@@ -111,9 +111,10 @@ Status Raft::StepCandidate(Message& m) {
   }
   if (m.type != my_resp) return Status::Ok();
   const VoteTally tally = Poll(m.from, m.type, !m.reject);
-  Log(StrFormat("%llu has received %zu %s votes and %zu vote rejections",
-                U(id_), tally.granted,
-                std::string(MessageTypeName(m.type)).c_str(), tally.rejected));
+  if (logging())
+    Logf("%llu has received %zu %s votes and %zu vote rejections", U(id_),
+         tally.granted, std::string(MessageTypeName(m.type)).c_str(),
+         tally.rejected);
   if (tally.result == VoteResult::kVoteWon) {
     if (state_ == StateType::kPreCandidate) {
       Campaign(CampaignType::kElection);
@@ -173,11 +174,12 @@ void Raft::HandleAppendEntries(const Message& m) {
   const Index hint_index = std::min(m.index, log_.LastIndex());
   const auto [hint, hint_term] =
       log_.FindConflictByTerm(hint_index, m.log_term);
-  Log(StrFormat(
-      "%llu [logterm: %llu, index: %llu] rejected MsgApp "
-      "[logterm: %llu, index: %llu] from %llu",
-      U(id_), U(log_.TermAt(m.index).ok() ? log_.TermAt(m.index).value() : 0),
-      U(m.index), U(m.log_term), U(m.index), U(m.from)));
+  if (logging())
+    Logf(
+        "%llu [logterm: %llu, index: %llu] rejected MsgApp "
+        "[logterm: %llu, index: %llu] from %llu",
+        U(id_), U(log_.TermAt(m.index).ok() ? log_.TermAt(m.index).value() : 0),
+        U(m.index), U(m.log_term), U(m.index), U(m.from));
   Message resp = NewMsg(MessageType::kAppResp, m.from);
   resp.index = m.index;
   resp.reject = true;
@@ -200,16 +202,16 @@ void Raft::HandleSnapshot(const Message& m) {
   const Index sindex = snap.metadata.index;
   const Term sterm = snap.metadata.term;
   if (Restore(snap)) {
-    Log(
-        StrFormat("%llu [commit: %llu] restored snapshot [index: %llu, term: "
-                  "%llu]",
-                  U(id_), U(log_.committed()), U(sindex), U(sterm)));
+    Logf(
+        "%llu [commit: %llu] restored snapshot [index: %llu, term: "
+        "%llu]",
+        U(id_), U(log_.committed()), U(sindex), U(sterm));
     SendAppResp(m.from, log_.LastIndex());
   } else {
-    Log(
-        StrFormat("%llu [commit: %llu] ignored snapshot [index: %llu, term: "
-                  "%llu]",
-                  U(id_), U(log_.committed()), U(sindex), U(sterm)));
+    Logf(
+        "%llu [commit: %llu] ignored snapshot [index: %llu, term: "
+        "%llu]",
+        U(id_), U(log_.committed()), U(sindex), U(sterm));
     SendAppResp(m.from, log_.committed());
   }
 }
@@ -221,10 +223,10 @@ bool Raft::Restore(const Snapshot& snap) {
     // Only a leader of our term sends snapshots, and it would have made us
     // a follower; anything else is a bug elsewhere. Be defensive like
     // etcd: move to a new term rather than accept it.
-    Log(
-        StrFormat("%llu attempted to restore snapshot as leader; should "
-                  "never happen",
-                  U(id_)));
+    Logf(
+        "%llu attempted to restore snapshot as leader; should "
+        "never happen",
+        U(id_));
     BecomeFollower(term_ + 1, kNone);
     return false;
   }
@@ -235,10 +237,11 @@ bool Raft::Restore(const Snapshot& snap) {
   }
   if (!found) {
     // A snapshot for a configuration without us cannot be right for us.
-    Log(
-        StrFormat("%llu attempted to restore snapshot but it is not in the "
-                  "ConfState %s; should never happen",
-                  U(id_), DescribeConfState(cs).c_str()));
+    if (logging())
+      Logf(
+          "%llu attempted to restore snapshot but it is not in the "
+          "ConfState %s; should never happen",
+          U(id_), DescribeConfState(cs).c_str());
     return false;
   }
   if (log_.MatchTerm(md.index, md.term)) {
@@ -256,8 +259,9 @@ bool Raft::Restore(const Snapshot& snap) {
 ConfState Raft::SwitchToConfig(ChangeResult r) {
   tracker_.config() = std::move(r.config);
   tracker_.progress() = std::move(r.progress);
-  Log(StrFormat("%llu switched to configuration %s", U(id_),
-                tracker_.config().ToString().c_str()));
+  if (logging())
+    Logf("%llu switched to configuration %s", U(id_),
+         tracker_.config().ToString().c_str());
   const ConfState cs = tracker_.GetConfState();
   const Progress* self = tracker_.Get(id_);
   is_learner_ = self != nullptr && self->is_learner;

@@ -23,10 +23,10 @@ Status Raft::StepLeader(Message& m) {
       return Status::Ok();
     case MessageType::kCheckQuorum:
       if (!tracker_.QuorumActive()) {
-        Log(
-            StrFormat("%llu stepped down to follower since quorum is not "
-                      "active",
-                      U(id_)));
+        Logf(
+            "%llu stepped down to follower since quorum is not "
+            "active",
+            U(id_));
         BecomeFollower(term_, kNone);
       }
       // Mark everyone inactive; they prove themselves again by answering
@@ -45,7 +45,7 @@ Status Raft::StepLeader(Message& m) {
   }
   Progress* pr = tracker_.Get(m.from);
   if (pr == nullptr) {
-    Log(StrFormat("%llu no progress available for %llu", U(id_), U(m.from)));
+    Logf("%llu no progress available for %llu", U(id_), U(m.from));
     return Status::Ok();
   }
   switch (m.type) {
@@ -107,8 +107,9 @@ Status Raft::LeaderPropose(Message& m) {
     if (refused != nullptr) {
       // Replace rather than drop so that the indexes of the batch stay as
       // the proposer expects; the no-op commits harmlessly.
-      Log(StrFormat("%llu ignoring conf change at config %s: %s", U(id_),
-                    tracker_.config().ToString().c_str(), refused));
+      if (logging())
+        Logf("%llu ignoring conf change at config %s: %s", U(id_),
+             tracker_.config().ToString().c_str(), refused);
       e = Entry{};
     } else {
       pending_conf_index_ = last + i + 1;
@@ -129,10 +130,10 @@ bool Raft::AppendEntries(std::vector<Entry> entries) {
     entries[i].index = li + 1 + i;
   }
   if (!IncreaseUncommittedSize(entries)) {
-    Log(
-        StrFormat("%llu appending new entries to log would exceed "
-                  "uncommitted entry size limit; dropping proposal",
-                  U(id_)));
+    Logf(
+        "%llu appending new entries to log would exceed "
+        "uncommitted entry size limit; dropping proposal",
+        U(id_));
     return false;
   }
   li = log_.Append(entries);
@@ -202,29 +203,30 @@ bool Raft::MaybeSendAppend(NodeId to, bool send_if_empty) {
 bool Raft::SendSnapshot(NodeId to, Progress& pr, Message& m) {
   // The entries the follower needs were compacted: send the snapshot.
   if (!pr.recent_active) {
-    Log(
-        StrFormat("ignore sending snapshot to %llu since it is not recently "
-                  "active",
-                  U(to)));
+    Logf(
+        "ignore sending snapshot to %llu since it is not recently "
+        "active",
+        U(to));
     return false;
   }
   Result<Snapshot> snap = log_.GetSnapshot();
   if (!snap.ok()) {
     CAIRN_CHECK(snap.status().code() == Code::kUnavailable, "snapshot: %s",
                 snap.status().ToString().c_str());
-    Log(
-        StrFormat("%llu failed to send snapshot to %llu because snapshot is "
-                  "temporarily unavailable",
-                  U(id_), U(to)));
+    Logf(
+        "%llu failed to send snapshot to %llu because snapshot is "
+        "temporarily unavailable",
+        U(id_), U(to));
     return false;
   }
   CAIRN_CHECK(!snap.value().empty(), "need non-empty snapshot");
   const Index sindex = snap.value().metadata.index;
-  Log(
-      StrFormat("%llu [firstindex: %llu, commit: %llu] sent snapshot[index: "
-                "%llu, term: %llu] to %llu [%s]",
-                U(id_), U(log_.FirstIndex()), U(log_.committed()), U(sindex),
-                U(snap.value().metadata.term), U(to), pr.ToString().c_str()));
+  if (logging())
+    Logf(
+        "%llu [firstindex: %llu, commit: %llu] sent snapshot[index: "
+        "%llu, term: %llu] to %llu [%s]",
+        U(id_), U(log_.FirstIndex()), U(log_.committed()), U(sindex),
+        U(snap.value().metadata.term), U(to), pr.ToString().c_str());
   pr.BecomeSnapshot(sindex);
   m.type = MessageType::kSnap;
   m.snapshot = std::move(snap).value();
@@ -253,10 +255,10 @@ void Raft::BcastHeartbeat(const std::string& ctx) {
 void Raft::LeaderAppendResp(const Message& m, Progress& pr) {
   pr.recent_active = true;
   if (m.reject) {
-    Log(StrFormat(
+    Logf(
         "%llu received MsgAppResp(rejected, hint: (index %llu, term "
         "%llu)) from %llu for index %llu",
-        U(id_), U(m.reject_hint), U(m.log_term), U(m.from), U(m.index)));
+        U(id_), U(m.reject_hint), U(m.log_term), U(m.from), U(m.index));
     // Fast backtracking: the follower told us its last entry at or below
     // the rejected index whose term is <= the probed term. Skipping every
     // entry of ours with a larger term finds the match point in about one
@@ -279,10 +281,11 @@ void Raft::LeaderAppendResp(const Message& m, Progress& pr) {
              pr.match + 1 >= log_.FirstIndex()) {
     // The follower caught up far enough (from the snapshot or otherwise)
     // that plain appends can continue.
-    Log(
-        StrFormat("%llu recovered from needing snapshot, resumed sending "
-                  "replication messages to %llu [%s]",
-                  U(id_), U(m.from), pr.ToString().c_str()));
+    if (logging())
+      Logf(
+          "%llu recovered from needing snapshot, resumed sending "
+          "replication messages to %llu [%s]",
+          U(id_), U(m.from), pr.ToString().c_str());
     pr.BecomeProbe();
     pr.BecomeReplicate();
   } else if (pr.state == ProgressState::kReplicate) {
@@ -298,10 +301,10 @@ void Raft::LeaderAppendResp(const Message& m, Progress& pr) {
   while (MaybeSendAppend(m.from, false)) {
   }
   if (m.from == lead_transferee_ && pr.match == log_.LastIndex()) {
-    Log(
-        StrFormat("%llu sent MsgTimeoutNow to %llu after received "
-                  "MsgAppResp",
-                  U(id_), U(m.from)));
+    Logf(
+        "%llu sent MsgTimeoutNow to %llu after received "
+        "MsgAppResp",
+        U(id_), U(m.from));
     Send(NewMsg(MessageType::kTimeoutNow, m.from));
   }
 }
@@ -331,15 +334,17 @@ void Raft::LeaderSnapStatus(const Message& m, Progress& pr) {
     // Sending failed: forget the snapshot and probe again, which will
     // send a fresh one if the entries are still compacted.
     pr.pending_snapshot = 0;
-    Log(
-        StrFormat("%llu snapshot failed, resumed sending replication "
-                  "messages to %llu [%s]",
-                  U(id_), U(m.from), pr.ToString().c_str()));
+    if (logging())
+      Logf(
+          "%llu snapshot failed, resumed sending replication "
+          "messages to %llu [%s]",
+          U(id_), U(m.from), pr.ToString().c_str());
   } else {
-    Log(
-        StrFormat("%llu snapshot succeeded, resumed sending replication "
-                  "messages to %llu [%s]",
-                  U(id_), U(m.from), pr.ToString().c_str()));
+    if (logging())
+      Logf(
+          "%llu snapshot succeeded, resumed sending replication "
+          "messages to %llu [%s]",
+          U(id_), U(m.from), pr.ToString().c_str());
   }
   pr.BecomeProbe();
   // Wait for the follower's answer (or a heartbeat response) before the
@@ -349,42 +354,41 @@ void Raft::LeaderSnapStatus(const Message& m, Progress& pr) {
 
 void Raft::LeaderTransfer(const Message& m, Progress& pr) {
   if (pr.is_learner) {
-    Log(StrFormat("%llu is learner. Ignored transferring leadership",
-                  U(m.from)));
+    Logf("%llu is learner. Ignored transferring leadership", U(m.from));
     return;
   }
   const NodeId transferee = m.from;
   if (lead_transferee_ != kNone) {
     if (lead_transferee_ == transferee) {
-      Log(
-          StrFormat("%llu [term %llu] transfer leadership to %llu is in "
-                    "progress, ignores request to same node %llu",
-                    U(id_), U(term_), U(transferee), U(transferee)));
+      Logf(
+          "%llu [term %llu] transfer leadership to %llu is in "
+          "progress, ignores request to same node %llu",
+          U(id_), U(term_), U(transferee), U(transferee));
       return;
     }
-    Log(
-        StrFormat("%llu [term %llu] abort previous transferring leadership "
-                  "to %llu",
-                  U(id_), U(term_), U(lead_transferee_)));
+    Logf(
+        "%llu [term %llu] abort previous transferring leadership "
+        "to %llu",
+        U(id_), U(term_), U(lead_transferee_));
     AbortLeaderTransfer();
   }
   if (transferee == id_) {
-    Log(
-        StrFormat("%llu is already leader. Ignored transferring leadership "
-                  "to self",
-                  U(id_)));
+    Logf(
+        "%llu is already leader. Ignored transferring leadership "
+        "to self",
+        U(id_));
     return;
   }
-  Log(StrFormat("%llu [term %llu] starts to transfer leadership to %llu",
-                U(id_), U(term_), U(transferee)));
+  Logf("%llu [term %llu] starts to transfer leadership to %llu", U(id_),
+       U(term_), U(transferee));
   // The transfer must finish within an election timeout (§3.10).
   election_elapsed_ = 0;
   lead_transferee_ = transferee;
   if (pr.match == log_.LastIndex()) {
-    Log(
-        StrFormat("%llu sends MsgTimeoutNow to %llu immediately as %llu "
-                  "already has up-to-date log",
-                  U(id_), U(transferee), U(transferee)));
+    Logf(
+        "%llu sends MsgTimeoutNow to %llu immediately as %llu "
+        "already has up-to-date log",
+        U(id_), U(transferee), U(transferee));
     Send(NewMsg(MessageType::kTimeoutNow, transferee));
   } else {
     SendAppend(transferee);

@@ -77,7 +77,7 @@ Status ValidatePeerMessage(const Message& m) {
 
 }  // namespace
 
-Status RawNode::Step(const Message& m) {
+Status RawNode::CheckPeerMessage(const Message& m) const {
   // Local messages come only from the node itself, never the network.
   if (IsLocalMsg(m.type)) {
     return Status::InvalidArgument("raft: cannot step raft local message");
@@ -87,7 +87,17 @@ Status RawNode::Step(const Message& m) {
   if (IsResponseMsg(m.type) && raft_.tracker().Get(m.from) == nullptr) {
     return Status::InvalidArgument("raft: cannot step as peer not found");
   }
+  return Status::Ok();
+}
+
+Status RawNode::Step(const Message& m) {
+  if (Status s = CheckPeerMessage(m); !s.ok()) return s;
   return raft_.Step(m);
+}
+
+Status RawNode::Step(Message&& m) {
+  if (Status s = CheckPeerMessage(m); !s.ok()) return s;
+  return raft_.Step(std::move(m));
 }
 
 void RawNode::ReadIndex(std::string ctx) {

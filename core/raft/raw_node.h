@@ -50,6 +50,8 @@ class RawNode {
   // unknown peer, or a malformed message (e.g. MsgSnap without snapshot,
   // MsgApp with non-contiguous entries).
   Status Step(const Message& m);
+  // The same, taking the message over (no copy of its entries).
+  Status Step(Message&& m);
   // Requests a linearizable read; the answer arrives as a ReadState with
   // the same ctx in a later Ready (never, if dropped).
   void ReadIndex(std::string ctx);
@@ -74,6 +76,9 @@ class RawNode {
   Raft& raft() { return raft_; }
 
  private:
+  // Why Step refuses `m`, if it does.
+  Status CheckPeerMessage(const Message& m) const;
+
   Raft raft_;
   SoftState prev_soft_state_;
   HardState prev_hard_state_;

@@ -4,19 +4,27 @@
 
 namespace cairn {
 
+// Both build the bytes in a local buffer and append them at once: one
+// capacity check instead of one per byte (they run for every field of
+// every record).
 void AppendFixed(std::string& out, uint64_t v, int bytes) {
   CAIRN_CHECK(bytes >= 1 && bytes <= 8, "AppendFixed of %d bytes", bytes);
+  char buf[8];
   for (int i = 0; i < bytes; i++) {
-    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    buf[i] = static_cast<char>((v >> (8 * i)) & 0xff);
   }
+  out.append(buf, static_cast<size_t>(bytes));
 }
 
-void AppendVarint(std::string& out, uint64_t v) {
+void AppendVarintSlow(std::string& out, uint64_t v) {
+  char buf[10];
+  size_t n = 0;
   while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
     v >>= 7;
   }
-  out.push_back(static_cast<char>(v));
+  buf[n++] = static_cast<char>(v);
+  out.append(buf, n);
 }
 
 void AppendBigEndian64(std::string& out, uint64_t v) {

@@ -15,9 +15,19 @@ namespace cairn {
 // REQUIRES: 1 <= bytes <= 8.
 void AppendFixed(std::string& out, uint64_t v, int bytes);
 
+// AppendVarint's multi-byte case.
+void AppendVarintSlow(std::string& out, uint64_t v);
+
 // Appends `v` as a varint: 7 bits a byte, low bits first, the top bit of
 // each byte but the last set (protobuf's encoding, 1 to 10 bytes).
-void AppendVarint(std::string& out, uint64_t v);
+inline void AppendVarint(std::string& out, uint64_t v) {
+  // Most fields (types, ids, small terms and indexes) fit one byte.
+  if (v < 0x80) {
+    out.push_back(static_cast<char>(v));
+  } else {
+    AppendVarintSlow(out, v);
+  }
+}
 
 // Appends `v` as 8 bytes, most significant first, so that byte-wise order
 // of the encodings is the numeric order (storage keys).

@@ -8,6 +8,12 @@ namespace cairn {
 std::string StrFormat(const char* fmt, ...) {
   va_list args;
   va_start(args, fmt);
+  std::string out = StrFormatV(fmt, args);
+  va_end(args);
+  return out;
+}
+
+std::string StrFormatV(const char* fmt, va_list args) {
   va_list copy;
   va_copy(copy, args);
   const int size = std::vsnprintf(nullptr, 0, fmt, copy);
@@ -17,7 +23,6 @@ std::string StrFormat(const char* fmt, ...) {
     out.resize(static_cast<size_t>(size));
     std::vsnprintf(out.data(), out.size() + 1, fmt, args);
   }
-  va_end(args);
   return out;
 }
 

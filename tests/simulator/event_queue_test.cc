@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
+#include <utility>
 
 namespace cairn::sim {
 namespace {
@@ -21,6 +23,31 @@ TEST(EventQueueTest, FiresInTimeOrderTiesInInsertionOrder) {
     order += ev + "@" + std::to_string(q.now()) + " ";
   }
   EXPECT_EQ(order, "a1@10 a2@10 b@20 c@30 ");
+}
+
+// Many events, scheduled while others fire, with many ties: the queue
+// agrees with a plain ordered model of (time, scheduling order).
+TEST(EventQueueTest, InterleavedSchedulingMatchesAnOrderedModel) {
+  EventQueue<uint64_t> q;
+  std::set<std::pair<Micros, uint64_t>> model;  // (time, id), id ascending
+  uint64_t next_id = 0;
+  uint64_t x = 42;
+  auto draw = [&x](uint64_t n) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (x >> 33) % n;
+  };
+  for (int step = 0; step < 20000; step++) {
+    if (model.empty() || draw(3) != 0) {
+      const Micros at = q.now() + draw(8);  // many ties, many at now()
+      q.At(at, next_id);
+      model.insert({at, next_id++});
+      continue;
+    }
+    const uint64_t id = q.Pop();
+    ASSERT_EQ(std::make_pair(q.now(), id), *model.begin()) << step;
+    model.erase(model.begin());
+    EXPECT_EQ(q.size(), model.size());
+  }
 }
 
 TEST(EventQueueTest, AfterIsRelativeToNow) {

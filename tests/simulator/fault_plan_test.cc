@@ -82,6 +82,40 @@ TEST(FaultPlanTest, OnlyEnabledKinds) {
   EXPECT_TRUE(GenerateFaultPlan(rng, o).empty());
 }
 
+// Flaps stay down 1/5 to 2 election timeouts and clock jumps step 1/5 to
+// 3, for the historical 100 ms timeout and for etcd's 1 s.
+TEST(FaultPlanTest, FlapsAndClockJumpsScaleWithTheElectionTimeout) {
+  for (Micros et : {100 * kMillis, 1 * kSeconds}) {
+    FaultOptions o = FiveNodes();
+    o.partitions = o.one_way = o.swizzle = o.crashes = false;
+    o.pauses = o.loss = o.skew = o.crash_points = o.sync_failures = false;
+    o.election_timeout = et;
+    o.max_episode = 10 * kSeconds;
+    int flaps = 0;
+    int jumps = 0;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+      Random rng(seed);
+      std::map<uint32_t, Micros> cut_at;  // by episode
+      for (const Fault& f : GenerateFaultPlan(rng, o)) {
+        if (f.kind == FaultKind::kCutLinks) cut_at[f.episode] = f.at;
+        if (f.kind == FaultKind::kRestoreLinks) {
+          const Micros down = f.at - cut_at.at(f.episode);
+          EXPECT_GE(down, et / 5) << f.ToString();
+          EXPECT_LE(down, 2 * et) << f.ToString();
+          flaps++;
+        }
+        if (f.kind == FaultKind::kClockJump) {
+          EXPECT_GE(f.value * kMillis, et / 5) << f.ToString();
+          EXPECT_LE(f.value * kMillis, 3 * et) << f.ToString();
+          jumps++;
+        }
+      }
+    }
+    EXPECT_GT(flaps, 20) << "timeout " << et;
+    EXPECT_GT(jumps, 10) << "timeout " << et;
+  }
+}
+
 TEST(FaultPlanTest, RendersReadably) {
   Fault f{.at = 1250000,
           .kind = FaultKind::kCutLinks,

@@ -19,6 +19,40 @@ TEST(Crc32cTest, Extends) {
   EXPECT_EQ(Crc32c("", Crc32c("abc")), Crc32c("abc"));
 }
 
+// Bit at a time, straight from the definition: the reference both the
+// slice-by-8 and the hardware paths must match.
+uint32_t BitwiseCrc32c(std::string_view data, uint32_t crc) {
+  crc = ~crc;
+  for (unsigned char b : data) {
+    crc ^= b;
+    for (int k = 0; k < 8; k++)
+      crc = (crc & 1) ? (crc >> 1) ^ 0x82f63b78u : crc >> 1;
+  }
+  return ~crc;
+}
+
+TEST(Crc32cTest, AllPathsMatchTheDefinition) {
+  std::string buf;
+  uint32_t x = 12345;
+  for (int i = 0; i < 300; i++) {
+    x = x * 1103515245u + 12345u;
+    buf.push_back(static_cast<char>(x >> 16));
+  }
+  // Every length up to 64 at every alignment, then longer runs, each
+  // continuing from a non-zero CRC too.
+  for (size_t off = 0; off < 8; off++) {
+    for (size_t len = 0; off + len <= buf.size(); len += len < 64 ? 1 : 37) {
+      const std::string_view d = std::string_view(buf).substr(off, len);
+      for (uint32_t seed : {0u, 0xdeadbeefu}) {
+        const uint32_t want = BitwiseCrc32c(d, seed);
+        EXPECT_EQ(Crc32cPortable(d, seed), want) << off << " " << len;
+        EXPECT_EQ(Crc32c(d, seed), want) << off << " " << len;
+      }
+    }
+  }
+  EXPECT_EQ(Crc32cPortable("123456789"), 0xe3069283u);
+}
+
 TEST(CodingTest, FixedIsLittleEndian) {
   std::string out;
   AppendFixed(out, 0x0102030405060708ULL, 8);
