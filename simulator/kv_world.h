@@ -7,7 +7,9 @@
 //
 // Clients: kClients closed-loop clients, each with one operation at a time
 // on a small key set (kv_client.cc): put, linearizable get, serializable
-// get, delete and compare-and-swap (a txn: value(key) == expect ? put).
+// get, delete and compare-and-swap (a txn: value(key) == expect ? put) on
+// k0..k4; leases (grant with a short TTL, keep-alive, revoke, or let
+// expire) and puts attached to them on l0..l2 (kv_leases.cc).
 // Each goes to a random member; an error or a timeout is retried at the
 // next member (at most kAttempts tries). A write whose outcome is unknown
 // (error, timeout, member crashed) enters the history as "maybe happened".
@@ -25,6 +27,16 @@
 //     event at its revision; the history of puts, linearizable gets,
 //     deletes and CASes is linearizable per key (linearizability.h), with
 //     final reads of every key appended.
+// Leases (kv_leases.cc): after every call that applied entries, the
+// member's keyspace holds no key attached to a lease it does not hold
+// (and every lease's keys are live and attached to it); no read at or
+// after the revision of a lease's revoke sees a key attached to it;
+// members at the same applied index hold the same leases; after healing
+// every lease expires. Keys l0..l2 are never deleted by clients, so every
+// delete the watcher sees there is a lease's revoke (a client's or an
+// expiry): it enters the linearizability history as a delete that
+// certainly happened, between the invocation of the last acknowledged
+// write below its revision and the earliest answer at or above it.
 // Serializable reads are not linearizable (a lagging member answers from
 // its own state), so they are kept out of the linearizability check. They
 // are checked for what they promise: the value was written by some client
@@ -90,7 +102,9 @@ inline Event Ev(EventKind kind, NodeId node = 0, uint64_t value = 0) {
 }
 
 inline constexpr int kClients = 5;
-inline constexpr int kKeys = 5;  // k0 .. k4
+inline constexpr int kKeys = 5;       // k0 .. k4
+inline constexpr int kLeaseKeys = 3;  // l0 .. l2: puts with leases
+inline constexpr size_t kLeasesPerClient = 4;
 inline constexpr char kProbeKey[] = "kp";
 inline constexpr int kAttempts = 3;
 inline constexpr Micros kClientTimeout = 3 * kSeconds;
@@ -114,7 +128,13 @@ struct Member {
   int64_t clock_ms = 0;  // the member's own clock (skew, jumps)
   // The highest header revision of a serializable read in this life.
   int64_t serial_rev = 0;
+  // The applied index the lease check last looked at.
+  uint64_t lease_checked_applied = 0;
 };
+
+// What a client's current operation is: a KV op (in the history) or a
+// lease op (checked by the lease checks, not a register op).
+enum class ClientOp : uint8_t { kKv, kGrant, kKeepAlive, kRevoke };
 
 struct Client {
   uint64_t id = 0;
@@ -122,20 +142,33 @@ struct Client {
   bool busy = false;
   uint64_t gen = 0;  // the current attempt; older replies are ignored
   server::Request request;
-  KvOp op;  // kind, key, write, expect; filled in as it ends
+  ClientOp kind = ClientOp::kKv;
+  KvOp op;            // kind, key, write, expect; filled in as it ends
+  int64_t lease = 0;  // the lease of a lease op or of a put (0: none)
   bool serializable = false;
   int attempts = 0;
   NodeId target = 0;
   // The last value this client saw per key (a CAS expects it).
   std::map<std::string, std::string> seen;
   uint64_t next_value = 1;
+  // Leases this client granted (or may have) and not yet saw end.
+  std::vector<int64_t> leases;
+  uint64_t next_lease = 1;
+  // The leader a member named when it refused a keep-alive.
+  NodeId leader_hint = 0;
 };
 
-// An acknowledged write: the event at `rev` must be it.
+// An acknowledged write (the event at `rev` must be it), or an event the
+// watcher saw.
 struct AckedWrite {
   std::string key;
   int64_t rev = 0;
   std::optional<std::string> value;  // nullopt: a delete
+  int64_t lease = 0;
+  // Acknowledged: the attempt's invocation and answer. Watched: ret is
+  // when the watcher saw it.
+  uint64_t call = 0;
+  uint64_t ret = 0;
 };
 
 class KvWorld {
@@ -157,6 +190,7 @@ class KvWorld {
   void ClockJump(NodeId id, uint32_t ms, bool back);
   void ApplyLoss(uint32_t drop_ppm, uint32_t dup_ppm);
   void StartWatch();
+  void Answer(NodeId id, server::ClientResponse& a);
   Member& M(NodeId id) { return members_[id - 1]; }
   bool Running(NodeId id) { return !M(id).node->crashed() && !M(id).paused; }
   void Check(std::optional<Violation> v) {
@@ -171,6 +205,9 @@ class KvWorld {
   // kv_client.cc: the clients and the history.
   void OnNextOp(uint64_t client);
   void ChooseOp(Client& c);
+  void ChooseKvOp(Client& c, uint64_t roll);
+  void ChooseLeaseOp(Client& c, uint64_t roll);
+  void SetLeaseOp(Client& c, ClientOp kind, int64_t lease);
   void Launch(Client& c, NodeId target);
   void OnSubmit(NodeId id, uint64_t token);
   void OnReply(uint64_t reply_id);
@@ -179,6 +216,9 @@ class KvWorld {
   void Submit(NodeId id, uint64_t token);
   void Finish(Client& c, const server::Response& resp);
   void Failed(Client& c, const std::string& why, bool never_sent);
+  bool FailedForSure(Client& c, const Status& s);
+  void FinishLeaseOp(Client& c, const server::Response& resp);
+  void DropLease(Client& c, int64_t lease);
   void EndOp(Client& c);
   Client* ClientOf(uint64_t token);
   void RecordRange(Client& c, const mvcc::RangeResponse& r);
@@ -196,6 +236,14 @@ class KvWorld {
   void FinalChecks();
   void CheckAcked();
   void CheckHistory();
+
+  // kv_leases.cc: the lease checks.
+  void CheckMemberLeases(NodeId id);
+  void CheckReadLease(NodeId id, int64_t header_rev, const mvcc::KeyValue& kv,
+                      const char* source);
+  void NoteRevoked(int64_t lease, int64_t rev);
+  bool LeasesAgree(std::string* why);
+  void AddLeaseDeletes();
 
   WorldOptions options_;
   Random rng_;
@@ -216,14 +264,19 @@ class KvWorld {
   std::vector<KvOp> history_;
   std::map<std::string, std::set<std::string>> written_;  // values tried
   std::vector<AckedWrite> acked_;
+  // Lease -> the lowest revision at which it is known revoked.
+  std::map<int64_t, int64_t> revoked_rev_;
   // (key, mod revision) -> value (nullopt: deleted there), as observed.
   std::map<std::pair<std::string, int64_t>, std::optional<std::string>> revs_;
 
   // The one watcher.
   NodeId watch_node_ = 1;
-  int64_t watch_next_rev_ = 2;                  // the next revision it must see
-  std::map<int64_t, AckedWrite> watch_events_;  // by revision
-  std::map<std::string, std::string> watch_state_;
+  int64_t watch_next_rev_ = 2;  // the next revision it must see
+  // Keys of the revision watch_next_rev_ - 1 seen so far (a txn or a
+  // lease revoke makes several events in one revision).
+  std::set<std::string> watch_rev_keys_;
+  std::map<int64_t, std::vector<AckedWrite>> watch_events_;  // by revision
+  std::map<std::string, AckedWrite> watch_state_;            // live keys
 
   bool liveness_ = false;
   bool settling_ = false;

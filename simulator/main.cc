@@ -97,9 +97,10 @@ void AddCommonFlags(CLI::App& cmd, CommonFlags& f) {
                  "--workload raft: send-before-sync, vote-not-persisted, "
                  "commit-previous-term, keep-conflicting-suffix; with "
                  "--workload kv: follower-local-read, skip-watch-event, "
-                 "applied-index-apart")
+                 "applied-index-apart, lease-revoke-keeps-keys")
       ->check([](const std::string& v) {
-        return cairn::sim::ParsePlantedBug(v).has_value()
+        return cairn::sim::ParsePlantedBug(v).has_value() ||
+                       cairn::sim::ParseKvBug(v).has_value()
                    ? std::string()
                    : "unknown planted bug '" + v + "'";
       })
@@ -122,6 +123,8 @@ WorldOptions OptionsFor(const CommonFlags& f, uint64_t seed) {
   o.liveness_bound = static_cast<cairn::sim::Micros>(f.liveness_s * kSeconds);
   o.bug = cairn::sim::ParsePlantedBug(f.planted_bug)
               .value_or(cairn::sim::PlantedBug::kNone);
+  o.kv_bug =
+      cairn::sim::ParseKvBug(f.planted_bug).value_or(cairn::sim::KvBug::kNone);
   o.torn_writes = !f.no_torn_writes;
   return o;
 }
@@ -210,12 +213,16 @@ struct Totals {
   uint64_t unknown_ops = 0;
   uint64_t serializable_reads = 0;
   uint64_t watch_events = 0;
+  uint64_t leases_granted = 0;
+  uint64_t lease_deletes = 0;
 
   void Add(const RunResult& r) {
     history_ops += r.stats.history_ops;
     unknown_ops += r.stats.unknown_ops;
     serializable_reads += r.stats.serializable_reads;
     watch_events += r.stats.watch_events;
+    leases_granted += r.stats.leases_granted;
+    lease_deletes += r.stats.lease_deletes;
     seeds++;
     failures += r.ok ? 0 : 1;
     simulated_s += static_cast<double>(r.stats.simulated) / kSeconds;
@@ -243,9 +250,10 @@ struct Totals {
     if (history_ops > 0) {
       std::printf(
           "kv: checked history ops %llu (outcome unknown %llu), "
-          "serializable reads %llu, watch events %llu\n",
+          "serializable reads %llu, watch events %llu, leases granted "
+          "%llu, keys deleted by revokes and expiries %llu\n",
           U(history_ops), U(unknown_ops), U(serializable_reads),
-          U(watch_events));
+          U(watch_events), U(leases_granted), U(lease_deletes));
     }
   }
 
@@ -428,7 +436,10 @@ int Main(int argc, char** argv) {
   const CommonFlags& used = replay->parsed() ? replay_flags : fuzz_flags;
   const auto bug = cairn::sim::ParsePlantedBug(used.planted_bug);
   const auto workload = cairn::sim::ParseWorkload(used.workload);
-  if (bug && workload && !cairn::sim::BugFitsWorkload(*bug, *workload)) {
+  const bool kv_bug = cairn::sim::ParseKvBug(used.planted_bug).has_value() &&
+                      used.planted_bug != "none";
+  if ((bug && workload && !cairn::sim::BugFitsWorkload(*bug, *workload)) ||
+      (kv_bug && workload != cairn::sim::Workload::kKv)) {
     std::cerr << "Error: --planted-bug " << used.planted_bug
               << " cannot be planted with --workload " << used.workload << "\n";
     return 1;

@@ -3,10 +3,11 @@
 // answers every operation, checks a history, sees every revision on the
 // watcher and agrees on the keyspace hash; faulty runs (crashes, crash
 // points, fsync failures, torn writes, partitions, pauses, clock faults)
-// stay linearizable and settle; and each planted server bug (a follower's
-// local linearizable read, a skipped watch event, the applied index apart
-// from its batch) is caught by its checker on a seed that passes without
-// it.
+// stay linearizable and settle; leases are granted, kept alive, revoked
+// and expire, and their deletes enter the checked history; and each
+// planted server bug (a follower's local linearizable read, a skipped
+// watch event, the applied index apart from its batch, a revoke that
+// keeps a key) is caught by its checker on a seed that passes without it.
 #include <sstream>
 
 #include "gtest/gtest.h"
@@ -91,20 +92,37 @@ TEST(KvWorldTest, FaultyRunsStayLinearizableAndSettle) {
   EXPECT_GT(total.history_ops, 200u);
 }
 
-RunResult RunBug(PlantedBug bug, uint64_t seed) {
+// Clients grant leases and put keys with them; revokes and expiries
+// delete those keys, and the deletes join the linearizability history
+// (without them the history of l0..l2 is not linearizable).
+TEST(KvWorldTest, LeasesExpireOrAreRevokedAndTheirDeletesAreChecked) {
+  RunStats total;
+  for (uint64_t seed = 1; seed <= 4; seed++) {
+    RunResult r = RunWorld(Kv(seed, 3));
+    EXPECT_TRUE(r.ok) << "seed " << seed << ": " << r.invariant << ": "
+                      << r.detail;
+    total.leases_granted += r.stats.leases_granted;
+    total.lease_deletes += r.stats.lease_deletes;
+  }
+  EXPECT_GT(total.leases_granted, 20u);
+  EXPECT_GT(total.lease_deletes, 5u);
+}
+
+RunResult RunBug(PlantedBug bug, uint64_t seed, KvBug kv_bug = KvBug::kNone) {
   WorldOptions o = Kv(seed, 3);
   o.duration = 5 * kSeconds;
   o.bug = bug;
+  o.kv_bug = kv_bug;
   return RunWorld(o);
 }
 
 // A follower answering a linearizable read from its own state returns a
 // value older than a write that already completed.
 TEST(KvWorldTest, PlantedFollowerLocalReadIsCaught) {
-  RunResult r = RunBug(PlantedBug::kFollowerLocalRead, 1);
+  RunResult r = RunBug(PlantedBug::kFollowerLocalRead, 2);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.invariant, "linearizability") << r.detail;
-  EXPECT_TRUE(RunBug(PlantedBug::kNone, 1).ok);
+  EXPECT_TRUE(RunBug(PlantedBug::kNone, 2).ok);
 }
 
 TEST(KvWorldTest, PlantedSkipWatchEventIsCaught) {
@@ -124,6 +142,16 @@ TEST(KvWorldTest, PlantedAppliedIndexApartIsCaught) {
   EXPECT_TRUE(r.invariant == "kv-history" || r.invariant == "kv-hash")
       << r.invariant << ": " << r.detail;
   EXPECT_TRUE(RunBug(PlantedBug::kNone, 2).ok);
+}
+
+// A revoke that leaves a key behind: the member's keyspace holds a key
+// attached to a lease it no longer has, right after the apply.
+TEST(KvWorldTest, PlantedLeaseRevokeKeepsKeysIsCaught) {
+  RunResult r = RunBug(PlantedBug::kNone, 3, KvBug::kLeaseRevokeKeepsKeys);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.invariant, "lease") << r.detail;
+  EXPECT_NE(r.detail.find("no longer holds"), std::string::npos) << r.detail;
+  EXPECT_TRUE(RunBug(PlantedBug::kNone, 3).ok);
 }
 
 }  // namespace
