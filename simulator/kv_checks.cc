@@ -163,6 +163,8 @@ void KvWorld::FinalChecks() {
                   static_cast<long long>(s.state().kv().rev()), s.KvHash());
   }
   if (!same) return Fail("kv-hash", "members differ after settling:" + hashes);
+  CheckHashAtRevisions();
+  if (done_) return;
   // The watcher's events, replayed, give the final keyspace.
   Result<mvcc::RangeResponse> all =
       first.state().Range(mvcc::RangeRequest{.key = "k", .range_end = "m"});
@@ -193,6 +195,8 @@ void KvWorld::FinalChecks() {
     history_.push_back(std::move(op));
   }
   CheckAcked();
+  if (done_) return;
+  CheckPastReads();
   if (done_) return;
   AddLeaseDeletes();
   CheckHistory();

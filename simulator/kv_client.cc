@@ -47,8 +47,8 @@ void KvWorld::OnNextOp(uint64_t client) {
   Launch(c, 1 + static_cast<NodeId>(client_rng_.Uniform(options_.nodes)));
 }
 
-// Four ops in five are KV ops on k0..k4, one in five a lease op or a
-// read on l0..l2 (ChooseLeaseOp).
+// 77 % KV ops on k0..k4, 20 % a lease op or a read on l0..l2
+// (ChooseLeaseOp), 3 % a compaction or a read at a past revision.
 void KvWorld::ChooseOp(Client& c) {
   c.op = KvOp{};
   c.op.client = c.id;
@@ -56,10 +56,12 @@ void KvWorld::ChooseOp(Client& c) {
   c.lease = 0;
   c.serializable = false;
   const uint64_t roll = client_rng_.Uniform(100);
-  if (roll < 80) {
-    ChooseKvOp(c, roll * 100 / 80);
+  if (roll < 77) {
+    ChooseKvOp(c, roll * 100 / 77);
+  } else if (roll < 97) {
+    ChooseLeaseOp(c, roll - 77);
   } else {
-    ChooseLeaseOp(c, roll - 80);
+    ChooseCompactionOp(c, roll - 97);
   }
   if (c.op.write.has_value()) written_[c.op.key].insert(*c.op.write);
 }
@@ -152,6 +154,8 @@ void KvWorld::SetLeaseOp(Client& c, ClientOp kind, int64_t lease) {
       c.request = api::LeaseRevokeRequest{.id = lease};
       break;
     case ClientOp::kKv:
+    case ClientOp::kCompact:
+    case ClientOp::kPastRead:
       break;
   }
 }
@@ -204,6 +208,10 @@ void KvWorld::OnReply(uint64_t reply_id) {
   replies_.erase(it);
   Client* c = ClientOf(token);
   if (c == nullptr) return;
+  if ((c->kind == ClientOp::kCompact || c->kind == ClientOp::kPastRead) &&
+      FinishCompactionOp(*c, result)) {
+    return;
+  }
   if (!result.ok()) {
     const Status& s = result.status();
     if (FailedForSure(*c, s)) return;
@@ -290,6 +298,7 @@ void KvWorld::Finish(Client& c, const server::Response& resp) {
                    {"n", c.target},
                    {"resp", server::DescribeResponse(resp)}});
   }
+  max_rev_seen_ = std::max(max_rev_seen_, rev);
   if (c.kind != ClientOp::kKv) return FinishLeaseOp(c, resp);
   KvOp op = c.op;
   op.ret = queue_.now();

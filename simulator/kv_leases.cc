@@ -37,10 +37,8 @@ std::string DescribeLeases(const lease::Lessor& lessor) {
 // are live and name it. A revoke or expiry that leaves a key behind fails
 // here, at the index that applied it.
 void KvWorld::CheckMemberLeases(NodeId id) {
-  Member& m = M(id);
+  const Member& m = M(id);
   const server::StateMachine& sm = m.node->server().state();
-  if (sm.applied_index() == m.lease_checked_applied) return;
-  m.lease_checked_applied = sm.applied_index();
   const lease::Lessor& lessor = sm.lessor();
   std::string bad;
   size_t attached = 0;

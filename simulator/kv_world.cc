@@ -213,7 +213,7 @@ void KvWorld::AfterCall(NodeId id) {
   std::vector<server::ClientResponse> answers = s.TakeResponses();
   std::vector<server::StreamWatchResponse> watch = s.TakeWatchResponses();
   if (m.node->dead()) return Crash(id, m.node->cause());
-  CheckMemberLeases(id);
+  CheckMember(id);
   if (done_) return;
   for (server::ClientResponse& a : answers) {
     Answer(id, a);
@@ -226,6 +226,17 @@ void KvWorld::AfterCall(NodeId id) {
     }
   }
   if (s.is_leader()) Check(checker_.ObserveLeader(id, s.term()));
+}
+
+// After a call that applied entries on member `id`: its leases and its
+// revision at the new applied index.
+void KvWorld::CheckMember(NodeId id) {
+  Member& m = M(id);
+  const uint64_t applied = m.node->server().applied_index();
+  if (applied == m.checked_applied) return;
+  m.checked_applied = applied;
+  CheckRevision(id);
+  if (!done_) CheckMemberLeases(id);
 }
 
 // An answer leaves member `id` for its client.
@@ -353,7 +364,7 @@ void KvWorld::Restart(NodeId id) {
   const RecoveryReport report = m.node->Restart();
   if (report.discarded_bytes > 0) result_.stats.torn_discarded++;
   m.serial_rev = 0;
-  m.lease_checked_applied = 0;
+  m.checked_applied = 0;
   if (tracing()) {
     Emit("restart",
          {{"n", id},

@@ -37,6 +37,16 @@
 // expiry): it enters the linearizability history as a delete that
 // certainly happened, between the invocation of the last acknowledged
 // write below its revision and the earliest answer at or above it.
+// Compaction (kv_compaction.cc): clients compact at revisions up to the
+// latest one the watcher saw (never past it, so the watcher's history
+// stays whole) and read keys at past revisions. A historical read gets
+// the watcher's value at its revision, or etcd's compacted error, which
+// it must get when a compaction above its revision was acknowledged
+// before it began, and may get only if one was asked for before it
+// ended. Every member at one applied index has one revision and compact
+// revision, both non-decreasing in the applied index, across crashes and
+// restarts too (etcd #13766, #17780); at the end all members agree on
+// HashKV at two common revisions.
 // Serializable reads are not linearizable (a lagging member answers from
 // its own state), so they are kept out of the linearizability check. They
 // are checked for what they promise: the value was written by some client
@@ -128,13 +138,40 @@ struct Member {
   int64_t clock_ms = 0;  // the member's own clock (skew, jumps)
   // The highest header revision of a serializable read in this life.
   int64_t serial_rev = 0;
-  // The applied index the lease check last looked at.
-  uint64_t lease_checked_applied = 0;
+  // The applied index the lease and revision checks last looked at.
+  uint64_t checked_applied = 0;
 };
 
-// What a client's current operation is: a KV op (in the history) or a
-// lease op (checked by the lease checks, not a register op).
-enum class ClientOp : uint8_t { kKv, kGrant, kKeepAlive, kRevoke };
+// What a client's current operation is: a KV op (in the history), a lease
+// op (checked by the lease checks, not a register op), a compaction or a
+// read at a past revision (checked against the watcher's history).
+enum class ClientOp : uint8_t {
+  kKv,
+  kGrant,
+  kKeepAlive,
+  kRevoke,
+  kCompact,
+  kPastRead,
+};
+
+// A compaction a client asked for: from its invocation on, a read below
+// `rev` may be refused as compacted; once acknowledged it must be.
+struct CompactionOp {
+  int64_t rev = 0;
+  uint64_t call = 0;
+  std::optional<uint64_t> acked;  // when, if acknowledged
+};
+
+// A read of one key at a past revision, and what it got.
+struct PastRead {
+  NodeId member = 0;
+  std::string key;
+  int64_t rev = 0;
+  uint64_t call = 0;
+  uint64_t ret = 0;
+  bool compacted = false;
+  std::optional<std::string> value;  // nullopt: absent (or compacted)
+};
 
 struct Client {
   uint64_t id = 0;
@@ -143,8 +180,9 @@ struct Client {
   uint64_t gen = 0;  // the current attempt; older replies are ignored
   server::Request request;
   ClientOp kind = ClientOp::kKv;
-  KvOp op;            // kind, key, write, expect; filled in as it ends
-  int64_t lease = 0;  // the lease of a lease op or of a put (0: none)
+  KvOp op;                // kind, key, write, expect; filled in as it ends
+  int64_t lease = 0;      // the lease of a lease op or of a put (0: none)
+  size_t compaction = 0;  // a compaction op's index in compactions_
   bool serializable = false;
   int attempts = 0;
   NodeId target = 0;
@@ -191,6 +229,7 @@ class KvWorld {
   void ApplyLoss(uint32_t drop_ppm, uint32_t dup_ppm);
   void StartWatch();
   void Answer(NodeId id, server::ClientResponse& a);
+  void CheckMember(NodeId id);
   Member& M(NodeId id) { return members_[id - 1]; }
   bool Running(NodeId id) { return !M(id).node->crashed() && !M(id).paused; }
   void Check(std::optional<Violation> v) {
@@ -208,6 +247,7 @@ class KvWorld {
   void ChooseKvOp(Client& c, uint64_t roll);
   void ChooseLeaseOp(Client& c, uint64_t roll);
   void SetLeaseOp(Client& c, ClientOp kind, int64_t lease);
+  void ChooseCompactionOp(Client& c, uint64_t roll);
   void Launch(Client& c, NodeId target);
   void OnSubmit(NodeId id, uint64_t token);
   void OnReply(uint64_t reply_id);
@@ -218,6 +258,7 @@ class KvWorld {
   void Failed(Client& c, const std::string& why, bool never_sent);
   bool FailedForSure(Client& c, const Status& s);
   void FinishLeaseOp(Client& c, const server::Response& resp);
+  bool FinishCompactionOp(Client& c, const Result<server::Response>& result);
   void DropLease(Client& c, int64_t lease);
   void EndOp(Client& c);
   Client* ClientOf(uint64_t token);
@@ -245,6 +286,11 @@ class KvWorld {
   bool LeasesAgree(std::string* why);
   void AddLeaseDeletes();
 
+  // kv_compaction.cc: revisions, compaction and past reads.
+  void CheckRevision(NodeId id);
+  void CheckPastReads();
+  void CheckHashAtRevisions();
+
   WorldOptions options_;
   Random rng_;
   Random net_rng_;
@@ -266,6 +312,12 @@ class KvWorld {
   std::vector<AckedWrite> acked_;
   // Lease -> the lowest revision at which it is known revoked.
   std::map<int64_t, int64_t> revoked_rev_;
+  // The highest revision any answer named (committed, so it exists).
+  int64_t max_rev_seen_ = 1;
+  std::vector<CompactionOp> compactions_;
+  std::vector<PastRead> past_reads_;
+  // Applied index -> (revision, compact revision) as some member had it.
+  std::map<uint64_t, std::pair<int64_t, int64_t>> rev_at_applied_;
   // (key, mod revision) -> value (nullopt: deleted there), as observed.
   std::map<std::pair<std::string, int64_t>, std::optional<std::string>> revs_;
 

@@ -67,8 +67,9 @@ void AddCommonFlags(CLI::App& cmd, CommonFlags& f) {
                  "unique proposals and the Raft-level checkers")
       ->check(CLI::IsMember({"kv", "raft"}))
       ->capture_default_str();
-  cmd.add_option("--nodes", f.nodes, "Cluster members (3..9)")
-      ->check(CLI::Range(3, 9))
+  cmd.add_option("--nodes", f.nodes,
+                 "Cluster members (3..9; 1..9 with --workload kv)")
+      ->check(CLI::Range(1, 9))
       ->capture_default_str();
   cmd.add_option("--duration", f.duration_s,
                  "Simulated seconds of the faulty phase (liveness follows)")
@@ -215,6 +216,9 @@ struct Totals {
   uint64_t watch_events = 0;
   uint64_t leases_granted = 0;
   uint64_t lease_deletes = 0;
+  uint64_t compactions = 0;
+  uint64_t past_reads = 0;
+  uint64_t past_reads_compacted = 0;
 
   void Add(const RunResult& r) {
     history_ops += r.stats.history_ops;
@@ -223,6 +227,9 @@ struct Totals {
     watch_events += r.stats.watch_events;
     leases_granted += r.stats.leases_granted;
     lease_deletes += r.stats.lease_deletes;
+    compactions += r.stats.compactions;
+    past_reads += r.stats.past_reads;
+    past_reads_compacted += r.stats.past_reads_compacted;
     seeds++;
     failures += r.ok ? 0 : 1;
     simulated_s += static_cast<double>(r.stats.simulated) / kSeconds;
@@ -251,9 +258,11 @@ struct Totals {
       std::printf(
           "kv: checked history ops %llu (outcome unknown %llu), "
           "serializable reads %llu, watch events %llu, leases granted "
-          "%llu, keys deleted by revokes and expiries %llu\n",
+          "%llu, keys deleted by revokes and expiries %llu, compactions "
+          "%llu, past reads %llu (compacted %llu)\n",
           U(history_ops), U(unknown_ops), U(serializable_reads),
-          U(watch_events), U(leases_granted), U(lease_deletes));
+          U(watch_events), U(leases_granted), U(lease_deletes), U(compactions),
+          U(past_reads), U(past_reads_compacted));
     }
   }
 
@@ -438,6 +447,10 @@ int Main(int argc, char** argv) {
   const auto workload = cairn::sim::ParseWorkload(used.workload);
   const bool kv_bug = cairn::sim::ParseKvBug(used.planted_bug).has_value() &&
                       used.planted_bug != "none";
+  if (workload == cairn::sim::Workload::kRaft && used.nodes < 3) {
+    std::cerr << "Error: --workload raft needs --nodes 3 or more\n";
+    return 1;
+  }
   if ((bug && workload && !cairn::sim::BugFitsWorkload(*bug, *workload)) ||
       (kv_bug && workload != cairn::sim::Workload::kKv)) {
     std::cerr << "Error: --planted-bug " << used.planted_bug

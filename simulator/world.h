@@ -132,6 +132,11 @@ struct RunStats {
   // expiries the watcher saw.
   uint64_t leases_granted = 0;
   uint64_t lease_deletes = 0;
+  // kv workload: compactions acknowledged; reads at past revisions (of
+  // which refused as compacted).
+  uint64_t compactions = 0;
+  uint64_t past_reads = 0;
+  uint64_t past_reads_compacted = 0;
 };
 
 struct RunResult {
