@@ -67,11 +67,12 @@ void KvWorld::ChooseOp(Client& c) {
 }
 
 // Of the KV ops (roll < 100): puts 30 %, linearizable gets 25 %,
-// serializable gets 15 %, deletes 10 %, compare-and-swaps 20 % (a put when
-// the client has seen no value yet).
+// serializable gets 15 %, deletes 10 %, compare-and-swaps 10 % (a put when
+// the client has seen no value yet), txns on k3 and k4 together 10 %.
 void KvWorld::ChooseKvOp(Client& c, uint64_t roll) {
   std::string key = KeyName('k', client_rng_.Uniform(kKeys));
   const std::string value = StrFormat("c%llu-%llu", U(c.id), U(c.next_value++));
+  if (roll >= 90) return ChooseTxnOp(c);
   auto seen = c.seen.find(key);
   if (roll >= 80 && seen == c.seen.end()) roll = 0;
   c.op.key = key;
@@ -100,6 +101,86 @@ void KvWorld::ChooseKvOp(Client& c, uint64_t roll) {
         mvcc::RequestOp{mvcc::PutRequest{.key = key, .value = value}});
     c.request = std::move(txn);
   }
+}
+
+// A txn on k3 and k4 together (checked as one partition): if both hold
+// what the client last saw of them (a value, or absent: version 0), put a
+// new value on k3 and on k4 (a delete of k4 one time in four) in one
+// revision; else read both.
+void KvWorld::ChooseTxnOp(Client& c) {
+  c.op.kind = KvOp::Kind::kTxn;
+  c.op.key = "k3";
+  mvcc::TxnRequest txn;
+  const bool del = client_rng_.OneIn(1, 4);
+  for (const char* key : {"k3", "k4"}) {
+    auto seen = c.seen.find(key);
+    std::optional<std::string> expect;
+    if (seen != c.seen.end()) expect = seen->second;
+    c.op.compares.emplace_back(key, expect);
+    txn.compare.push_back(
+        expect.has_value()
+            ? mvcc::Compare{.result = mvcc::Compare::Result::kEqual,
+                            .target = mvcc::Compare::Target::kValue,
+                            .key = key,
+                            .value = *expect}
+            : mvcc::Compare{.result = mvcc::Compare::Result::kEqual,
+                            .target = mvcc::Compare::Target::kVersion,
+                            .key = key,
+                            .version = 0});
+    txn.failure.push_back(mvcc::RequestOp{mvcc::RangeRequest{.key = key}});
+    if (del && key[1] == '4') {
+      c.op.writes.emplace_back(key, std::nullopt);
+      txn.success.push_back(
+          mvcc::RequestOp{mvcc::DeleteRangeRequest{.key = key}});
+      continue;
+    }
+    const std::string value =
+        StrFormat("c%llu-%llu", U(c.id), U(c.next_value++));
+    c.op.writes.emplace_back(key, value);
+    written_[key].insert(value);
+    txn.success.push_back(
+        mvcc::RequestOp{mvcc::PutRequest{.key = key, .value = value}});
+  }
+  c.request = std::move(txn);
+}
+
+// A multi-key txn's answer: on success every write is acknowledged at the
+// txn's revision (a delete only if it deleted something: no event
+// otherwise); on failure the reads join the op and what the client saw.
+void KvWorld::FinishTxn(Client& c, KvOp op, const mvcc::TxnResponse& t,
+                        const AckedWrite& ack) {
+  op.succeeded = t.succeeded;
+  for (size_t i = 0; i < t.responses.size(); i++) {
+    const auto& r = t.responses[i].response;
+    const std::string& key = op.writes[i].first;
+    if (const auto* range = std::get_if<mvcc::RangeResponse>(&r)) {
+      std::optional<std::string> v;
+      if (!range->kvs.empty()) {
+        v = range->kvs.front().value;
+        Observe(key, range->kvs.front().mod_revision, v, "txn read");
+      }
+      op.reads.emplace_back(key, v);
+    } else {
+      const auto* d = std::get_if<mvcc::DeleteRangeResponse>(&r);
+      if (d == nullptr || d->deleted > 0) {
+        acked_.push_back(ack);
+        acked_.back().key = key;
+        acked_.back().value = op.writes[i].second;
+        Observe(key, ack.rev, op.writes[i].second, "txn-ack");
+      }
+    }
+    if (done_) return;
+  }
+  const std::vector<KvOp::KeyValue>& now = t.succeeded ? op.writes : op.reads;
+  for (const auto& [key, value] : now) {
+    if (value.has_value()) {
+      c.seen[key] = *value;
+    } else {
+      c.seen.erase(key);
+    }
+  }
+  result_.stats.multi_key_txns++;
+  history_.push_back(std::move(op));
 }
 
 // Of the lease ops (roll < 20): a put on l0..l2 with one of the client's
@@ -328,7 +409,10 @@ void KvWorld::Finish(Client& c, const server::Response& resp) {
       Observe(key, rev, std::nullopt, "delete-ack");
     }
     c.seen.erase(key);
-  } else if (const auto* t = std::get_if<mvcc::TxnResponse>(&resp)) {
+  } else if (const auto* t = std::get_if<mvcc::TxnResponse>(&resp);
+             t != nullptr && op.kind == KvOp::Kind::kTxn) {
+    FinishTxn(c, std::move(op), *t, ack);
+  } else if (t != nullptr) {
     op.succeeded = t->succeeded;
     history_.push_back(op);
     if (t->succeeded) {

@@ -8,11 +8,13 @@
 // Clients: kClients closed-loop clients, each with one operation at a time
 // on a small key set (kv_client.cc): put, linearizable get, serializable
 // get, delete and compare-and-swap (a txn: value(key) == expect ? put) on
-// k0..k4; leases (grant with a short TTL, keep-alive, revoke, or let
-// expire) and puts attached to them on l0..l2 (kv_leases.cc).
-// Each goes to a random member; an error or a timeout is retried at the
-// next member (at most kAttempts tries). A write whose outcome is unknown
-// (error, timeout, member crashed) enters the history as "maybe happened".
+// k0..k4, and txns that compare and write k3 and k4 together (checked as
+// one partition: linearizability.h); leases (grant with a short TTL,
+// keep-alive, revoke, or let expire) and puts attached to them on l0..l2
+// (kv_leases.cc). Each goes to a random member; an error or a timeout is
+// retried at the next member (at most kAttempts tries). A write whose outcome
+// is unknown (error, timeout, member crashed) enters the history as "maybe
+// happened".
 //
 // Checks (kv_checks.cc):
 //   - during the run: election safety, the persistence contract of every
@@ -245,6 +247,9 @@ class KvWorld {
   void OnNextOp(uint64_t client);
   void ChooseOp(Client& c);
   void ChooseKvOp(Client& c, uint64_t roll);
+  void ChooseTxnOp(Client& c);
+  void FinishTxn(Client& c, KvOp op, const mvcc::TxnResponse& t,
+                 const AckedWrite& ack);
   void ChooseLeaseOp(Client& c, uint64_t roll);
   void SetLeaseOp(Client& c, ClientOp kind, int64_t lease);
   void ChooseCompactionOp(Client& c, uint64_t roll);

@@ -219,6 +219,7 @@ struct Totals {
   uint64_t compactions = 0;
   uint64_t past_reads = 0;
   uint64_t past_reads_compacted = 0;
+  uint64_t multi_key_txns = 0;
 
   void Add(const RunResult& r) {
     history_ops += r.stats.history_ops;
@@ -230,6 +231,7 @@ struct Totals {
     compactions += r.stats.compactions;
     past_reads += r.stats.past_reads;
     past_reads_compacted += r.stats.past_reads_compacted;
+    multi_key_txns += r.stats.multi_key_txns;
     seeds++;
     failures += r.ok ? 0 : 1;
     simulated_s += static_cast<double>(r.stats.simulated) / kSeconds;
@@ -259,10 +261,10 @@ struct Totals {
           "kv: checked history ops %llu (outcome unknown %llu), "
           "serializable reads %llu, watch events %llu, leases granted "
           "%llu, keys deleted by revokes and expiries %llu, compactions "
-          "%llu, past reads %llu (compacted %llu)\n",
+          "%llu, past reads %llu (compacted %llu), multi-key txns %llu\n",
           U(history_ops), U(unknown_ops), U(serializable_reads),
           U(watch_events), U(leases_granted), U(lease_deletes), U(compactions),
-          U(past_reads), U(past_reads_compacted));
+          U(past_reads), U(past_reads_compacted), U(multi_key_txns));
     }
   }
 

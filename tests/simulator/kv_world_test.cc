@@ -4,7 +4,9 @@
 // watcher and agrees on the keyspace hash; faulty runs (crashes, crash
 // points, fsync failures, torn writes, partitions, pauses, clock faults)
 // stay linearizable and settle; leases are granted, kept alive, revoked
-// and expire, and their deletes enter the checked history; and each
+// and expire, and their deletes enter the checked history; compactions
+// and past reads are checked, multi-key txns too, on 3 members and on 1;
+// and each
 // planted server bug (a follower's local linearizable read, a skipped
 // watch event, the applied index apart from its batch, a revoke that
 // keeps a key) is caught by its checker on a seed that passes without it.
@@ -146,7 +148,7 @@ TEST(KvWorldTest, PlantedAppliedIndexApartIsCaught) {
 // The same on a one-member cluster, where no other member can disagree:
 // the member's own earlier life had another revision at that index.
 TEST(KvWorldTest, PlantedAppliedIndexApartIsCaughtOnOneMember) {
-  WorldOptions o = Kv(1, 1);
+  WorldOptions o = Kv(3, 1);
   o.duration = 5 * kSeconds;
   o.bug = PlantedBug::kAppliedIndexApart;
   RunResult r = RunWorld(o);
@@ -175,6 +177,19 @@ TEST(KvWorldTest, CompactionsAndPastReadsAreChecked) {
   EXPECT_GT(total.compactions, 3u);
   EXPECT_GT(total.past_reads_compacted, 0u);
   EXPECT_GT(total.past_reads, total.past_reads_compacted);
+}
+
+// Txns compare and write k3 and k4 together; the history checks the two
+// keys as one partition (linearizability_test.cc shows what that adds).
+TEST(KvWorldTest, MultiKeyTxnsAreChecked) {
+  uint64_t txns = 0;
+  for (uint64_t seed = 1; seed <= 2; seed++) {
+    RunResult r = RunWorld(Kv(seed, 3));
+    EXPECT_TRUE(r.ok) << "seed " << seed << ": " << r.invariant << ": "
+                      << r.detail;
+    txns += r.stats.multi_key_txns;
+  }
+  EXPECT_GT(txns, 10u);
 }
 
 // A revoke that leaves a key behind: the member's keyspace holds a key
