@@ -21,8 +21,10 @@ std::string Show(const Value& s) { return s ? EscapeBytes(*s) : "<absent>"; }
 std::string Show(const std::vector<KvOp::KeyValue>& kvs) {
   std::string out = "[";
   for (size_t i = 0; i < kvs.size(); i++) {
-    out += (i == 0 ? "" : ",") + EscapeBytes(kvs[i].first) + "=" +
-           Show(kvs[i].second);
+    if (i > 0) out += ",";
+    out += EscapeBytes(kvs[i].first);
+    out += "=";
+    out += Show(kvs[i].second);
   }
   return out + "]";
 }
