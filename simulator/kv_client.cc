@@ -47,8 +47,9 @@ void KvWorld::OnNextOp(uint64_t client) {
   Launch(c, 1 + static_cast<NodeId>(client_rng_.Uniform(options_.nodes)));
 }
 
-// 77 % KV ops on k0..k4, 20 % a lease op or a read on l0..l2
-// (ChooseLeaseOp), 3 % a compaction or a read at a past revision.
+// 76 % KV ops on k0..k4, 20 % a lease op or a read on l0..l2
+// (ChooseLeaseOp), 4 % a compaction or a read or watch at a past
+// revision (ChooseCompactionOp).
 void KvWorld::ChooseOp(Client& c) {
   c.op = KvOp{};
   c.op.client = c.id;
@@ -56,12 +57,12 @@ void KvWorld::ChooseOp(Client& c) {
   c.lease = 0;
   c.serializable = false;
   const uint64_t roll = client_rng_.Uniform(100);
-  if (roll < 77) {
-    ChooseKvOp(c, roll * 100 / 77);
-  } else if (roll < 97) {
-    ChooseLeaseOp(c, roll - 77);
+  if (roll < 76) {
+    ChooseKvOp(c, roll * 100 / 76);
+  } else if (roll < 96) {
+    ChooseLeaseOp(c, roll - 76);
   } else {
-    ChooseCompactionOp(c, roll - 97);
+    ChooseCompactionOp(c, roll - 96);
   }
   if (c.op.write.has_value()) written_[c.op.key].insert(*c.op.write);
 }
@@ -237,6 +238,7 @@ void KvWorld::SetLeaseOp(Client& c, ClientOp kind, int64_t lease) {
     case ClientOp::kKv:
     case ClientOp::kCompact:
     case ClientOp::kPastRead:
+    case ClientOp::kPastWatch:
       break;
   }
 }
@@ -246,6 +248,7 @@ void KvWorld::SetLeaseOp(Client& c, ClientOp kind, int64_t lease) {
 void KvWorld::Launch(Client& c, NodeId target) {
   c.gen++;
   c.target = target;
+  c.past_watch_on = 0;
   c.op.call = queue_.now();
   const uint64_t token = TokenOf(c);
   if (tracing()) {
@@ -278,6 +281,7 @@ void KvWorld::OnSubmit(NodeId id, uint64_t token) {
 void KvWorld::Submit(NodeId id, uint64_t token) {
   Client* c = ClientOf(token);
   if (c == nullptr) return;  // the client gave up meanwhile
+  if (c->kind == ClientOp::kPastWatch) return CreatePastWatch(id, *c);
   M(id).node->server().Submit(token, c->request);
 }
 

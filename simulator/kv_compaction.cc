@@ -28,7 +28,8 @@ constexpr int64_t kCompactBehindMax = 20;
 
 }  // namespace
 
-// Of roll < 3: a compaction 1, a read at a past revision 2.
+// Of roll < 4: a compaction 1, a read at a past revision 2, a watch from
+// a past revision 1.
 void KvWorld::ChooseCompactionOp(Client& c, uint64_t roll) {
   // Never past the watcher (it must resume from its next revision after a
   // restart, and its history is what the other checks compare with).
@@ -46,6 +47,18 @@ void KvWorld::ChooseCompactionOp(Client& c, uint64_t roll) {
     // Asked for from now on, whatever its outcome.
     c.compaction = compactions_.size();
     compactions_.push_back(CompactionOp{.rev = rev, .call = queue_.now()});
+    return;
+  }
+  if (roll == 3) {
+    // The watch is local to the member (no Raft): the record of its range
+    // and start revision rides in the request.
+    c.kind = ClientOp::kPastWatch;
+    c.op.key = "k";
+    c.request = mvcc::RangeRequest{
+        .key = "k",
+        .range_end = "m",
+        .revision = 1 + static_cast<int64_t>(client_rng_.Uniform(
+                            static_cast<uint64_t>(max_rev_seen_)))};
     return;
   }
   c.kind = ClientOp::kPastRead;
@@ -116,6 +129,89 @@ bool KvWorld::FinishCompactionOp(Client& c,
   result_.stats.acknowledged++;
   EndOp(c);
   return true;
+}
+
+void KvWorld::CreatePastWatch(NodeId id, Client& c) {
+  const auto& r = std::get<mvcc::RangeRequest>(c.request);
+  mvcc::WatchCreateRequest req;
+  req.key = r.key;
+  req.range_end = r.range_end;
+  req.start_revision = r.revision;
+  Result<int64_t> w =
+      M(id).node->server().CreateWatch(kPastWatchStream + c.id, req);
+  if (!w.ok()) {
+    return Fail("compaction",
+                StrFormat("n%llu refused a watch from %lld: %s", U(id),
+                          LL(r.revision), w.status().ToString().c_str()));
+  }
+  c.past_watch_on = id;
+  c.past_watch_compact_rev = M(id).node->server().state().kv().compact_rev();
+}
+
+// The responses a past watch got in the call that created it: the
+// "created" one, then a cancel (compacted) or the events from its start
+// revision up to the member's. The client then closes its stream.
+void KvWorld::FinishPastWatch(NodeId id, Client& c,
+                              const std::vector<mvcc::WatchResponse>& got) {
+  c.past_watch_on = 0;
+  M(id).node->server().CloseStream(kPastWatchStream + c.id);
+  CheckPastWatch(id, c, got);
+  if (done_) return;
+  if (tracing()) {
+    Emit("past-watch",
+         {{"client", c.id}, {"n", id}, {"responses", got.size()}});
+  }
+  result_.stats.acknowledged++;
+  EndOp(c);
+}
+
+void KvWorld::CheckPastWatch(NodeId id, const Client& c,
+                             const std::vector<mvcc::WatchResponse>& got) {
+  const int64_t start = std::get<mvcc::RangeRequest>(c.request).revision;
+  const mvcc::WatchResponse* cancel = nullptr;
+  int64_t last = 0;
+  for (const mvcc::WatchResponse& w : got) {
+    if (w.canceled) cancel = &w;
+    for (const mvcc::Event& ev : w.events) {
+      const int64_t rev = ev.kv.mod_revision;
+      if (rev < start || rev < last) {
+        return Fail("compaction",
+                    StrFormat("a watch from %lld on n%llu sent revision %lld "
+                              "after %lld",
+                              LL(start), U(id), LL(rev), LL(last)));
+      }
+      last = rev;
+      Observe(ev.kv.key, rev,
+              ev.type == mvcc::Event::Type::kPut
+                  ? std::optional<std::string>(ev.kv.value)
+                  : std::nullopt,
+              "past watch");
+      if (done_) return;
+    }
+  }
+  result_.stats.past_watches++;
+  // A watch is served from the member's own state (no ReadIndex, as in
+  // etcd), so what decides is the member's compact revision, not the
+  // cluster's: it must cancel when the start is below it, with a compact
+  // revision above the start that some client asked for.
+  // (A compaction applied later in the same call may cancel it too, with
+  // its own revision.)
+  const int64_t compacted = c.past_watch_compact_rev;
+  if (cancel == nullptr && start >= compacted) return;
+  if (cancel != nullptr) {
+    result_.stats.past_watches_compacted++;
+    const int64_t at = cancel->compact_revision;
+    bool asked = false;
+    for (const CompactionOp& op : compactions_) asked |= op.rev == at;
+    if (at > start && at >= compacted && asked) return;
+  }
+  const std::string how = cancel == nullptr
+                              ? std::string("not canceled")
+                              : StrFormat("canceled with compact revision %lld",
+                                          LL(cancel->compact_revision));
+  Fail("compaction", StrFormat("a watch from %lld on n%llu (compacted at "
+                               "%lld) was %s",
+                               LL(start), U(id), LL(compacted), how.c_str()));
 }
 
 // Member `id`'s (revision, compact revision) at its applied index must be

@@ -219,9 +219,19 @@ void KvWorld::AfterCall(NodeId id) {
     Answer(id, a);
     if (done_) return;
   }
-  if (id == watch_node_) {
-    for (const server::StreamWatchResponse& w : watch) {
+  std::map<uint64_t, std::vector<mvcc::WatchResponse>> past;
+  for (server::StreamWatchResponse& w : watch) {
+    if (w.stream_id == kWatchStream && id == watch_node_) {
       OnWatch(w.response);
+      if (done_) return;
+    } else if (w.stream_id > kPastWatchStream) {
+      past[w.stream_id - kPastWatchStream].push_back(std::move(w.response));
+    }
+  }
+  // A past watch is answered by the call that created it.
+  for (Client& c : clients_) {
+    if (c.busy && c.past_watch_on == id) {
+      FinishPastWatch(id, c, past[c.id]);
       if (done_) return;
     }
   }
@@ -352,10 +362,14 @@ void KvWorld::Crash(NodeId id, const char* why) {
                    {"backend_lost", r.backend_lost},
                    {"backend_torn", r.backend_torn}});
   }
-  // Requests waiting in a paused member's inbox die with it; their
-  // clients time out.
+  // Requests waiting in a paused member's inbox die with it, and so do
+  // past watches created in the call that crashed; their clients time
+  // out.
   m.paused = false;
   m.inbox.clear();
+  for (Client& c : clients_) {
+    if (c.past_watch_on == id) c.past_watch_on = 0;
+  }
 }
 
 void KvWorld::Restart(NodeId id) {

@@ -41,7 +41,9 @@
 // write below its revision and the earliest answer at or above it.
 // Compaction (kv_compaction.cc): clients compact at revisions up to the
 // latest one the watcher saw (never past it, so the watcher's history
-// stays whole) and read keys at past revisions. A historical read gets
+// stays whole), read keys at past revisions and watch from them. A past
+// watch is canceled with the compact revision, or sends the watcher's
+// events from its start on (kv_compaction.cc). A historical read gets
 // the watcher's value at its revision, or etcd's compacted error, which
 // it must get when a compaction above its revision was acknowledged
 // before it began, and may get only if one was asked for before it
@@ -123,6 +125,8 @@ inline constexpr Micros kClientTimeout = 3 * kSeconds;
 inline constexpr Micros kRetryDelay = 20 * kMillis;
 inline constexpr Micros kSettlePoll = 50 * kMillis;
 inline constexpr uint64_t kWatchStream = 1;
+// Client c's past watches use stream kPastWatchStream + c.
+inline constexpr uint64_t kPastWatchStream = 100;
 
 // Something a paused member will handle when it resumes.
 struct InboxItem {
@@ -154,6 +158,7 @@ enum class ClientOp : uint8_t {
   kRevoke,
   kCompact,
   kPastRead,
+  kPastWatch,
 };
 
 // A compaction a client asked for: from its invocation on, a read below
@@ -185,6 +190,10 @@ struct Client {
   KvOp op;                // kind, key, write, expect; filled in as it ends
   int64_t lease = 0;      // the lease of a lease op or of a put (0: none)
   size_t compaction = 0;  // a compaction op's index in compactions_
+  // A past watch created on this member and not yet answered (0: none).
+  NodeId past_watch_on = 0;
+  // That member's compact revision when the watch was created.
+  int64_t past_watch_compact_rev = 0;
   bool serializable = false;
   int attempts = 0;
   NodeId target = 0;
@@ -295,6 +304,11 @@ class KvWorld {
   void CheckRevision(NodeId id);
   void CheckPastReads();
   void CheckHashAtRevisions();
+  void CreatePastWatch(NodeId id, Client& c);
+  void FinishPastWatch(NodeId id, Client& c,
+                       const std::vector<mvcc::WatchResponse>& got);
+  void CheckPastWatch(NodeId id, const Client& c,
+                      const std::vector<mvcc::WatchResponse>& got);
 
   WorldOptions options_;
   Random rng_;

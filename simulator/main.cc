@@ -220,6 +220,8 @@ struct Totals {
   uint64_t past_reads = 0;
   uint64_t past_reads_compacted = 0;
   uint64_t multi_key_txns = 0;
+  uint64_t past_watches = 0;
+  uint64_t past_watches_compacted = 0;
 
   void Add(const RunResult& r) {
     history_ops += r.stats.history_ops;
@@ -232,6 +234,8 @@ struct Totals {
     past_reads += r.stats.past_reads;
     past_reads_compacted += r.stats.past_reads_compacted;
     multi_key_txns += r.stats.multi_key_txns;
+    past_watches += r.stats.past_watches;
+    past_watches_compacted += r.stats.past_watches_compacted;
     seeds++;
     failures += r.ok ? 0 : 1;
     simulated_s += static_cast<double>(r.stats.simulated) / kSeconds;
@@ -261,10 +265,12 @@ struct Totals {
           "kv: checked history ops %llu (outcome unknown %llu), "
           "serializable reads %llu, watch events %llu, leases granted "
           "%llu, keys deleted by revokes and expiries %llu, compactions "
-          "%llu, past reads %llu (compacted %llu), multi-key txns %llu\n",
+          "%llu, past reads %llu (compacted %llu), past watches %llu "
+          "(compacted %llu), multi-key txns %llu\n",
           U(history_ops), U(unknown_ops), U(serializable_reads),
           U(watch_events), U(leases_granted), U(lease_deletes), U(compactions),
-          U(past_reads), U(past_reads_compacted), U(multi_key_txns));
+          U(past_reads), U(past_reads_compacted), U(past_watches),
+          U(past_watches_compacted), U(multi_key_txns));
     }
   }
 

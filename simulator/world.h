@@ -137,6 +137,8 @@ struct RunStats {
   uint64_t compactions = 0;
   uint64_t past_reads = 0;
   uint64_t past_reads_compacted = 0;
+  uint64_t past_watches = 0;
+  uint64_t past_watches_compacted = 0;
   // kv workload: acknowledged txns that compare and write two keys.
   uint64_t multi_key_txns = 0;
 };
