@@ -210,10 +210,13 @@ void AddClockJump(Random& rng, const std::vector<NodeId>& nodes,
 
 std::vector<EpisodeFn> EnabledEpisodes(const FaultOptions& o) {
   std::vector<EpisodeFn> fns;
-  if (o.partitions) fns.push_back(AddPartition);
-  if (o.one_way) fns.push_back(AddOneWay);
-  if (o.flapping) fns.push_back(AddFlapping);
-  if (o.swizzle) fns.push_back(AddSwizzle);
+  // Link faults need two members; a one-member cluster (kv workload) gets
+  // the rest.
+  const bool links = o.nodes.size() >= 2;
+  if (links && o.partitions) fns.push_back(AddPartition);
+  if (links && o.one_way) fns.push_back(AddOneWay);
+  if (links && o.flapping) fns.push_back(AddFlapping);
+  if (links && o.swizzle) fns.push_back(AddSwizzle);
   if (o.crashes) fns.push_back(AddCrash);
   if (o.pauses) fns.push_back(AddPause);
   if (o.loss) fns.push_back(AddLoss);
@@ -271,7 +274,7 @@ const char* CrashPointName(CrashPoint p) {
 FaultPlan GenerateFaultPlan(Random& rng, const FaultOptions& options) {
   FaultPlan plan;
   const std::vector<EpisodeFn> fns = EnabledEpisodes(options);
-  if (fns.empty() || options.nodes.size() < 2) return plan;
+  if (fns.empty() || options.nodes.empty()) return plan;
   CAIRN_CHECK(options.mean_gap > 0, "mean_gap must be positive");
   uint32_t episode = 0;
   Micros t = rng.Range(0, options.mean_gap);

@@ -46,6 +46,8 @@ void KvWorld::CheckSerializable(NodeId id, const std::string& key,
   m.serial_rev = rev;
   if (r.kvs.empty()) return;
   const mvcc::KeyValue& kv = r.kvs.front();
+  CheckReadLease(id, rev, kv, "serializable read");
+  if (done_) return;
   if (kv.key != key || written_[key].count(kv.value) == 0 ||
       kv.mod_revision > rev) {
     return Fail("serializable-read",
@@ -59,34 +61,47 @@ void KvWorld::CheckSerializable(NodeId id, const std::string& key,
   Observe(key, kv.mod_revision, kv.value, "serializable read");
 }
 
-// The watcher sees every revision exactly once, in order (every op
-// touches one key of the watched range, so each revision is one event).
+// The watcher sees every revision exactly once, in order: each revision
+// is one event (a KV op touches one key) or several on distinct keys (a
+// lease revoke deletes all its keys in one revision).
 void KvWorld::OnWatch(const mvcc::WatchResponse& r) {
   if (r.canceled) {
     return Fail("watch", "the watch was canceled: " + r.cancel_reason);
   }
   for (const mvcc::Event& ev : r.events) {
     const int64_t rev = ev.kv.mod_revision;
-    if (rev != watch_next_rev_) {
+    const bool same_rev =
+        rev + 1 == watch_next_rev_ && watch_rev_keys_.count(ev.kv.key) == 0;
+    if (rev != watch_next_rev_ && !same_rev) {
       return Fail("watch",
-                  StrFormat("n%llu sent revision %lld when %lld was next "
-                            "(%s)",
-                            U(watch_node_), static_cast<long long>(rev),
+                  StrFormat("n%llu sent %s at revision %lld when %lld was "
+                            "next (%s)",
+                            U(watch_node_), EscapeBytes(ev.kv.key).c_str(),
+                            static_cast<long long>(rev),
                             static_cast<long long>(watch_next_rev_),
                             rev > watch_next_rev_ ? "a gap" : "a repeat"));
     }
+    if (!same_rev) watch_rev_keys_.clear();
+    watch_rev_keys_.insert(ev.kv.key);
     watch_next_rev_ = rev + 1;
-    std::optional<std::string> value;
+    AckedWrite seen{.key = ev.kv.key, .rev = rev, .ret = queue_.now()};
     if (ev.type == mvcc::Event::Type::kPut) {
-      value = ev.kv.value;
-      watch_state_[ev.kv.key] = ev.kv.value;
+      seen.value = ev.kv.value;
+      seen.lease = ev.kv.lease;
+      watch_state_[ev.kv.key] = seen;
     } else {
+      // A revoke's delete names the lease the key was on.
+      auto live = watch_state_.find(ev.kv.key);
+      if (live != watch_state_.end()) seen.lease = live->second.lease;
       watch_state_.erase(ev.kv.key);
     }
-    watch_events_[rev] = AckedWrite{ev.kv.key, rev, value};
+    watch_events_[rev].push_back(seen);
     result_.stats.watch_events++;
-    Observe(ev.kv.key, rev, value, "watch");
+    Observe(ev.kv.key, rev, seen.value, "watch");
     if (done_) return;
+    if (!seen.value.has_value() && seen.lease != 0 && ev.kv.key[0] == 'l') {
+      NoteRevoked(seen.lease, rev);
+    }
   }
 }
 
@@ -106,6 +121,10 @@ bool KvWorld::Settled(std::string* why) {
     }
     const server::Server& s = m.node->server();
     ok = ok && s.applied_index() == applied;
+    // Every lease ends: no client keeps one alive after healing.
+    const size_t leases = s.state().lessor().Leases().size();
+    ok = ok && leases == 0;
+    if (leases > 0) status += StrFormat(" n%llu:leases=%zu", U(id), leases);
     status +=
         StrFormat(" n%llu:applied=%llu,rev=%lld", U(id), U(s.applied_index()),
                   static_cast<long long>(s.state().kv().rev()));
@@ -116,13 +135,14 @@ bool KvWorld::Settled(std::string* why) {
     }
   }
   *why = status;
-  return ok;
+  // Members at one applied index hold the same leases.
+  return LeasesAgree(why) && ok;
 }
 
 void KvWorld::FinalChecks() {
   // Ops still in flight: a write may yet happen.
   for (Client& c : clients_) {
-    if (c.busy && c.op.kind != KvOp::Kind::kGet) {
+    if (c.busy && c.kind == ClientOp::kKv && c.op.kind != KvOp::Kind::kGet) {
       KvOp op = c.op;
       op.unknown = true;
       history_.push_back(std::move(op));
@@ -143,15 +163,19 @@ void KvWorld::FinalChecks() {
                   static_cast<long long>(s.state().kv().rev()), s.KvHash());
   }
   if (!same) return Fail("kv-hash", "members differ after settling:" + hashes);
+  CheckHashAtRevisions();
+  if (done_) return;
   // The watcher's events, replayed, give the final keyspace.
   Result<mvcc::RangeResponse> all =
-      first.state().Range(mvcc::RangeRequest{.key = "k", .range_end = "l"});
+      first.state().Range(mvcc::RangeRequest{.key = "k", .range_end = "m"});
   CAIRN_CHECK(all.ok(), "final range: %s", all.status().ToString().c_str());
   std::map<std::string, std::string> final_state;
   for (const mvcc::KeyValue& kv : all.value().kvs) {
     final_state[kv.key] = kv.value;
   }
-  if (final_state != watch_state_) {
+  std::map<std::string, std::string> watched;
+  for (const auto& [key, w] : watch_state_) watched[key] = *w.value;
+  if (final_state != watched) {
     return Fail("watch",
                 "the watcher's events do not replay to the final "
                 "keyspace");
@@ -159,6 +183,7 @@ void KvWorld::FinalChecks() {
   // The final state joins the history as reads after everything.
   std::vector<std::string> keys;
   for (int i = 0; i < kKeys; i++) keys.push_back(StrFormat("k%d", i));
+  for (int i = 0; i < kLeaseKeys; i++) keys.push_back(StrFormat("l%d", i));
   keys.push_back(kProbeKey);
   for (const std::string& key : keys) {
     KvOp op;
@@ -171,29 +196,38 @@ void KvWorld::FinalChecks() {
   }
   CheckAcked();
   if (done_) return;
+  CheckPastReads();
+  if (done_) return;
+  AddLeaseDeletes();
   CheckHistory();
   if (done_) return;
   if (tracing()) Emit("checks-ok", {{"ops", history_.size()}});
   done_ = true;
 }
 
-// Every acknowledged write is the watcher's event at its revision.
+// Every acknowledged write is one of the watcher's events at its
+// revision.
 void KvWorld::CheckAcked() {
   for (const AckedWrite& a : acked_) {
     auto it = watch_events_.find(a.rev);
-    if (it == watch_events_.end() || it->second.key != a.key ||
-        it->second.value != a.value) {
-      return Fail(
-          "acknowledged-write-lost",
-          StrFormat("%s=%s acknowledged at revision %lld, but the "
-                    "history there is %s",
-                    EscapeBytes(a.key).c_str(), Show(a.value).c_str(),
-                    static_cast<long long>(a.rev),
-                    it == watch_events_.end() ? "nothing"
-                                              : (EscapeBytes(it->second.key) +
-                                                 "=" + Show(it->second.value))
-                                                    .c_str()));
+    std::string there = "nothing";
+    if (it != watch_events_.end()) {
+      there.clear();
+      for (const AckedWrite& w : it->second) {
+        if (w.key == a.key && w.value == a.value) {
+          there.clear();
+          break;
+        }
+        there += (there.empty() ? "" : ", ") + EscapeBytes(w.key) + "=" +
+                 Show(w.value);
+      }
+      if (there.empty()) continue;
     }
+    return Fail("acknowledged-write-lost",
+                StrFormat("%s=%s acknowledged at revision %lld, but the "
+                          "history there is %s",
+                          EscapeBytes(a.key).c_str(), Show(a.value).c_str(),
+                          static_cast<long long>(a.rev), there.c_str()));
   }
 }
 

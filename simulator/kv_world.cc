@@ -20,11 +20,12 @@ namespace kv {
 
 namespace {
 
-server::Config::SimBugs BugsFor(PlantedBug bug) {
+server::Config::SimBugs BugsFor(PlantedBug bug, KvBug kv_bug) {
   server::Config::SimBugs b;
   b.follower_local_read = bug == PlantedBug::kFollowerLocalRead;
   b.skip_watch_event = bug == PlantedBug::kSkipWatchEvent;
   b.applied_index_apart = bug == PlantedBug::kAppliedIndexApart;
+  b.lease_revoke_keeps_keys = kv_bug == KvBug::kLeaseRevokeKeepsKeys;
   return b;
 }
 
@@ -47,7 +48,12 @@ server::Config ConfigFor(const WorldOptions& o, NodeId id,
   c.request_timeout_ms = 2000;
   c.max_inflight_msgs = 64;
   c.max_size_per_msg = 64 * 1024;
-  c.sim_bugs = BugsFor(o.bug);
+  // Leases of 1-3 s expire within a run; remaining TTLs are checkpointed
+  // every 1 s, and a lost expiry revoke is proposed again after 1 s.
+  c.lessor.min_ttl_s = 1;
+  c.lessor.checkpoint_interval_ms = 1000;
+  c.lessor.expired_retry_interval_ms = 1000;
+  c.sim_bugs = BugsFor(o.bug, o.kv_bug);
   return c;
 }
 
@@ -159,8 +165,8 @@ void KvWorld::StartWatch() {
   Member& m = M(watch_node_);
   if (m.node->crashed()) return;
   mvcc::WatchCreateRequest req;
-  req.key = "k";
-  req.range_end = "l";
+  req.key = "k";  // k0..k4, kp and l0..l2
+  req.range_end = "m";
   // First from revision 1 (the whole history); after a restart from the
   // first revision not yet seen.
   req.start_revision = watch_next_rev_ == 2 ? 1 : watch_next_rev_;
@@ -207,29 +213,61 @@ void KvWorld::AfterCall(NodeId id) {
   std::vector<server::ClientResponse> answers = s.TakeResponses();
   std::vector<server::StreamWatchResponse> watch = s.TakeWatchResponses();
   if (m.node->dead()) return Crash(id, m.node->cause());
+  CheckMember(id);
+  if (done_) return;
   for (server::ClientResponse& a : answers) {
-    // A serializable read is checked against the member that served it,
-    // in the life that served it.
-    const Client* c = ClientOf(a.client_token);
-    if (c != nullptr && c->serializable && a.result.ok()) {
-      if (const auto* r = std::get_if<mvcc::RangeResponse>(&a.result.value())) {
-        CheckSerializable(id, c->op.key, *r);
-        if (done_) return;
-      }
-    }
-    const uint64_t reply = next_reply_++;
-    replies_.emplace(reply,
-                     std::make_pair(a.client_token, std::move(a.result)));
-    queue_.After(client_rng_.Range(200, 2000),
-                 Ev(EventKind::kReply, id, reply));
+    Answer(id, a);
+    if (done_) return;
   }
-  if (id == watch_node_) {
-    for (const server::StreamWatchResponse& w : watch) {
+  std::map<uint64_t, std::vector<mvcc::WatchResponse>> past;
+  for (server::StreamWatchResponse& w : watch) {
+    if (w.stream_id == kWatchStream && id == watch_node_) {
       OnWatch(w.response);
+      if (done_) return;
+    } else if (w.stream_id > kPastWatchStream) {
+      past[w.stream_id - kPastWatchStream].push_back(std::move(w.response));
+    }
+  }
+  // A past watch is answered by the call that created it.
+  for (Client& c : clients_) {
+    if (c.busy && c.past_watch_on == id) {
+      FinishPastWatch(id, c, past[c.id]);
       if (done_) return;
     }
   }
   if (s.is_leader()) Check(checker_.ObserveLeader(id, s.term()));
+}
+
+// After a call that applied entries on member `id`: its leases and its
+// revision at the new applied index.
+void KvWorld::CheckMember(NodeId id) {
+  Member& m = M(id);
+  const uint64_t applied = m.node->server().applied_index();
+  if (applied == m.checked_applied) return;
+  m.checked_applied = applied;
+  CheckRevision(id);
+  if (!done_) CheckMemberLeases(id);
+}
+
+// An answer leaves member `id` for its client.
+void KvWorld::Answer(NodeId id, server::ClientResponse& a) {
+  Client* c = ClientOf(a.client_token);
+  if (c != nullptr && !a.result.ok() &&
+      a.result.status().code() == Code::kNotLeader) {
+    // A keep-alive goes to the leader (etcd's member forwards it there).
+    c->leader_hint = M(id).node->server().leader();
+  }
+  // A serializable read is checked against the member that served it,
+  // in the life that served it.
+  if (c != nullptr && c->serializable && a.result.ok()) {
+    if (const auto* r = std::get_if<mvcc::RangeResponse>(&a.result.value())) {
+      CheckSerializable(id, c->op.key, *r);
+      if (done_) return;
+    }
+  }
+  const uint64_t reply = next_reply_++;
+  replies_.emplace(reply, std::make_pair(a.client_token, std::move(a.result)));
+  queue_.After(client_rng_.Range(200, 2000), Ev(EventKind::kReply, id, reply));
 }
 
 void KvWorld::Send(NodeId id) {
@@ -324,10 +362,14 @@ void KvWorld::Crash(NodeId id, const char* why) {
                    {"backend_lost", r.backend_lost},
                    {"backend_torn", r.backend_torn}});
   }
-  // Requests waiting in a paused member's inbox die with it; their
-  // clients time out.
+  // Requests waiting in a paused member's inbox die with it, and so do
+  // past watches created in the call that crashed; their clients time
+  // out.
   m.paused = false;
   m.inbox.clear();
+  for (Client& c : clients_) {
+    if (c.past_watch_on == id) c.past_watch_on = 0;
+  }
 }
 
 void KvWorld::Restart(NodeId id) {
@@ -336,6 +378,7 @@ void KvWorld::Restart(NodeId id) {
   const RecoveryReport report = m.node->Restart();
   if (report.discarded_bytes > 0) result_.stats.torn_discarded++;
   m.serial_rev = 0;
+  m.checked_applied = 0;
   if (tracing()) {
     Emit("restart",
          {{"n", id},

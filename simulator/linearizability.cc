@@ -10,15 +10,58 @@
 namespace cairn::sim {
 namespace {
 
-using State = std::optional<std::string>;
+using Value = std::optional<std::string>;
+// The values of a partition's keys, by slot.
+using State = std::vector<Value>;
 constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
 constexpr size_t kWitnessMax = 40;
 
-std::string Show(const State& s) { return s ? EscapeBytes(*s) : "<absent>"; }
+std::string Show(const Value& s) { return s ? EscapeBytes(*s) : "<absent>"; }
 
-// Applies `op` to `state`. Returns false when the op's observed result is
-// impossible from `state`.
-bool Step(const KvOp& op, State& state) {
+std::string Show(const std::vector<KvOp::KeyValue>& kvs) {
+  std::string out = "[";
+  for (size_t i = 0; i < kvs.size(); i++) {
+    if (i > 0) out += ",";
+    out += EscapeBytes(kvs[i].first);
+    out += "=";
+    out += Show(kvs[i].second);
+  }
+  return out + "]";
+}
+
+// An op's keys as slots of its partition's state.
+struct Slots {
+  uint32_t key = 0;               // single-key ops
+  std::vector<uint32_t> compare;  // txn, parallel to op.compares
+  std::vector<uint32_t> write;    // txn, parallel to op.writes
+  std::vector<uint32_t> read;     // txn, parallel to op.reads
+};
+
+bool Holds(const std::vector<KvOp::KeyValue>& kvs,
+           const std::vector<uint32_t>& slots, const State& state) {
+  for (size_t i = 0; i < kvs.size(); i++) {
+    if (state[slots[i]] != kvs[i].second) return false;
+  }
+  return true;
+}
+
+bool StepTxn(const KvOp& op, const Slots& slots, State& state) {
+  const bool holds = Holds(op.compares, slots.compare, state);
+  if (op.unknown || op.succeeded) {
+    if (!holds) return op.unknown;
+    for (size_t i = 0; i < op.writes.size(); i++) {
+      state[slots.write[i]] = op.writes[i].second;
+    }
+    return true;
+  }
+  return !holds && Holds(op.reads, slots.read, state);
+}
+
+// Applies `op` to `full`. Returns false when the op's observed result is
+// impossible from `full`.
+bool Step(const KvOp& op, const Slots& slots, State& full) {
+  if (op.kind == KvOp::Kind::kTxn) return StepTxn(op, slots, full);
+  Value& state = full[slots.key];
   switch (op.kind) {
     case KvOp::Kind::kPut:
       state = op.write;
@@ -37,6 +80,8 @@ bool Step(const KvOp& op, State& state) {
         return op.unknown;
       }
       return state != op.expect;
+    case KvOp::Kind::kTxn:
+      break;
   }
   return false;
 }
@@ -54,8 +99,12 @@ struct Entry {
 
 class KeyChecker {
  public:
-  KeyChecker(const std::vector<KvOp>& ops, uint64_t max_steps)
-      : ops_(ops), max_steps_(max_steps) {
+  KeyChecker(const std::vector<KvOp>& ops, std::vector<Slots> slots,
+             size_t keys, uint64_t max_steps)
+      : ops_(ops),
+        slots_(std::move(slots)),
+        keys_(keys),
+        max_steps_(max_steps) {
     Build();
   }
 
@@ -73,6 +122,8 @@ class KeyChecker {
   std::string CacheKey(const State& s) const;
 
   const std::vector<KvOp>& ops_;
+  const std::vector<Slots> slots_;  // parallel to ops_
+  const size_t keys_;               // slots in the state
   uint64_t max_steps_;
   uint64_t steps_ = 0;
   std::vector<Entry> entries_;  // [0] is the head sentinel
@@ -134,8 +185,14 @@ void KeyChecker::Unlift(uint32_t e) {
 std::string KeyChecker::CacheKey(const State& s) const {
   std::string key(reinterpret_cast<const char*>(linearized_.data()),
                   linearized_.size() * sizeof(uint64_t));
-  key.push_back(s ? 1 : 0);
-  if (s) key += *s;
+  for (const Value& v : s) {
+    key.push_back(v ? 1 : 0);
+    if (!v) continue;
+    // A length prefix keeps the slots apart.
+    const uint32_t n = static_cast<uint32_t>(v->size());
+    key.append(reinterpret_cast<const char*>(&n), sizeof(n));
+    key += *v;
+  }
   return key;
 }
 
@@ -147,7 +204,7 @@ CheckResult::Verdict KeyChecker::Run() {
   std::vector<Frame> stack;
   // Membership only: iteration order of this set never leaks out.
   std::unordered_set<std::string> cache;
-  State state;
+  State state(keys_);
   uint32_t e = entries_[kHead].next;
   while (entries_[kHead].next != kEnd) {
     if (++steps_ > max_steps_) return CheckResult::Verdict::kUnknown;
@@ -155,7 +212,7 @@ CheckResult::Verdict KeyChecker::Run() {
     if (en.is_call) {
       State next = state;
       const uint32_t op = en.op;
-      if (Step(ops_[op], next)) {
+      if (Step(ops_[op], slots_[op], next)) {
         linearized_[op / 64] |= 1ULL << (op % 64);
         if (cache.insert(CacheKey(next)).second) {
           stack.push_back({e, std::move(state)});
@@ -237,6 +294,12 @@ std::string KvOp::ToString() const {
               : succeeded ? " ok"
                           : " failed");
       break;
+    case Kind::kTxn:
+      out += "txn " + Show(compares) + "->" + Show(writes) +
+             (unknown     ? " ?"
+              : succeeded ? " ok"
+                          : " failed, read " + Show(reads));
+      break;
   }
   out += StrFormat(" [%llu,", (unsigned long long)call);
   out += unknown ? "?]" : StrFormat("%llu]", (unsigned long long)ret);
@@ -255,24 +318,101 @@ std::string CheckResult::ToString() const {
   return out;
 }
 
-CheckResult CheckLinearizable(const std::vector<KvOp>& history,
-                              const CheckOptions& options) {
-  std::map<std::string, std::vector<KvOp>> by_key;
+namespace {
+
+// The keys an op touches.
+std::vector<std::string> KeysOf(const KvOp& op) {
+  if (op.kind != KvOp::Kind::kTxn) return {op.key};
+  std::vector<std::string> keys;
+  for (const auto* kvs : {&op.compares, &op.writes, &op.reads}) {
+    for (const KvOp::KeyValue& kv : *kvs) keys.push_back(kv.first);
+  }
+  return keys;
+}
+
+// Union-find over keys: keys one op touches together share a partition.
+class Partitions {
+ public:
+  std::string Find(const std::string& key) {
+    auto it = parent_.emplace(key, key).first;
+    if (it->second == key) return key;
+    it->second = Find(it->second);
+    return it->second;
+  }
+  void Join(const std::string& a, const std::string& b) {
+    std::string ra = Find(a), rb = Find(b);
+    if (ra == rb) return;
+    // The smaller key is the root, so that roots do not depend on order.
+    if (rb < ra) std::swap(ra, rb);
+    parent_[rb] = ra;
+  }
+
+ private:
+  std::map<std::string, std::string> parent_;
+};
+
+struct Partition {
+  std::map<std::string, uint32_t> slot;  // key -> slot
+  std::vector<KvOp> ops;
+};
+
+Slots SlotsOf(const KvOp& op, const std::map<std::string, uint32_t>& slot) {
+  Slots s;
+  if (op.kind != KvOp::Kind::kTxn) {
+    s.key = slot.at(op.key);
+    return s;
+  }
+  for (const KvOp::KeyValue& kv : op.compares)
+    s.compare.push_back(slot.at(kv.first));
+  for (const KvOp::KeyValue& kv : op.writes)
+    s.write.push_back(slot.at(kv.first));
+  for (const KvOp::KeyValue& kv : op.reads) s.read.push_back(slot.at(kv.first));
+  return s;
+}
+
+// The history split into partitions, by their smallest key.
+std::map<std::string, Partition> Split(const std::vector<KvOp>& history) {
+  Partitions sets;
+  for (const KvOp& op : history) {
+    const std::vector<std::string> keys = KeysOf(op);
+    for (const std::string& k : keys) sets.Join(keys.front(), k);
+  }
+  std::map<std::string, Partition> parts;
   for (const KvOp& op : history) {
     // An unknown read tells nothing; leaving it out shrinks the search.
     if (op.unknown && op.kind == KvOp::Kind::kGet) continue;
-    by_key[op.key].push_back(op);
+    const std::vector<std::string> keys = KeysOf(op);
+    Partition& p = parts[sets.Find(keys.front())];
+    for (const std::string& k : keys) p.slot.emplace(k, 0);
+    p.ops.push_back(op);
   }
+  for (auto& [root, p] : parts) {
+    uint32_t i = 0;
+    for (auto& [key, slot] : p.slot) slot = i++;
+  }
+  return parts;
+}
+
+}  // namespace
+
+CheckResult CheckLinearizable(const std::vector<KvOp>& history,
+                              const CheckOptions& options) {
   CheckResult result;
   result.ops = history.size();
-  for (const auto& [key, ops] : by_key) {
-    result.keys++;
-    KeyChecker checker(ops, options.max_steps_per_key);
+  for (const auto& [root, part] : Split(history)) {
+    result.keys += part.slot.size();
+    std::vector<Slots> slots;
+    slots.reserve(part.ops.size());
+    for (const KvOp& op : part.ops) slots.push_back(SlotsOf(op, part.slot));
+    KeyChecker checker(part.ops, std::move(slots), part.slot.size(),
+                       options.max_steps_per_key);
     const CheckResult::Verdict verdict = checker.Run();
     result.steps += checker.steps();
     if (verdict == CheckResult::Verdict::kOk) continue;
     result.verdict = verdict;
-    result.key = key;
+    for (const auto& [key, slot] : part.slot) {
+      result.key += (result.key.empty() ? "" : ",") + key;
+    }
     if (verdict == CheckResult::Verdict::kIllegal) {
       result.witness = checker.Witness();
     }

@@ -72,8 +72,9 @@ void AddCommonFlags(CLI::App& cmd, CommonFlags& f) {
                  "unique proposals and the Raft-level checkers")
       ->check(CLI::IsMember({"kv", "raft"}))
       ->capture_default_str();
-  cmd.add_option("--nodes", f.nodes, "Cluster members (3..9)")
-      ->check(CLI::Range(3, 9))
+  cmd.add_option("--nodes", f.nodes,
+                 "Cluster members (3..9; 1..9 with --workload kv)")
+      ->check(CLI::Range(1, 9))
       ->capture_default_str();
   cmd.add_option("--duration", f.duration_s,
                  "Simulated seconds of the faulty phase (liveness follows)")
@@ -118,9 +119,10 @@ void AddCommonFlags(CLI::App& cmd, CommonFlags& f) {
                  "--workload raft: send-before-sync, vote-not-persisted, "
                  "commit-previous-term, keep-conflicting-suffix; with "
                  "--workload kv: follower-local-read, skip-watch-event, "
-                 "applied-index-apart")
+                 "applied-index-apart, lease-revoke-keeps-keys")
       ->check([](const std::string& v) {
-        return cairn::sim::ParsePlantedBug(v).has_value()
+        return cairn::sim::ParsePlantedBug(v).has_value() ||
+                       cairn::sim::ParseKvBug(v).has_value()
                    ? std::string()
                    : "unknown planted bug '" + v + "'";
       })
@@ -174,6 +176,8 @@ WorldOptions OptionsFor(const CommonFlags& f, uint64_t seed) {
   o.election_ticks = f.election_ticks;
   o.bug = cairn::sim::ParsePlantedBug(f.planted_bug)
               .value_or(cairn::sim::PlantedBug::kNone);
+  o.kv_bug =
+      cairn::sim::ParseKvBug(f.planted_bug).value_or(cairn::sim::KvBug::kNone);
   o.torn_writes = !f.no_torn_writes;
   return o;
 }
@@ -267,12 +271,28 @@ struct Totals {
   uint64_t unknown_ops = 0;
   uint64_t serializable_reads = 0;
   uint64_t watch_events = 0;
+  uint64_t leases_granted = 0;
+  uint64_t lease_deletes = 0;
+  uint64_t compactions = 0;
+  uint64_t past_reads = 0;
+  uint64_t past_reads_compacted = 0;
+  uint64_t multi_key_txns = 0;
+  uint64_t past_watches = 0;
+  uint64_t past_watches_compacted = 0;
 
   void Add(const RunResult& r) {
     history_ops += r.stats.history_ops;
     unknown_ops += r.stats.unknown_ops;
     serializable_reads += r.stats.serializable_reads;
     watch_events += r.stats.watch_events;
+    leases_granted += r.stats.leases_granted;
+    lease_deletes += r.stats.lease_deletes;
+    compactions += r.stats.compactions;
+    past_reads += r.stats.past_reads;
+    past_reads_compacted += r.stats.past_reads_compacted;
+    multi_key_txns += r.stats.multi_key_txns;
+    past_watches += r.stats.past_watches;
+    past_watches_compacted += r.stats.past_watches_compacted;
     seeds++;
     failures += r.ok ? 0 : 1;
     simulated_s += static_cast<double>(r.stats.simulated) / kSeconds;
@@ -300,9 +320,14 @@ struct Totals {
     if (history_ops > 0) {
       std::printf(
           "kv: checked history ops %llu (outcome unknown %llu), "
-          "serializable reads %llu, watch events %llu\n",
+          "serializable reads %llu, watch events %llu, leases granted "
+          "%llu, keys deleted by revokes and expiries %llu, compactions "
+          "%llu, past reads %llu (compacted %llu), past watches %llu "
+          "(compacted %llu), multi-key txns %llu\n",
           U(history_ops), U(unknown_ops), U(serializable_reads),
-          U(watch_events));
+          U(watch_events), U(leases_granted), U(lease_deletes), U(compactions),
+          U(past_reads), U(past_reads_compacted), U(past_watches),
+          U(past_watches_compacted), U(multi_key_txns));
     }
   }
 
@@ -485,7 +510,14 @@ int Main(int argc, char** argv) {
   const CommonFlags& used = replay->parsed() ? replay_flags : fuzz_flags;
   const auto bug = cairn::sim::ParsePlantedBug(used.planted_bug);
   const auto workload = cairn::sim::ParseWorkload(used.workload);
-  if (bug && workload && !cairn::sim::BugFitsWorkload(*bug, *workload)) {
+  const bool kv_bug = cairn::sim::ParseKvBug(used.planted_bug).has_value() &&
+                      used.planted_bug != "none";
+  if (workload == cairn::sim::Workload::kRaft && used.nodes < 3) {
+    std::cerr << "Error: --workload raft needs --nodes 3 or more\n";
+    return 1;
+  }
+  if ((bug && workload && !cairn::sim::BugFitsWorkload(*bug, *workload)) ||
+      (kv_bug && workload != cairn::sim::Workload::kKv)) {
     std::cerr << "Error: --planted-bug " << used.planted_bug
               << " cannot be planted with --workload " << used.workload << "\n";
     return 1;

@@ -24,6 +24,7 @@
 #include "simulator/event_queue.h"
 #include "simulator/fault_plan.h"
 #include "simulator/invariant_checker.h"
+#include "simulator/kv_bugs.h"
 #include "simulator/network.h"
 
 namespace cairn::sim {
@@ -109,6 +110,8 @@ struct WorldOptions {
   // determinism makes equivalent. Requires trace == nullptr.
   bool tracing = true;
   PlantedBug bug = PlantedBug::kNone;
+  // A kv-workload server bug (kv_bugs.h); needs Workload::kKv.
+  KvBug kv_bug = KvBug::kNone;
   // A crash lets a random prefix of the unsynced writes reach the disk,
   // tearing the last record that makes it (recovery must discard it).
   bool torn_writes = true;
@@ -135,6 +138,19 @@ struct RunStats {
   uint64_t serializable_reads = 0;
   uint64_t watch_events = 0;
   uint64_t check_steps = 0;
+  // kv workload: leases granted (acknowledged), deletes by revokes and
+  // expiries the watcher saw.
+  uint64_t leases_granted = 0;
+  uint64_t lease_deletes = 0;
+  // kv workload: compactions acknowledged; reads at past revisions (of
+  // which refused as compacted).
+  uint64_t compactions = 0;
+  uint64_t past_reads = 0;
+  uint64_t past_reads_compacted = 0;
+  uint64_t past_watches = 0;
+  uint64_t past_watches_compacted = 0;
+  // kv workload: acknowledged txns that compare and write two keys.
+  uint64_t multi_key_txns = 0;
 };
 
 struct RunResult {

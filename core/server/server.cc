@@ -14,7 +14,10 @@ namespace {
 using U = unsigned long long;
 
 StateMachineOptions SmOptions(const Config& c) {
-  return StateMachineOptions{.lessor = c.lessor, .watch = c.watch};
+  return StateMachineOptions{
+      .lessor = c.lessor,
+      .watch = c.watch,
+      .sim_revoke_keeps_key = c.sim_bugs.lease_revoke_keeps_keys};
 }
 
 }  // namespace

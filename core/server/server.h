@@ -101,6 +101,9 @@ struct Config {
     // batch of changes it describes, so that a crash between the two
     // applies entries twice after the restart.
     bool applied_index_apart = false;
+    // A lease revoke (by a client or by expiry) leaves the last of its
+    // keys in the keyspace, attached to the lease that is gone.
+    bool lease_revoke_keeps_keys = false;
   };
   SimBugs sim_bugs;
 };

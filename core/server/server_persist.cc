@@ -28,7 +28,11 @@ namespace {
 using U = unsigned long long;
 
 StateMachineOptions SmOptions(const Config& c) {
-  return StateMachineOptions{.lessor = c.lessor, .watch = c.watch};
+  // Keep in step with SmOptions in server.cc.
+  return StateMachineOptions{
+      .lessor = c.lessor,
+      .watch = c.watch,
+      .sim_revoke_keeps_key = c.sim_bugs.lease_revoke_keeps_keys};
 }
 
 // Voters and learners as sets (raft does not promise an order).

@@ -101,6 +101,9 @@ Result<Response> StateMachine::ApplyGrant(const api::LeaseGrantRequest& req,
 Result<Response> StateMachine::ApplyRevoke(const api::LeaseRevokeRequest& req) {
   Result<std::vector<std::string>> keys = lessor_->Revoke(req.id);
   if (!keys.ok()) return keys.status();
+  if (options_.sim_revoke_keeps_key && !keys.value().empty()) {
+    keys.value().pop_back();
+  }
   if (!keys.value().empty()) {
     // Every key of the lease goes in ONE revision (etcd's lessor revokes
     // through one write txn), so a watcher sees the revoke atomically.

@@ -48,6 +48,10 @@ namespace cairn::server {
 struct StateMachineOptions {
   lease::Config lessor;
   mvcc::WatchHubOptions watch;
+  // TEST ONLY (server::Config::SimBugs::lease_revoke_keeps_keys): a lease
+  // revoke deletes all but the last of its keys, which stays attached to
+  // a lease that no longer exists.
+  bool sim_revoke_keeps_key = false;
 };
 
 class StateMachine {
