@@ -44,10 +44,15 @@ std::optional<CommandError> MemberIdArg(const std::vector<std::string>& args,
   return std::nullopt;
 }
 
-Result<Json> Call(Context& ctx, const char* path, const Json& body) {
+// Calls `path`; the answer goes to `*resp`, or etcdctl's error comes back.
+std::optional<CommandError> Call(Context& ctx, const char* path,
+                                 const Json& body, Json* resp) {
   Result<GatewayClient*> client = ctx.Client();
-  if (!client.ok()) return client.status();
-  return client.value()->Call(path, body);
+  if (!client.ok()) return ClientError(client.status());
+  Result<Json> r = client.value()->Call(path, body);
+  if (!r.ok()) return ErrorFrom(r.status());
+  *resp = std::move(r).value();
+  return std::nullopt;
 }
 
 std::optional<CommandError> Print(Context& ctx,
@@ -122,14 +127,13 @@ void AddMemberAdd(CLI::App* member, CommandFn* selected) {
       }
       Json body = {{"peerURLs", SplitComma(*peer_urls)}};
       if (*learner) body["isLearner"] = true;
-      Result<Json> resp = Call(ctx, "/v3/cluster/member/add", body);
-      if (!resp.ok()) return ErrorFrom(resp.status());
-      if (auto e = Print(
-              ctx, [&](Printer& p) { return p.MemberAdd(resp.value()); })) {
+      Json resp;
+      if (auto e = Call(ctx, "/v3/cluster/member/add", body, &resp)) return e;
+      if (auto e = Print(ctx, [&](Printer& p) { return p.MemberAdd(resp); })) {
         return e;
       }
       if (ctx.flags().write_out == "simple") {
-        PrintMemberAddEnv(ctx, resp.value(), (*args)[0], *peer_urls);
+        PrintMemberAddEnv(ctx, resp, (*args)[0], *peer_urls);
       }
       return std::nullopt;
     };
@@ -147,12 +151,13 @@ void AddMemberById(CLI::App* member, CommandFn* selected, const char* name,
     *selected = [=](Context& ctx) -> std::optional<CommandError> {
       uint64_t member_id = 0;
       if (auto e = MemberIdArg(*args, &member_id)) return e;
-      Result<Json> resp =
-          Call(ctx, path, Json{{"ID", std::to_string(member_id)}});
-      if (!resp.ok()) return ErrorFrom(resp.status());
+      Json resp;
+      if (auto e =
+              Call(ctx, path, Json{{"ID", std::to_string(member_id)}}, &resp))
+        return e;
       return Print(ctx, [&](Printer& p) {
-        return verb == "remove" ? p.MemberRemove(member_id, resp.value())
-                                : p.MemberPromote(member_id, resp.value());
+        return verb == "remove" ? p.MemberRemove(member_id, resp)
+                                : p.MemberPromote(member_id, resp);
       });
     };
   });
@@ -175,11 +180,11 @@ void AddMemberUpdate(CLI::App* member, CommandFn* selected) {
       }
       Json body = {{"ID", std::to_string(member_id)},
                    {"peerURLs", SplitComma(*peer_urls)}};
-      Result<Json> resp = Call(ctx, "/v3/cluster/member/update", body);
-      if (!resp.ok()) return ErrorFrom(resp.status());
-      return Print(ctx, [&](Printer& p) {
-        return p.MemberUpdate(member_id, resp.value());
-      });
+      Json resp;
+      if (auto e = Call(ctx, "/v3/cluster/member/update", body, &resp))
+        return e;
+      return Print(ctx,
+                   [&](Printer& p) { return p.MemberUpdate(member_id, resp); });
     };
   });
 }
@@ -189,9 +194,10 @@ void AddMemberList(CLI::App* member, CommandFn* selected) {
       member->add_subcommand("list", "Lists all members in the cluster");
   cmd->callback([=] {
     *selected = [](Context& ctx) -> std::optional<CommandError> {
-      Result<Json> resp = Call(ctx, "/v3/cluster/member/list", Json::object());
-      if (!resp.ok()) return ErrorFrom(resp.status());
-      return Print(ctx, [&](Printer& p) { return p.MemberList(resp.value()); });
+      Json resp;
+      if (auto e = Call(ctx, "/v3/cluster/member/list", Json::object(), &resp))
+        return e;
+      return Print(ctx, [&](Printer& p) { return p.MemberList(resp); });
     };
   });
 }

@@ -83,7 +83,7 @@ std::optional<CommandError> Elect(Context& ctx, const ElectFlags& f) {
     return CommandError{kExitBadArgs, "proposal given but -l is set"};
   }
   Result<GatewayClient*> client = ctx.Client();
-  if (!client.ok()) return ErrorFrom(client.status(), kExitBadArgs);
+  if (!client.ok()) return ClientError(client.status());
   if (f.listen) return Observe(ctx, *client.value(), f.args[0]);
   return Campaign(ctx, *client.value(), f.args[0], f.args[1]);
 }

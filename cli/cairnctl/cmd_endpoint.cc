@@ -16,52 +16,54 @@ struct EndpointFlags {
   int64_t hashkv_rev = 0;
 };
 
-// The endpoints to ask: --endpoints, or with --cluster every client URL
-// of the member list.
-Result<std::vector<size_t>> Targets(Context& ctx, bool cluster,
+// The endpoints to ask (indexes into `*out_client`'s endpoints):
+// --endpoints, or with --cluster every client URL of the member list,
+// asked through a client of their own with the same token. Returns
+// etcdctl's error when there are none to ask.
+std::optional<CommandError> Targets(Context& ctx, bool cluster,
                                     GatewayClient** out_client,
-                                    std::unique_ptr<GatewayClient>* owned) {
+                                    std::unique_ptr<GatewayClient>* owned,
+                                    std::vector<size_t>* idx) {
   Result<GatewayClient*> client = ctx.Client();
-  if (!client.ok()) return client.status();
+  if (!client.ok()) return ClientError(client.status());
   *out_client = client.value();
-  std::vector<size_t> idx;
   if (!cluster) {
     for (size_t i = 0; i < client.value()->endpoints().size(); ++i) {
-      idx.push_back(i);
+      idx->push_back(i);
     }
-    return idx;
+    return std::nullopt;
   }
   Result<Json> members =
       client.value()->Call("/v3/cluster/member/list", Json::object());
   if (!members.ok()) {
-    return Status(members.status().code(),
-                  "failed to fetch endpoints from etcd cluster member list: " +
-                      members.status().message());
+    return CommandError{
+        kExitError,
+        "failed to fetch endpoints from etcd cluster member list: " +
+            members.status().message()};
   }
-  ClientOptions opts;
-  opts.endpoints.clear();
+  std::vector<std::string> urls;
   for (const Json& m : members.value().value("members", Json::array())) {
     for (const Json& u : m.value("clientURLs", Json::array())) {
-      opts.endpoints.push_back(u.get<std::string>());
+      urls.push_back(u.get<std::string>());
     }
   }
-  Result<std::unique_ptr<GatewayClient>> c = GatewayClient::Create(opts);
-  if (!c.ok()) return c.status();
+  const size_t count = urls.size();
+  Result<std::unique_ptr<GatewayClient>> c = ctx.NewClientFor(std::move(urls));
+  if (!c.ok()) return ErrorFrom(c.status());
   *owned = std::move(c).value();
   *out_client = owned->get();
-  for (size_t i = 0; i < opts.endpoints.size(); ++i) idx.push_back(i);
-  return idx;
+  for (size_t i = 0; i < count; ++i) idx->push_back(i);
+  return std::nullopt;
 }
 
 std::optional<CommandError> Health(Context& ctx, const EndpointFlags& f) {
   GatewayClient* client = nullptr;
   std::unique_ptr<GatewayClient> owned;
-  Result<std::vector<size_t>> targets =
-      Targets(ctx, f.cluster, &client, &owned);
-  if (!targets.ok()) return ErrorFrom(targets.status());
+  std::vector<size_t> targets;
+  if (auto e = Targets(ctx, f.cluster, &client, &owned, &targets)) return e;
   std::vector<EndpointHealth> list;
   bool errs = false;
-  for (size_t i : targets.value()) {
+  for (size_t i : targets) {
     const auto start = std::chrono::steady_clock::now();
     Result<Json> r = client->CallEndpoint(
         i, "/v3/kv/range", Json{{"key", "aGVhbHRo"}});  // "health"
@@ -87,12 +89,11 @@ std::optional<CommandError> Health(Context& ctx, const EndpointFlags& f) {
 std::optional<CommandError> StatusCmd(Context& ctx, const EndpointFlags& f) {
   GatewayClient* client = nullptr;
   std::unique_ptr<GatewayClient> owned;
-  Result<std::vector<size_t>> targets =
-      Targets(ctx, f.cluster, &client, &owned);
-  if (!targets.ok()) return ErrorFrom(targets.status());
+  std::vector<size_t> targets;
+  if (auto e = Targets(ctx, f.cluster, &client, &owned, &targets)) return e;
   std::vector<EndpointStatus> list;
   bool failed = false;
-  for (size_t i : targets.value()) {
+  for (size_t i : targets) {
     const std::string& ep = client->endpoints()[i].text;
     Result<Json> r =
         client->CallEndpoint(i, "/v3/maintenance/status", Json::object());
@@ -116,12 +117,11 @@ std::optional<CommandError> StatusCmd(Context& ctx, const EndpointFlags& f) {
 std::optional<CommandError> HashKV(Context& ctx, const EndpointFlags& f) {
   GatewayClient* client = nullptr;
   std::unique_ptr<GatewayClient> owned;
-  Result<std::vector<size_t>> targets =
-      Targets(ctx, f.cluster, &client, &owned);
-  if (!targets.ok()) return ErrorFrom(targets.status());
+  std::vector<size_t> targets;
+  if (auto e = Targets(ctx, f.cluster, &client, &owned, &targets)) return e;
   std::vector<EndpointHashKV> list;
   std::optional<CommandError> err;
-  for (size_t i : targets.value()) {
+  for (size_t i : targets) {
     const std::string& ep = client->endpoints()[i].text;
     Json body = Json::object();
     if (f.hashkv_rev != 0) body["revision"] = std::to_string(f.hashkv_rev);
@@ -175,7 +175,7 @@ void AddEndpoint(Registry reg) {
 
 std::optional<CommandError> AlarmCall(Context& ctx, bool disarm) {
   Result<GatewayClient*> client = ctx.Client();
-  if (!client.ok()) return ErrorFrom(client.status(), kExitBadArgs);
+  if (!client.ok()) return ClientError(client.status());
   Result<Json> resp =
       client.value()->Call("/v3/maintenance/alarm", Json{{"action", "GET"}});
   if (resp.ok() && disarm) {
@@ -235,7 +235,7 @@ std::optional<CommandError> MoveLeader(Context& ctx, const std::string& arg) {
                                           "\": invalid syntax"};
   }
   Result<GatewayClient*> client = ctx.Client();
-  if (!client.ok()) return ErrorFrom(client.status(), kExitBadArgs);
+  if (!client.ok()) return ClientError(client.status());
   GatewayClient& c = *client.value();
   for (size_t i = 0; i < c.endpoints().size(); ++i) {
     Result<Json> st =
@@ -288,7 +288,7 @@ void AddDefrag(Registry reg) {
   cmd->callback([=] {
     *selected = [](Context& ctx) -> std::optional<CommandError> {
       Result<GatewayClient*> client = ctx.Client();
-      if (!client.ok()) return ErrorFrom(client.status(), kExitBadArgs);
+      if (!client.ok()) return ClientError(client.status());
       GatewayClient& c = *client.value();
       bool failed = false;
       for (size_t i = 0; i < c.endpoints().size(); ++i) {

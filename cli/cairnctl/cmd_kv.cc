@@ -231,7 +231,7 @@ std::optional<CommandError> CallAndPrint(
     Context& ctx, const char* path, const Json& body, bool value_only,
     const std::function<Status(Printer&, const Json&)>& print) {
   Result<GatewayClient*> client = ctx.Client();
-  if (!client.ok()) return ErrorFrom(client.status(), kExitBadArgs);
+  if (!client.ok()) return ClientError(client.status());
   Result<Json> resp = client.value()->Call(path, body);
   if (!resp.ok()) return ErrorFrom(resp.status());
   if (value_only && ctx.flags().write_out != "simple") {
@@ -313,7 +313,7 @@ void AddCompaction(Registry reg) {
       Json body = {{"revision", std::to_string(rev)}};
       if (*physical) body["physical"] = true;
       Result<GatewayClient*> client = ctx.Client();
-      if (!client.ok()) return ErrorFrom(client.status(), kExitBadArgs);
+      if (!client.ok()) return ClientError(client.status());
       Result<Json> resp = client.value()->Call("/v3/kv/compaction", body);
       if (!resp.ok()) return ErrorFrom(resp.status());
       Result<Printer*> p = ctx.GetPrinter();

@@ -33,7 +33,7 @@ std::optional<CommandError> CallAndPrint(
     const std::function<std::string(const std::string&)>& wrap,
     const std::function<Status(Printer&, const Json&)>& print) {
   Result<GatewayClient*> client = ctx.Client();
-  if (!client.ok()) return ErrorFrom(client.status(), kExitBadArgs);
+  if (!client.ok()) return ClientError(client.status());
   Result<Json> resp = client.value()->Call(path, body);
   if (!resp.ok()) {
     return CommandError{error_exit, wrap(resp.status().message())};
@@ -154,7 +154,7 @@ void AddKeepAlive(CLI::App* lease, CommandFn* selected) {
       int64_t id = 0;
       if (auto e = LeaseArg((*args)[0], &id)) return e;
       Result<GatewayClient*> client = ctx.Client();
-      if (!client.ok()) return ErrorFrom(client.status(), kExitBadArgs);
+      if (!client.ok()) return ClientError(client.status());
       Result<Printer*> p = ctx.GetPrinter();
       if (!p.ok()) return ErrorFrom(p.status(), kExitBadFeature);
       return KeepAliveLoop(ctx, *client.value(), *p.value(), id, *once);

@@ -50,7 +50,7 @@ std::optional<CommandError> Lock(Context& ctx, const LockFlags& f) {
                         "command to execute"};
   }
   Result<GatewayClient*> client = ctx.Client();
-  if (!client.ok()) return ErrorFrom(client.status(), kExitBadArgs);
+  if (!client.ok()) return ClientError(client.status());
   Interrupt interrupt;
   SignalWatch signals(&interrupt);
   // etcd's WithTTL ignores a TTL <= 0 (the default, 60s, stays).

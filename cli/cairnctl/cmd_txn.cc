@@ -251,7 +251,7 @@ void AddTxnCommand(Registry reg) {
       if (!success.empty()) body["success"] = success;
       if (!failure.empty()) body["failure"] = failure;
       Result<GatewayClient*> client = ctx.Client();
-      if (!client.ok()) return ErrorFrom(client.status(), kExitBadArgs);
+      if (!client.ok()) return ClientError(client.status());
       Result<Json> resp = client.value()->Call("/v3/kv/txn", body);
       if (!resp.ok()) return ErrorFrom(resp.status());
       Result<Printer*> p = ctx.GetPrinter();

@@ -94,7 +94,10 @@ std::optional<CommandError> PrintWatchStream(
       "/v3/watch", Json{{"create_request", create}},
       [&](const Json& msg) {
         const Json r = msg.value("result", Json::object());
-        if (JsonBool(r, "created") && !r.contains("events")) return true;
+        if (JsonBool(r, "created") && !JsonBool(r, "canceled") &&
+            !r.contains("events")) {
+          return true;  // the created notice; a refused watch is both
+        }
         std::lock_guard<std::mutex> lock(*o.mu);
         if (JsonBool(r, "canceled")) {
           std::string why = JsonString(r, "cancel_reason");
@@ -134,7 +137,7 @@ std::optional<CommandError> Watch(Context& ctx, const WatchFlags& f,
   Result<Json> create = WatchCreate(f.args, f.prefix, f.rev, f.prev_kv);
   if (!create.ok()) return ErrorFrom(create.status(), kExitBadArgs);
   Result<GatewayClient*> client = ctx.Client();
-  if (!client.ok()) return ErrorFrom(client.status(), kExitBadArgs);
+  if (!client.ok()) return ClientError(client.status());
   Result<Printer*> printer = ctx.GetPrinter();
   if (!printer.ok()) return ErrorFrom(printer.status(), kExitBadFeature);
   std::mutex mu;
@@ -239,7 +242,7 @@ std::optional<CommandError> InteractiveWatch::StartWatch(
     return std::nullopt;
   }
   Result<std::unique_ptr<GatewayClient>> client = ctx_.NewClient();
-  if (!client.ok()) return ErrorFrom(client.status(), kExitBadArgs);
+  if (!client.ok()) return ClientError(client.status());
   auto watch = std::make_unique<LineWatch>();
   watch->client = std::move(client).value();
   LineWatch* lw = watch.get();
@@ -285,7 +288,7 @@ std::optional<CommandError> WatchInteractive(Context& ctx) {
   const char* key = std::getenv("CAIRNCTL_WATCH_KEY");
   const char* range = std::getenv("CAIRNCTL_WATCH_RANGE_END");
   Result<GatewayClient*> client = ctx.Client();
-  if (!client.ok()) return ErrorFrom(client.status(), kExitBadArgs);
+  if (!client.ok()) return ClientError(client.status());
   Result<Printer*> printer = ctx.GetPrinter();
   if (!printer.ok()) return ErrorFrom(printer.status(), kExitBadFeature);
   InteractiveWatch session(ctx, *client.value(), *printer.value(),

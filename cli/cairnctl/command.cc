@@ -4,6 +4,8 @@
 #include <iterator>
 #include <sstream>
 
+#include "cli/cairnctl/password.h"
+
 namespace cairn::ctl {
 
 namespace {
@@ -20,15 +22,27 @@ std::vector<std::string> SplitComma(const std::string& s) {
 
 }  // namespace
 
-Result<GatewayClient*> Context::Client() {
-  if (client_) return client_.get();
-  Result<std::unique_ptr<GatewayClient>> c = NewClient();
-  if (!c.ok()) return c.status();
-  client_ = std::move(c).value();
-  return client_.get();
+Credentials CredentialsFromFlags(const std::string& user,
+                                 const std::string& password) {
+  Credentials c;
+  if (user.empty()) return c;
+  if (!password.empty()) {
+    c.user = user;
+    c.password = password;
+    return c;
+  }
+  const size_t colon = user.find(':');
+  if (colon == std::string::npos) {
+    c.user = user;
+    c.must_ask = true;
+    return c;
+  }
+  c.user = user.substr(0, colon);
+  c.password = user.substr(colon + 1);
+  return c;
 }
 
-Result<std::unique_ptr<GatewayClient>> Context::NewClient() const {
+Result<ClientOptions> Context::Options() const {
   ClientOptions opts;
   opts.endpoints = SplitComma(flags_.endpoints);
   Result<std::chrono::nanoseconds> dial = ParseGoDuration(flags_.dial_timeout);
@@ -44,7 +58,60 @@ Result<std::unique_ptr<GatewayClient>> Context::NewClient() const {
   opts.cert = flags_.cert;
   opts.key = flags_.key;
   opts.insecure_skip_tls_verify = flags_.insecure_skip_tls_verify;
-  return GatewayClient::Create(opts);
+  return opts;
+}
+
+// The steps of etcdctl's mustClientFromCmd, in its order: global flags,
+// the --user password prompt, the output format, then clientv3.New,
+// which authenticates when it has both a name and a password.
+Result<GatewayClient*> Context::Client() {
+  if (client_) return client_.get();
+  Result<ClientOptions> opts = Options();
+  if (!opts.ok()) return opts.status();
+  Credentials creds = CredentialsFromFlags(flags_.user, flags_.password);
+  if (creds.must_ask) {
+    Result<std::string> password = AskPassword("Password: ", out_);
+    if (!password.ok()) return password.status();
+    creds.password = password.value();
+  }
+  Result<OutputFormat> format = ParseOutputFormat(flags_.write_out);
+  if (!format.ok()) {
+    return Status(Code::kFailedPrecondition, format.status().message());
+  }
+  const bool authenticate = !creds.user.empty() && !creds.password.empty();
+  if (authenticate) {
+    opts.value().username = creds.user;
+    opts.value().password = creds.password;
+  }
+  Result<std::unique_ptr<GatewayClient>> c =
+      GatewayClient::Create(std::move(opts).value());
+  if (!c.ok()) return c.status();
+  if (authenticate) {
+    // With auth disabled clientv3 goes on without a token.
+    Status s = c.value()->Authenticate();
+    if (!s.ok() && s.message() != kErrAuthNotEnabled) {
+      return Status(
+          s.code() == Code::kTimeout ? Code::kTimeout : Code::kAuthFailed,
+          s.message());
+    }
+  }
+  client_ = std::move(c).value();
+  return client_.get();
+}
+
+Result<std::unique_ptr<GatewayClient>> Context::NewClient() {
+  Result<GatewayClient*> main = Client();
+  if (!main.ok()) return main.status();
+  return GatewayClient::Create(main.value()->options());
+}
+
+Result<std::unique_ptr<GatewayClient>> Context::NewClientFor(
+    std::vector<std::string> endpoints) {
+  Result<GatewayClient*> main = Client();
+  if (!main.ok()) return main.status();
+  ClientOptions opts = main.value()->options();
+  opts.endpoints = std::move(endpoints);
+  return GatewayClient::Create(std::move(opts));
 }
 
 Result<Printer*> Context::GetPrinter(bool value_only) {
@@ -129,6 +196,34 @@ std::string PrefixRangeEnd(const std::string& prefix) {
 
 CommandError ErrorFrom(const Status& s, int exit_code) {
   return CommandError{exit_code, s.message()};
+}
+
+std::optional<CommandError> CallPrint(
+    Context& ctx, std::string_view path, const Json& body,
+    const std::function<Status(Printer&, const Json&)>& print) {
+  Result<GatewayClient*> client = ctx.Client();
+  if (!client.ok()) return ClientError(client.status());
+  Result<Json> resp = client.value()->Call(path, body);
+  if (!resp.ok()) return ErrorFrom(resp.status());
+  Result<Printer*> p = ctx.GetPrinter();
+  if (!p.ok()) return ErrorFrom(p.status(), kExitBadFeature);
+  Status s = print(*p.value(), resp.value());
+  if (!s.ok()) return ErrorFrom(s, kExitBadFeature);
+  return std::nullopt;
+}
+
+CommandError ClientError(const Status& s) {
+  switch (s.code()) {
+    case Code::kInvalidArgument:
+      return ErrorFrom(s, kExitBadArgs);
+    case Code::kFailedPrecondition:
+      return ErrorFrom(s, kExitBadFeature);
+    case Code::kAuthFailed:
+    case Code::kTimeout:
+      return ErrorFrom(s, kExitBadConnection);
+    default:
+      return ErrorFrom(s, kExitError);
+  }
 }
 
 std::string ReadAll(std::istream& in) {

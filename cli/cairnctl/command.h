@@ -48,20 +48,45 @@ struct GlobalFlags {
   bool insecure_skip_tls_verify = false;
 };
 
+// The name and password that --user and --password give
+// (etcdctl's authCfgFromCmd).
+struct Credentials {
+  std::string user;
+  std::string password;
+  // --user NAME without a password anywhere: etcdctl asks for it.
+  bool must_ask = false;
+};
+
+// Splits --user ("name" or "name:password") and --password as etcdctl
+// does: --password, when set, makes the whole --user the name; otherwise
+// the first ':' splits name from password.
+Credentials CredentialsFromFlags(const std::string& user,
+                                 const std::string& password);
+
 // What a command runs with. The client is made on first use, so that bad
-// flags are reported before any connection is tried.
+// flags are reported before any connection is tried, and questions the
+// command asks (a new user's password) come before the --user password
+// prompt, as in etcdctl.
 class Context {
  public:
   Context(const GlobalFlags& flags, std::istream& in, std::ostream& out,
           std::ostream& err)
       : flags_(flags), in_(in), out_(out), err_(err) {}
 
-  // The client for --endpoints, or the error etcdctl gives for bad
-  // global flags.
+  // The client for --endpoints, authenticated when --user names a user
+  // (etcdctl's mustClientFromCmd). Errors, each meant for ClientError:
+  // kInvalidArgument for a bad global flag, kFailedPrecondition for an
+  // unknown -w format, kIOError when the password prompt fails,
+  // kAuthFailed (with the server's text) or kTimeout when authentication
+  // fails.
   Result<GatewayClient*> Client();
-  // A second client for the same flags, for another thread (a session's
-  // keep-alive).
-  Result<std::unique_ptr<GatewayClient>> NewClient() const;
+  // A second client for the same flags and token, for another thread (a
+  // session's keep-alive, a watch); Client() is made first.
+  Result<std::unique_ptr<GatewayClient>> NewClient();
+  // A client for other endpoints (member client URLs) with the same
+  // timeouts, TLS settings and token; Client() is made first.
+  Result<std::unique_ptr<GatewayClient>> NewClientFor(
+      std::vector<std::string> endpoints);
   Result<Printer*> GetPrinter(bool value_only = false);
 
   const GlobalFlags& flags() const { return flags_; }
@@ -70,6 +95,9 @@ class Context {
   std::ostream& err() { return err_; }
 
  private:
+  Result<ClientOptions> Options() const;
+  Status Authenticate(GatewayClient& client);
+
   const GlobalFlags& flags_;
   std::istream& in_;
   std::ostream& out_;
@@ -97,6 +125,9 @@ void AddEndpointCommands(Registry reg);
 void AddLockCommand(Registry reg, const std::vector<std::string>& raw_args);
 void AddElectCommand(Registry reg);
 void AddSnapshotCommands(Registry reg);
+void AddUserCommands(Registry reg);
+void AddRoleCommands(Registry reg);
+void AddAuthCommands(Registry reg);
 
 // Go's time.ParseDuration (e.g. "2s", "500ms", "1m30s"). Errors:
 // kInvalidArgument with Go's text, e.g. `time: invalid duration "x"`.
@@ -108,6 +139,19 @@ std::string PrefixRangeEnd(const std::string& prefix);
 
 // Turns a Status from the client into etcdctl's error (exit 1).
 CommandError ErrorFrom(const Status& s, int exit_code = kExitError);
+
+// Calls `path` with `body` through ctx's client and prints the answer
+// with `print`. Returns etcdctl's error: ClientError's, the call's (exit
+// 1), or the printer's (ExitBadFeature, after the call took effect, as in
+// etcdctl).
+std::optional<CommandError> CallPrint(
+    Context& ctx, std::string_view path, const Json& body,
+    const std::function<Status(Printer&, const Json&)>& print);
+
+// etcdctl's error for a failed Context::Client(): ExitBadArgs for a bad
+// global flag, ExitBadFeature for -w, ExitBadConnection when
+// authentication fails, ExitError otherwise (a failed password prompt).
+CommandError ClientError(const Status& s);
 
 // A lease id in hex as etcdctl reads it (strconv.ParseInt(s, 16, 64)),
 // with Go's error text.

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <charconv>
+#include <set>
 #include <utility>
 
 namespace cairn::ctl {
@@ -84,6 +85,91 @@ Result<Endpoint> ParseEndpoint(std::string_view text) {
                                    "\" has a bad port");
   }
   return ep;
+}
+
+// etcd 3.4's errStringToError keys (etcdserver/api/v3rpc/rpctypes).
+bool IsEtcdErrorText(const std::string& m) {
+  static const std::set<std::string> kTexts = {
+      "etcdserver: key is not provided",
+      "etcdserver: key not found",
+      "etcdserver: value is provided",
+      "etcdserver: lease is provided",
+      "etcdserver: too many operations in txn request",
+      "etcdserver: duplicate key given in txn request",
+      "etcdserver: mvcc: required revision has been compacted",
+      "etcdserver: mvcc: required revision is a future revision",
+      "etcdserver: mvcc: database space exceeded",
+      "etcdserver: requested lease not found",
+      "etcdserver: lease already exists",
+      "etcdserver: too large lease TTL",
+      "etcdserver: member ID already exist",
+      "etcdserver: Peer URLs already exists",
+      "etcdserver: re-configuration failed due to not enough started members",
+      "etcdserver: given member URLs are invalid",
+      "etcdserver: member not found",
+      "etcdserver: can only promote a learner member",
+      "etcdserver: can only promote a learner member which is in sync with "
+      "leader",
+      "etcdserver: too many learner members in cluster",
+      "etcdserver: request is too large",
+      "etcdserver: too many requests",
+      "etcdserver: root user does not exist",
+      "etcdserver: root user does not have root role",
+      "etcdserver: user name already exists",
+      "etcdserver: user name is empty",
+      "etcdserver: user name not found",
+      "etcdserver: role name already exists",
+      "etcdserver: role name not found",
+      "etcdserver: role name is empty",
+      "etcdserver: authentication failed, invalid user ID or password",
+      "etcdserver: permission denied",
+      "etcdserver: role is not granted to the user",
+      "etcdserver: permission is not granted to the role",
+      "etcdserver: authentication is not enabled",
+      "etcdserver: invalid auth token",
+      "etcdserver: invalid auth management",
+      "etcdserver: revision of auth store is old",
+      "etcdserver: no leader",
+      "etcdserver: not leader",
+      "etcdserver: leader changed",
+      "etcdserver: not capable",
+      "etcdserver: server stopped",
+      "etcdserver: request timed out",
+      "etcdserver: request timed out, possibly due to previous leader failure",
+      "etcdserver: request timed out, possibly due to connection lost",
+      "etcdserver: request timed out, waiting for the applied index took too "
+      "long",
+      "etcdserver: unhealthy cluster",
+      "etcdserver: corrupt cluster",
+      "etcdserver: rpc not supported for learner",
+      "etcdserver: bad leader transferee",
+  };
+  return kTexts.count(m) > 0;
+}
+
+std::string ClientErrorText(int grpc_code, const std::string& message) {
+  if (IsEtcdErrorText(message)) return message;
+  static const char* kNames[] = {"OK",
+                                 "Canceled",
+                                 "Unknown",
+                                 "InvalidArgument",
+                                 "DeadlineExceeded",
+                                 "NotFound",
+                                 "AlreadyExists",
+                                 "PermissionDenied",
+                                 "ResourceExhausted",
+                                 "FailedPrecondition",
+                                 "Aborted",
+                                 "OutOfRange",
+                                 "Unimplemented",
+                                 "Internal",
+                                 "Unavailable",
+                                 "DataLoss",
+                                 "Unauthenticated"};
+  const std::string name = grpc_code >= 0 && grpc_code <= 16
+                               ? kNames[grpc_code]
+                               : "Code(" + std::to_string(grpc_code) + ")";
+  return "rpc error: code = " + name + " desc = " + message;
 }
 
 Status StatusFromGatewayError(const Json& body, int http_status) {
@@ -183,11 +269,58 @@ Result<Json> GatewayClient::PostOnce(size_t i, std::string_view path,
     return Status(Code::kUnavailable,
                   "bad answer from " + endpoints_[i].text + ": not JSON");
   }
-  if (status != 200) return StatusFromGatewayError(answer, status);
+  if (status != 200) {
+    Status s = StatusFromGatewayError(answer, status);
+    auto code = answer.find("code");
+    if (!answer.contains("message") || code == answer.end() ||
+        !code->is_number_integer()) {
+      return s;  // not the gateway's error body
+    }
+    return Status(s.code(), ClientErrorText(code->get<int>(), s.message()));
+  }
   return answer;
 }
 
 Result<Json> GatewayClient::Call(std::string_view path, const Json& body) {
+  Result<Json> r = CallOnce(path, body);
+  // A token can lapse (TTL, auth store change) between calls; clientv3
+  // authenticates again and retries once, and so do we.
+  if (!r.ok() && !options_.username.empty() && !options_.password.empty() &&
+      (r.status().message() == kErrInvalidAuthToken ||
+       r.status().message() == kErrAuthOldRevision)) {
+    Status s = Authenticate();
+    if (!s.ok()) return s;
+    r = CallOnce(path, body);
+  }
+  return r;
+}
+
+Status GatewayClient::Authenticate() {
+  options_.token.clear();
+  const Json body = {{"name", options_.username},
+                     {"password", options_.password}};
+  Status last(Code::kTimeout, std::string(kDeadline));
+  for (size_t tried = 0; tried < endpoints_.size(); ++tried) {
+    const size_t i = (current_ + tried) % endpoints_.size();
+    bool unreachable = false;
+    Result<Json> r = PostOnce(i, "/v3/auth/authenticate", body, &unreachable);
+    if (unreachable) continue;
+    current_ = i;
+    if (r.ok()) {
+      const Json& answer = r.value();
+      auto token = answer.find("token");
+      if (token != answer.end() && token->is_string()) {
+        options_.token = token->get<std::string>();
+      }
+      return Status::Ok();
+    }
+    if (r.status().message() == kErrAuthNotEnabled) return r.status();
+    last = r.status();
+  }
+  return last;
+}
+
+Result<Json> GatewayClient::CallOnce(std::string_view path, const Json& body) {
   for (size_t tried = 0; tried < endpoints_.size(); ++tried) {
     const size_t i = (current_ + tried) % endpoints_.size();
     bool unreachable = false;

@@ -41,7 +41,21 @@ struct ClientOptions {
   bool insecure_skip_tls_verify = false;
   // Sent as the Authorization header when non-empty.
   std::string token;
+  // The user to authenticate as (Authenticate). With both set, a call
+  // refused for an invalid or outdated token authenticates again and is
+  // tried once more, as clientv3's retry interceptor does.
+  std::string username;
+  std::string password;
 };
+
+// etcd's texts for the answers that Authenticate and the token retry
+// depend on (etcdserver/api/v3rpc/rpctypes).
+inline constexpr std::string_view kErrAuthNotEnabled =
+    "etcdserver: authentication is not enabled";
+inline constexpr std::string_view kErrInvalidAuthToken =
+    "etcdserver: invalid auth token";
+inline constexpr std::string_view kErrAuthOldRevision =
+    "etcdserver: revision of auth store is old";
 
 // A parsed endpoint.
 struct Endpoint {
@@ -88,6 +102,16 @@ class GatewayClient {
   // kUnavailable for an answer that is not JSON.
   Result<Json> Call(std::string_view path, const Json& body);
 
+  // POSTs /v3/auth/authenticate with the options' username and password
+  // and keeps the token for every later request, as clientv3's getToken:
+  // the endpoints are tried in turn, and an endpoint that is unreachable
+  // or refuses the user is passed over for the next. Errors: the last
+  // endpoint's answer (e.g. "etcdserver: authentication failed, invalid
+  // user ID or password"); kErrAuthNotEnabled at once, with no token kept
+  // (the caller goes on without one); kTimeout "context deadline
+  // exceeded" when no endpoint could be reached.
+  Status Authenticate();
+
   // Like Call, on one given endpoint only (endpoint health/status).
   Result<Json> CallEndpoint(size_t endpoint, std::string_view path,
                             const Json& body);
@@ -105,9 +129,12 @@ class GatewayClient {
                 StreamCancel* cancel = nullptr);
 
   const std::vector<Endpoint>& endpoints() const { return endpoints_; }
+  // The options, with the token Authenticate got.
+  const ClientOptions& options() const { return options_; }
 
  private:
   struct Conn;
+  Result<Json> CallOnce(std::string_view path, const Json& body);
   GatewayClient(ClientOptions options, std::vector<Endpoint> endpoints);
   Conn& ConnFor(size_t i);
   Result<Json> PostOnce(size_t i, std::string_view path, const Json& body,
@@ -121,5 +148,12 @@ class GatewayClient {
 
 // The Status for a gateway error body {"error":..,"code":N,"message":..}.
 Status StatusFromGatewayError(const Json& body, int http_status);
+
+// The text etcdctl prints for a server error with gRPC code `grpc_code`
+// and message `message`: clientv3 turns etcd's own errors (rpctypes'
+// list, e.g. "etcdserver: permission denied") into their message and
+// leaves any other as gRPC prints it, "rpc error: code = Unknown desc =
+// MESSAGE".
+std::string ClientErrorText(int grpc_code, const std::string& message);
 
 }  // namespace cairn::ctl

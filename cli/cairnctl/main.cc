@@ -123,6 +123,9 @@ int main(int argc, char** argv) {
   cairn::ctl::AddLockCommand(reg, raw_args);
   cairn::ctl::AddElectCommand(reg);
   cairn::ctl::AddSnapshotCommands(reg);
+  cairn::ctl::AddUserCommands(reg);
+  cairn::ctl::AddRoleCommands(reg);
+  cairn::ctl::AddAuthCommands(reg);
   if (int rc = cairn::cli::Parse(app, argc, argv); rc >= 0) return rc;
   if (std::optional<int> rc = JudgeExtras(app, selected != nullptr, raw_args)) {
     return *rc;

@@ -79,7 +79,32 @@ class Printer {
   Status SnapshotStatus(uint32_t hash, int64_t revision, uint64_t total_keys,
                         uint64_t total_size);
 
+  // user and role answers (printer_auth.cc). fields prints no UserGet or
+  // UserList and table none of them, as in etcdctl.
+  Status UserAdd(const std::string& user, const Json& resp);
+  Status UserGet(const std::string& user, const Json& resp);
+  Status UserList(const Json& resp);
+  Status UserChangePassword(const Json& resp);
+  Status UserGrantRole(const std::string& user, const std::string& role,
+                       const Json& resp);
+  Status UserRevokeRole(const std::string& user, const std::string& role,
+                        const Json& resp);
+  Status UserDelete(const std::string& user, const Json& resp);
+  Status RoleAdd(const std::string& role, const Json& resp);
+  Status RoleGet(const std::string& role, const Json& resp);
+  Status RoleDelete(const std::string& role, const Json& resp);
+  Status RoleList(const Json& resp);
+  Status RoleGrantPermission(const std::string& role, const Json& resp);
+  // `key` and `end` as the user gave them (not the "\0" sent for an
+  // empty key), as etcdctl prints them.
+  Status RoleRevokePermission(const std::string& role, const std::string& key,
+                              const std::string& end, const Json& resp);
+
  private:
+  // An answer with only a header: `simple_line` in simple, the header in
+  // json and fields.
+  Status HeaderOnly(const Json& resp, const std::string& simple_line);
+  void SimplePermissions(const Json& perms, bool write);
   Status Unsupported() const;
   Status MemberChange(const char* what, uint64_t id, const Json& resp);
   Status IdAndTtl(const Json& resp, const std::string& simple_line,
@@ -112,5 +137,9 @@ std::string BytesValue(const Json& value);
 // The gateway JSON with every 64-bit integer field (string-encoded by the
 // gateway) turned into a JSON number, as Go's encoding/json prints them.
 Json Numberize(const Json& gateway);
+
+// An AuthRoleGetResponse as etcdctl's json printer shows it: Numberize,
+// with each permission's permType as its number and left out for READ.
+Json RoleGetJson(const Json& gateway);
 
 }  // namespace cairn::ctl

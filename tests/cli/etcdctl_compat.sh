@@ -134,7 +134,10 @@ run_script() {
     # A watch never ends by itself: it is stopped after 2 seconds (exit 124).
     local limit=""
     [[ "$cmd" == watch* ]] && limit="timeout 2"
-    result=$(eval "{ printf '$input'$hold; } | $limit $tool --endpoints=127.0.0.1:$CPORT $cmd" 2>&1)
+    # NUL bytes (keys such as role permissions' "\0") are shown as <NUL>,
+    # since the shell would drop them.
+    result=$(eval "{ printf '$input'$hold; } | $limit $tool --endpoints=127.0.0.1:$CPORT $cmd" 2>&1 |
+      sed 's/\x0/<NUL>/g'; exit "${PIPESTATUS[0]}")
     local rc=$?
     [ -n "$var" ] && eval "$var=\$(echo \"\$result\" | awk 'NR==1{print \$2}')"
     { echo "$result"; echo "[exit $rc]"; } | normalize >>"$out"
