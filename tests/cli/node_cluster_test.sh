@@ -5,71 +5,23 @@
 # to a follower (forwarded to the leader), leader kill -9 and re-election
 # without losing an acknowledged write, restart with data intact, member
 # add (learner) / promote / remove (the removed member stops by itself),
-# and SIGTERM (exit 0, leadership handed over).
+# a lock whose holder is killed (its lease expires, the next locker gets
+# it), and SIGTERM (exit 0, leadership handed over).
 #
 # usage: node_cluster_test.sh CAIRN CAIRNCTL
 # Every wait is bounded; every process is killed by PID on exit.
 set -uo pipefail
 CAIRN=$1
 CTL=$2
-WORK=$(mktemp -d /tmp/cairn-cluster-XXXXXX)
-declare -A PID CPORT PPORT
-ALLPIDS=()
-fails=0
-
-cleanup() {
-  for p in "${ALLPIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  if [[ $fails -ne 0 ]]; then
-    for f in "$WORK"/*.log; do echo "== $f"; tail -n 20 "$f"; done
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-mark=0
-ok() {  # closes a step: "ok" unless it failed somewhere
-  if [[ $fails -eq $mark ]]; then echo "ok: $*"; else echo "not ok: $*"; fi
-  mark=$fails
-}
-
-# A port nobody listens on (random, checked).
-free_port() {
-  local p
-  while true; do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
+WORK_PREFIX=cairn-cluster
+source "$(dirname "$0")/node_test_lib.sh"
 
 for n in m1 m2 m3 m4; do CPORT[$n]=$(free_port); PPORT[$n]=$(free_port); done
-peer() { echo "http://127.0.0.1:${PPORT[$1]}"; }
-client() { echo "127.0.0.1:${CPORT[$1]}"; }
 CLUSTER="m1=$(peer m1),m2=$(peer m2),m3=$(peer m3)"
 ALL="$(client m1),$(client m2),$(client m3)"
 
-start() {  # name cluster state
-  "$CAIRN" --name "$1" --data-dir "$WORK/$1" \
-    --listen-client-urls "http://$(client "$1")" \
-    --advertise-client-urls "http://$(client "$1")" \
-    --listen-peer-urls "$(peer "$1")" \
-    --initial-advertise-peer-urls "$(peer "$1")" \
-    --initial-cluster "$2" --initial-cluster-state "$3" \
-    --heartbeat-interval 50 --election-timeout 500 \
-    >>"$WORK/$1.log" 2>&1 &
-  PID[$1]=$!
-  ALLPIDS+=($!)
-}
-
 ctl() { timeout 20 "$CTL" --endpoints="$ALL" --command-timeout=10s "$@"; }
 post() { curl -s -m 10 -X POST "http://$(client "$1")$2" -d "$3"; }
-
-# Waits (up to 15 s) until `cmd...` succeeds.
-eventually() {
-  for _ in $(seq 75); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  return 1
-}
 
 leader() {  # prints the name of the member that says it is the leader
   for n in m1 m2 m3 m4; do
@@ -137,6 +89,20 @@ out=$(timeout 10 "$CTL" --endpoints="$(client $follower)" lease timetolive "$lid
 [[ $out == *"granted with TTL(30s)"* ]] || fail "timetolive via follower: $out"
 ok "lease keep-alive and time-to-live forwarded to the leader"
 
+# ---- lock: a holder that crashes loses the lock when its lease expires -----
+"$CTL" --endpoints="$ALL" lock --ttl 2 crashlock -- sh -c "echo \$\$ >'$WORK/held'; sleep 30" \
+  >"$WORK/lockA.out" 2>&1 &
+holder=$!
+ALLPIDS+=($holder)
+held() { [[ -s $WORK/held ]]; }
+eventually held || fail "first locker never held the lock"
+kill -9 "$holder"; wait "$holder" 2>/dev/null
+kill -9 "$(cat "$WORK/held")" 2>/dev/null
+out=$(timeout 20 "$CTL" --endpoints="$ALL" lock --ttl 2 crashlock -- sh -c 'echo acquired "$ETCD_LOCK_KEY"')
+[[ $out == "acquired crashlock/"* ]] || fail "lock after the holder crashed: $out"
+[[ -z $(ctl get --prefix crashlock --keys-only) ]] || fail "lock keys left behind"
+ok "lock: the crashed holder's lease expired and the next locker got the lock"
+
 # ---- leader kill -9: no acknowledged write lost ---------------------------
 for i in $(seq 1 30); do ctl put "k$i" "v$i" >/dev/null || fail "put k$i"; done
 lead=$(leader)
@@ -180,4 +146,4 @@ unset "PID[$lead]"
 eventually ctl put after-term 1 || fail "no write after SIGTERM"
 ok "SIGTERM: $lead exited 0 after handing leadership over"
 
-[[ $fails -eq 0 ]] && echo "PASS" || { echo "$fails failure(s)"; exit 1; }
+finish

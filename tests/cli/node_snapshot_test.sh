@@ -7,64 +7,18 @@
 # format; `snapshot restore` of it into a NEW 3-member cluster that serves
 # the same keys at the same revisions with the same HashKV; and the error
 # paths (several endpoints, existing data dir, a flipped byte, a truncated
-# file, a missing file, a name not in the cluster, bad arguments).
+# file, a missing file, a name not in the cluster, bad arguments). Also
+# periodic auto compaction on a live member.
 #
 # usage: node_snapshot_test.sh CAIRN CAIRNCTL
 # Every wait is bounded; every process is killed by PID on exit.
 set -uo pipefail
 CAIRN=$1
 CTL=$2
-WORK=$(mktemp -d /tmp/cairn-snapshot-XXXXXX)
-declare -A PID CPORT PPORT
-ALLPIDS=()
-fails=0
-
-cleanup() {
-  for p in "${ALLPIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  if [[ $fails -ne 0 ]]; then
-    for f in "$WORK"/*.log; do echo "== $f"; tail -n 20 "$f"; done
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-mark=0
-ok() {
-  if [[ $fails -eq $mark ]]; then echo "ok: $*"; else echo "not ok: $*"; fi
-  mark=$fails
-}
-free_port() {
-  local p
-  while true; do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
-for n in s1 r1 r2 r3; do CPORT[$n]=$(free_port); PPORT[$n]=$(free_port); done
-peer() { echo "http://127.0.0.1:${PPORT[$1]}"; }
-client() { echo "127.0.0.1:${CPORT[$1]}"; }
-
-start() {  # name cluster [data-dir]
-  "$CAIRN" --name "$1" --data-dir "${3:-$WORK/$1}" \
-    --listen-client-urls "http://$(client "$1")" \
-    --advertise-client-urls "http://$(client "$1")" \
-    --listen-peer-urls "$(peer "$1")" \
-    --initial-advertise-peer-urls "$(peer "$1")" \
-    --initial-cluster "$2" --initial-cluster-state new \
-    --heartbeat-interval 50 --election-timeout 500 \
-    >>"$WORK/$1.log" 2>&1 &
-  PID[$1]=$!
-  ALLPIDS+=($!)
-}
+WORK_PREFIX=cairn-snapshot
+source "$(dirname "$0")/node_test_lib.sh"
+for n in s1 r1 r2 r3 a1; do CPORT[$n]=$(free_port); PPORT[$n]=$(free_port); done
 ctl1() { timeout 10 "$CTL" --endpoints="$(client s1)" --command-timeout=10s "$@"; }
-# Waits (up to 30 s in all) until `cmd...` succeeds.
-eventually() {
-  local end=$((SECONDS + 30))
-  while ((SECONDS < end)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  return 1
-}
 hashkv() {  # endpoint revision -> the hash
   curl -s -m 10 -X POST "http://$1/v3/maintenance/hashkv" -d "{\"revision\":\"$2\"}" |
     sed -n 's/.*"hash":\([0-9]*\).*/\1/p'
@@ -177,7 +131,7 @@ for n in r1 r2 r3; do
     --initial-cluster-token restored --initial-advertise-peer-urls "$(peer "$n")" \
     --data-dir "$WORK/$n" || fail "restore $n"
 done
-for n in r1 r2 r3; do start "$n" "$NEWC" "$WORK/$n"; done
+for n in r1 r2 r3; do start "$n" "$NEWC" new "$WORK/$n"; done
 ALL="$(client r1),$(client r2),$(client r3)"
 ctl() { timeout 10 "$CTL" --endpoints="$ALL" --command-timeout=10s "$@"; }
 eventually ctl endpoint health || fail "restored cluster never became healthy"
@@ -197,4 +151,25 @@ out=$(ctl put after restore -w json)
 [[ $out == *'"revision":124'* ]] || fail "first write after restore: $out"
 ok "restored 3-member cluster serves the keys, history, lease and HashKV of the snapshot"
 
-[[ $fails -eq 0 ]] && echo "PASS" || { echo "$fails failure(s)"; exit 1; }
+# ---- auto compaction on a live member ---------------------------------------
+"$CAIRN" --name a1 --data-dir "$WORK/a1" \
+  --listen-client-urls "http://$(client a1)" --advertise-client-urls "http://$(client a1)" \
+  --listen-peer-urls "$(peer a1)" --initial-advertise-peer-urls "$(peer a1)" \
+  --initial-cluster "a1=$(peer a1)" --auto-compaction-mode periodic \
+  --auto-compaction-retention 2s >>"$WORK/a1.log" 2>&1 &
+PID[a1]=$!
+ALLPIDS+=($!)
+ctla() { timeout 10 "$CTL" --endpoints="$(client a1)" --command-timeout=5s "$@"; }
+eventually ctla put old 1 || fail "a1 never took a write"
+compacted() {
+  ctla put tick x >/dev/null
+  local out
+  out=$(ctla get old --rev=2 2>&1)
+  [[ $out == *"required revision has been compacted"* ]]
+}
+eventually compacted || fail "periodic auto compaction never compacted revision 2"
+grep -q 'auto compaction finished' "$WORK/a1.log" || fail "no auto compaction logged"
+[[ $(ctla get old --print-value-only) == 1 ]] || fail "auto compaction lost the current value"
+ok "periodic auto compaction (retention 2s) compacts a live member's history"
+
+finish
