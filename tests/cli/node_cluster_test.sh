@@ -6,7 +6,8 @@
 # without losing an acknowledged write, restart with data intact, member
 # add (learner) / promote / remove (the removed member stops by itself),
 # a lock whose holder is killed (its lease expires, the next locker gets
-# it), and SIGTERM (exit 0, leadership handed over).
+# it), cairnctl's failover past a dead endpoint and its error paths, and
+# SIGTERM (exit 0, leadership handed over).
 #
 # usage: node_cluster_test.sh CAIRN CAIRNCTL
 # Every wait is bounded; every process is killed by PID on exit.
@@ -112,6 +113,23 @@ for i in $(seq 1 30); do
   [[ $(ctl get "k$i" --print-value-only) == "v$i" ]] || fail "lost k$i"
 done
 ok "leader $lead killed; new leader $(leader); 30 acknowledged writes kept"
+
+# ---- cairnctl against cairn: failover and error paths ---------------------
+alive=m1; [[ $lead == m1 ]] && alive=m2
+out=$(timeout 20 "$CTL" --endpoints="$(client "$lead"),$(client "$alive")" put failover 1)
+[[ $out == OK ]] || fail "no failover from the dead $lead to $alive: $out"
+err=$(timeout 20 "$CTL" --endpoints="$(client "$lead")" --dial-timeout=1s --command-timeout=3s get k1 2>&1 >/dev/null)
+rc=$?
+[[ $rc == 1 && $err == "Error: context deadline exceeded" ]] || fail "dead endpoint: exit $rc, '$err'"
+out=$(ctl get no-such-key); rc=$?
+[[ $rc == 0 && -z $out ]] || fail "missing key: exit $rc, '$out'"
+ctl compaction 5 >/dev/null || fail "compaction"
+err=$(ctl get k1 --rev=3 2>&1 >/dev/null); rc=$?
+[[ $rc == 1 && $err == "Error: etcdserver: mvcc: required revision has been compacted" ]] ||
+  fail "compacted revision: exit $rc, '$err'"
+err=$(ctl get --bogus-flag 2>&1 >/dev/null); rc=$?
+[[ $rc == 1 && $err == *"unknown flag: --bogus-flag"* ]] || fail "bad flag: exit $rc, '$err'"
+ok "cairnctl fails over past a dead endpoint; etcdctl's errors for a dead cluster, a missing key, a compacted revision, a bad flag"
 
 # ---- restart with data intact ---------------------------------------------
 start "$lead" "$CLUSTER" new
