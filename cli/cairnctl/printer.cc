@@ -107,6 +107,15 @@ std::string JsonString(const Json& obj, const char* field) {
   return v.is_string() ? v.get<std::string>() : std::string();
 }
 
+std::vector<std::string> JsonStrings(const Json& list) {
+  std::vector<std::string> out;
+  if (!list.is_array()) return out;
+  for (const Json& v : list) {
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
 std::string JsonBytes(const Json& obj, const char* field) {
   return BytesValue(JsonField(obj, field));
 }

@@ -129,6 +129,9 @@ int64_t JsonInt(const Json& obj, const char* field);
 uint64_t JsonUint(const Json& obj, const char* field);
 bool JsonBool(const Json& obj, const char* field);
 std::string JsonString(const Json& obj, const char* field);
+// The strings of a JSON array (non-strings skipped; empty when `list` is
+// not an array).
+std::vector<std::string> JsonStrings(const Json& list);
 // A base64 bytes field, decoded ("" when absent or not valid base64).
 std::string JsonBytes(const Json& obj, const char* field);
 // A base64 JSON string value, decoded ("" when not valid base64).

@@ -11,15 +11,6 @@ namespace cairn::ctl {
 
 namespace {
 
-std::vector<std::string> Strings(const Json& list) {
-  std::vector<std::string> out;
-  if (!list.is_array()) return out;
-  for (const Json& v : list) {
-    if (v.is_string()) out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
 int PermType(const Json& perm) {
   const Json& t = JsonField(perm, "permType");
   if (t.is_string()) return PermTypeOf(t.get<std::string>());
@@ -74,7 +65,7 @@ Status Printer::UserGet(const std::string& user, const Json& resp) {
   switch (options_.format) {
     case OutputFormat::kSimple:
       out_ << "User: " << user << "\nRoles:";
-      for (const std::string& r : Strings(JsonField(resp, "roles"))) {
+      for (const std::string& r : JsonStrings(JsonField(resp, "roles"))) {
         out_ << " " << r;
       }
       out_ << "\n";
@@ -90,7 +81,7 @@ Status Printer::UserGet(const std::string& user, const Json& resp) {
 Status Printer::UserList(const Json& resp) {
   switch (options_.format) {
     case OutputFormat::kSimple:
-      for (const std::string& u : Strings(JsonField(resp, "users"))) {
+      for (const std::string& u : JsonStrings(JsonField(resp, "users"))) {
         out_ << u << "\n";
       }
       return Status::Ok();
@@ -200,7 +191,7 @@ Status Printer::RoleGet(const std::string& role, const Json& resp) {
 Status Printer::RoleList(const Json& resp) {
   switch (options_.format) {
     case OutputFormat::kSimple:
-      for (const std::string& r : Strings(JsonField(resp, "roles"))) {
+      for (const std::string& r : JsonStrings(JsonField(resp, "roles"))) {
         out_ << r << "\n";
       }
       return Status::Ok();
@@ -210,7 +201,7 @@ Status Printer::RoleList(const Json& resp) {
     case OutputFormat::kFields:
       FieldsHeader(JsonField(resp, "header"));
       out_ << "\"Roles\" :";
-      for (const std::string& r : Strings(JsonField(resp, "roles"))) {
+      for (const std::string& r : JsonStrings(JsonField(resp, "roles"))) {
         out_ << " " << GoQuote(r);
       }
       out_ << "\n";

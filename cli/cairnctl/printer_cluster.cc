@@ -9,15 +9,6 @@ namespace cairn::ctl {
 
 namespace {
 
-std::vector<std::string> Strings(const Json& list) {
-  std::vector<std::string> out;
-  if (!list.is_array()) return out;
-  for (const Json& v : list) {
-    if (v.is_string()) out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
 std::string Join(const std::vector<std::string>& items, const char* sep) {
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -33,8 +24,8 @@ std::vector<std::vector<std::string>> MemberRows(const Json& resp) {
     const std::string name = JsonString(m, "name");
     rows.push_back({MemberHex(JsonUint(m, "ID")),
                     name.empty() ? "unstarted" : "started", name,
-                    Join(Strings(JsonField(m, "peerURLs")), ","),
-                    Join(Strings(JsonField(m, "clientURLs")), ","),
+                    Join(JsonStrings(JsonField(m, "peerURLs")), ","),
+                    Join(JsonStrings(JsonField(m, "clientURLs")), ","),
                     JsonBool(m, "isLearner") ? "true" : "false"});
   }
   return rows;
@@ -53,7 +44,7 @@ std::vector<std::vector<std::string>> StatusRows(
                     std::to_string(JsonUint(st, "raftTerm")),
                     std::to_string(JsonUint(st, "raftIndex")),
                     std::to_string(JsonUint(st, "raftAppliedIndex")),
-                    Join(Strings(JsonField(st, "errors")), ", ")});
+                    Join(JsonStrings(JsonField(st, "errors")), ", ")});
   }
   return rows;
 }
@@ -130,10 +121,10 @@ Status Printer::MemberList(const Json& resp) {
       for (const Json& m : JsonField(resp, "members")) {
         out_ << "\"ID\" : " << JsonUint(m, "ID") << "\n"
              << "\"Name\" : " << GoQuote(JsonString(m, "name")) << "\n";
-        for (const std::string& u : Strings(JsonField(m, "peerURLs"))) {
+        for (const std::string& u : JsonStrings(JsonField(m, "peerURLs"))) {
           out_ << "\"PeerURL\" : " << GoQuote(u) << "\n";
         }
-        for (const std::string& u : Strings(JsonField(m, "clientURLs"))) {
+        for (const std::string& u : JsonStrings(JsonField(m, "clientURLs"))) {
           out_ << "\"ClientURL\" : " << GoQuote(u) << "\n";
         }
         out_ << "\"IsLearner\" : "
@@ -225,7 +216,7 @@ Status Printer::EndpointStatusList(const std::vector<EndpointStatus>& list) {
              << "\"RaftAppliedIndex\" : " << JsonUint(st, "raftAppliedIndex")
              << "\n"
              << "\"Errors\" : "
-             << GoStringSlice(Strings(JsonField(st, "errors"))) << "\n"
+             << GoStringSlice(JsonStrings(JsonField(st, "errors"))) << "\n"
              << "\"Endpoint\" : " << GoQuote(s.endpoint) << "\n\n";
       }
       return Status::Ok();
