@@ -17,6 +17,7 @@
 
 #include "cli/common/cli_main.h"
 #include "core/util/random.h"
+#include "simulator/scenario_command.h"
 #include "simulator/world.h"
 
 namespace {
@@ -505,8 +506,23 @@ int Main(int argc, char** argv) {
                      "Run this fault plan (e.g. a shrunk one) instead of "
                      "the seed's own");
   AddCommonFlags(*replay, replay_flags);
+  cairn::sim::scenario::RunFlags run_flags;
+  uint64_t run_seed = 0;
+  CLI::App* run = app.add_subcommand(
+      "run", "Run scenario files (man 5 cairn-scenario); exit 1 if any fails");
+  run->add_option("files", run_flags.files, "Scenario files")
+      ->required()
+      ->check(CLI::ExistingFile);
+  CLI::Option* run_seed_opt = run->add_option(
+      "--seed", run_seed, "Run with this seed instead of each file's own");
+  run->add_option("--trace", run_flags.trace_path,
+                  "Write the JSON-lines trace of every run here");
   app.require_subcommand(0, 1);
   if (int rc = cairn::cli::Parse(app, argc, argv); rc >= 0) return rc;
+  if (run->parsed()) {
+    if (run_seed_opt->count() > 0) run_flags.seed = run_seed;
+    return cairn::sim::scenario::RunScenarioFiles(run_flags);
+  }
   const CommonFlags& used = replay->parsed() ? replay_flags : fuzz_flags;
   const auto bug = cairn::sim::ParsePlantedBug(used.planted_bug);
   const auto workload = cairn::sim::ParseWorkload(used.workload);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -61,8 +62,17 @@ struct Setup {
 
 enum class Cmp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
 
-enum class Role : uint8_t { kLeader, kFollower, kCandidate, kPreCandidate,
-                            kDown, kPaused, kLearner, kVoter, kRemoved };
+enum class Role : uint8_t {
+  kLeader,
+  kFollower,
+  kCandidate,
+  kPreCandidate,
+  kDown,
+  kPaused,
+  kLearner,
+  kVoter,
+  kRemoved
+};
 
 // Some running member leads and has the highest term of all running
 // members.
@@ -81,8 +91,16 @@ struct MemberIs {
 };
 // `M FIELD CMP N`; `term CMP N` without a member: the highest term of the
 // running members.
-enum class Field : uint8_t { kTerm, kCommit, kApplied, kLastIndex, kRevision,
-                             kCompactRevision };
+enum class Field : uint8_t {
+  kTerm,
+  kCommit,
+  kApplied,
+  kLastIndex,
+  kRevision,
+  kCompactRevision
+};
+// The field's name as scenarios write it ("last-index").
+std::string_view FieldName(Field f);
 struct FieldCmp {
   std::optional<MemberRef> member;
   Field field = Field::kTerm;
@@ -112,7 +130,7 @@ struct WatchGot {
   Cmp cmp = Cmp::kEq;  // kCount
   int64_t count = 0;   // kCount
   std::string key;
-  std::string value;   // kPut
+  std::string value;  // kPut
 };
 // `voters are M...` / `learners are M...` (as the given member's applied
 // membership says; the leader's when no `on M`).
@@ -125,9 +143,9 @@ struct CaughtUp {
   MemberRef member;
 };
 
-using Condition = std::variant<LeaderElected, NoLeader, LeaderAmong, MemberIs,
-                               FieldCmp, EntryTerm, Sees, WatchGot, MembersAre,
-                               CaughtUp>;
+using Condition =
+    std::variant<LeaderElected, NoLeader, LeaderAmong, MemberIs, FieldCmp,
+                 EntryTerm, Sees, WatchGot, MembersAre, CaughtUp>;
 
 // ---- Statements ---------------------------------------------------------
 
@@ -184,8 +202,9 @@ struct Cut {
 struct Heal {};
 // `crash M`: unsynced writes are lost. `crash M tearing`: the last
 // unsynced log write is half written (recovery must discard it).
-// `crash M at POINT`: arms a named crash point; the member dies when the
-// server next reaches that step.
+// `crash M at POINT [tearing]`: arms a named crash point; the member dies
+// when the server next reaches that step (tearing its last unsynced log
+// write, if asked).
 struct Crash {
   MemberRef member;
   bool tearing = false;
@@ -230,8 +249,16 @@ struct DropNext {
 // What a client operation's answer must be. kAny: anything (the answer is
 // recorded, the scenario goes on).
 struct OpExpect {
-  enum class Kind : uint8_t { kAny, kOk, kError, kValue, kAbsent, kCount,
-                              kSucceeded, kFailed };
+  enum class Kind : uint8_t {
+    kAny,
+    kOk,
+    kError,
+    kValue,
+    kAbsent,
+    kCount,
+    kSucceeded,
+    kFailed
+  };
   Kind kind = Kind::kAny;
   std::string text;  // kError: a substring of the error; kValue: the value
   int64_t count = 0;

@@ -60,8 +60,8 @@ void Server::StartRaft(raft::Index applied) {
   c.max_size_per_msg = config_.max_size_per_msg;
   c.max_inflight_msgs = config_.max_inflight_msgs;
   c.max_uncommitted_entries_size = config_.max_uncommitted_entries_size;
-  c.check_quorum = true;
-  c.pre_vote = true;
+  c.check_quorum = config_.check_quorum;
+  c.pre_vote = config_.pre_vote;
   c.logger = [this](const std::string& line) { Log(line); };
   raw_ = std::make_unique<raft::RawNode>(c);
 }

@@ -65,6 +65,10 @@ struct Config {
   int64_t tick_ms = 100;
   int election_ticks = 10;
   int heartbeat_ticks = 1;
+  // Raft's pre-vote and check-quorum (etcd 3.4 runs both; scenarios turn
+  // them off to show what they prevent).
+  bool pre_vote = true;
+  bool check_quorum = true;
   // A snapshot is taken every snapshot_count applied entries (etcd's
   // --snapshot-count; small in tests).
   uint64_t snapshot_count = 10000;
