@@ -7,6 +7,7 @@
 #include "core/raft/describe.h"
 #include "core/util/check.h"
 #include "core/util/strings.h"
+#include "simulator/server_bugs.h"
 #include "simulator/world_internal.h"
 
 namespace cairn::sim {
@@ -19,15 +20,6 @@ RunResult RunKvWorld(const WorldOptions& options) {
 namespace kv {
 
 namespace {
-
-server::Config::SimBugs BugsFor(PlantedBug bug, KvBug kv_bug) {
-  server::Config::SimBugs b;
-  b.follower_local_read = bug == PlantedBug::kFollowerLocalRead;
-  b.skip_watch_event = bug == PlantedBug::kSkipWatchEvent;
-  b.applied_index_apart = bug == PlantedBug::kAppliedIndexApart;
-  b.lease_revoke_keeps_keys = kv_bug == KvBug::kLeaseRevokeKeepsKeys;
-  return b;
-}
 
 server::Config ConfigFor(const WorldOptions& o, NodeId id,
                          uint64_t snapshot_count) {
@@ -53,7 +45,7 @@ server::Config ConfigFor(const WorldOptions& o, NodeId id,
   c.lessor.min_ttl_s = 1;
   c.lessor.checkpoint_interval_ms = 1000;
   c.lessor.expired_retry_interval_ms = 1000;
-  c.sim_bugs = BugsFor(o.bug, o.kv_bug);
+  c.sim_bugs = ServerBugs(o.bug, o.kv_bug);
   return c;
 }
 

@@ -517,6 +517,11 @@ int Main(int argc, char** argv) {
       "--seed", run_seed, "Run with this seed instead of each file's own");
   run->add_option("--trace", run_flags.trace_path,
                   "Write the JSON-lines trace of every run here");
+  run->add_option("--planted-bug", run_flags.planted_bug,
+                  "Plant a server bug (follower-local-read, skip-watch-event, "
+                  "applied-index-apart, lease-revoke-keeps-keys) to watch a "
+                  "scenario catch it")
+      ->capture_default_str();
   app.require_subcommand(0, 1);
   if (int rc = cairn::cli::Parse(app, argc, argv); rc >= 0) return rc;
   if (run->parsed()) {

@@ -205,8 +205,11 @@ struct Heal {};
 // `crash M at POINT [tearing]`: arms a named crash point; the member dies
 // when the server next reaches that step (tearing its last unsynced log
 // write, if asked).
+// `kill M [at POINT]`: only the process dies; what it wrote, synced or
+// not, survives (the page cache is the kernel's).
 struct Crash {
   MemberRef member;
+  bool keep_written = false;  // kill
   bool tearing = false;
   std::string point;  // empty: now
 };

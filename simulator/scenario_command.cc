@@ -11,6 +11,7 @@
 #include "core/util/strings.h"
 #include "simulator/scenario.h"
 #include "simulator/scenario_world.h"
+#include "simulator/server_bugs.h"
 
 namespace cairn::sim::scenario {
 
@@ -58,6 +59,7 @@ bool RunOne(const std::string& path, const RunFlags& flags,
   RunOptions o;
   o.seed = flags.seed;
   o.trace = trace;
+  o.bugs = *ParseServerBug(flags.planted_bug);
   const auto start = std::chrono::steady_clock::now();
   const RunReport r = RunScenario(s, o);
   const double wall =
@@ -76,6 +78,13 @@ bool RunOne(const std::string& path, const RunFlags& flags,
 }  // namespace
 
 int RunScenarioFiles(const RunFlags& flags) {
+  if (!ParseServerBug(flags.planted_bug).has_value()) {
+    std::cerr << "Error: --planted-bug " << flags.planted_bug
+              << " is not a server bug; cairnsim run plants "
+                 "follower-local-read, skip-watch-event, applied-index-apart "
+                 "or lease-revoke-keeps-keys\n";
+    return 1;
+  }
   std::ofstream trace_file;
   std::ostream* trace = nullptr;
   if (!flags.trace_path.empty()) {

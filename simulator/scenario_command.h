@@ -13,6 +13,7 @@ struct RunFlags {
   std::vector<std::string> files;
   std::optional<uint64_t> seed;
   std::string trace_path;  // empty: no trace
+  std::string planted_bug = "none";
 };
 
 // Returns the exit code: 0 when every scenario passed, 1 otherwise.

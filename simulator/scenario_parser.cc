@@ -49,12 +49,11 @@ constexpr const char* kSetupKeywords[] = {
     "members",  "seed",         "tick",           "election",       "heartbeat",
     "pre-vote", "check-quorum", "snapshot-count", "request-timeout"};
 constexpr const char* kActionKeywords[] = {
-    "network", "at",      "after",     "wait",    "expect", "check",
-    "let",     "link",    "partition", "isolate", "cut",    "restore",
-    "heal",    "crash",   "restart",   "pause",   "resume", "fail",
-    "skew",    "clock",   "campaign",  "drop",    "put",    "get",
-    "delete",  "txn",     "lease",     "watch",   "cancel", "compact",
-    "member",  "transfer"};
+    "network",  "at",        "after",   "wait",   "expect",  "check", "let",
+    "link",     "partition", "isolate", "cut",    "restore", "heal",  "crash",
+    "kill",     "restart",   "pause",   "resume", "fail",    "skew",  "clock",
+    "campaign", "drop",      "put",     "get",    "delete",  "txn",   "lease",
+    "watch",    "cancel",    "compact", "member", "transfer"};
 // Words that a condition or a member list gives a meaning to, so a `let`
 // may not take them as names.
 constexpr const char* kOtherReserved[] = {
@@ -438,6 +437,7 @@ class Parser {
   std::optional<Action> ParseRestore();
   std::optional<Action> ParseHeal();
   std::optional<Action> ParseCrash();
+  std::optional<Action> ParseKill();
   std::optional<Action> ParseRestart();
   std::optional<Action> ParsePause();
   std::optional<Action> ParseResume();
@@ -514,6 +514,7 @@ const Parser::Keyword Parser::kKeywords[] = {
     {"restore", false, &Parser::ParseRestore},
     {"heal", false, &Parser::ParseHeal},
     {"crash", false, &Parser::ParseCrash},
+    {"kill", false, &Parser::ParseKill},
     {"restart", false, &Parser::ParseRestart},
     {"pause", false, &Parser::ParsePause},
     {"resume", false, &Parser::ParseResume},
@@ -1470,6 +1471,21 @@ std::optional<Action> Parser::ParseCrash() {
     FailGot(Peek(), crash.point.empty()
                         ? "\"tearing\", \"at POINT\" or the end of the line"
                         : "\"tearing\" or the end of the line");
+  }
+  return crash;
+}
+
+// `kill M [at POINT]`: the process dies but the machine does not, so
+// everything it wrote (synced or not) stays on disk.
+std::optional<Action> Parser::ParseKill() {
+  Crash crash{.member = TakeMember(), .keep_written = true};
+  if (AcceptWord("at")) {
+    crash.point = TakeChoice("crash point", std::begin(kCrashPoints),
+                             std::end(kCrashPoints));
+  }
+  if (Peek().kind != TokenKind::kEnd) {
+    FailGot(Peek(), crash.point.empty() ? "\"at POINT\" or the end of the line"
+                                        : "the end of the line");
   }
   return crash;
 }

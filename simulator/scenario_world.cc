@@ -23,7 +23,8 @@ LinkConfig BaseLink() {
   return l;
 }
 
-server::Config ConfigFor(const Setup& s, uint64_t id) {
+server::Config ConfigFor(const Setup& s, uint64_t id,
+                         const server::Config::SimBugs& bugs) {
   server::Config c;
   c.member_id = id;
   c.cluster_id = 0xc1;
@@ -39,6 +40,7 @@ server::Config ConfigFor(const Setup& s, uint64_t id) {
   c.lessor.min_ttl_s = 1;
   c.lessor.checkpoint_interval_ms = 1000;
   c.lessor.expired_retry_interval_ms = 1000;
+  c.sim_bugs = bugs;
   return c;
 }
 
@@ -115,7 +117,7 @@ void ScenarioWorld::Start() {
 void ScenarioWorld::AddMember(int slot, uint64_t id) {
   const Setup& s = scenario_.setup;
   ServerNodeOptions o;
-  o.config = ConfigFor(s, id);
+  o.config = ConfigFor(s, id, options_.bugs);
   if (slot <= s.members) {
     for (int i = 1; i <= s.members; i++) {
       o.config.initial_members.push_back(
@@ -277,7 +279,7 @@ void ScenarioWorld::AfterCall(NodeId id) {
   std::vector<server::StreamWatchResponse> watch = s.TakeWatchResponses();
   if (m.node->dead()) {
     Emit("crash-point", {{"n", Name(id)}, {"at", m.node->cause()}});
-    return CrashMember(id, m.tear_at_crash_point);
+    return CrashMember(id, m.tear_at_crash_point, m.keep_at_crash_point);
   }
   for (server::ClientResponse& a : answers) {
     if (!pending_.has_value() || pending_->token != a.client_token) continue;
@@ -336,13 +338,20 @@ void ScenarioWorld::Send(NodeId id) {
 
 // ---- Faults -------------------------------------------------------------
 
-void ScenarioWorld::CrashMember(NodeId id, bool tearing) {
+// A crash of the machine loses what was not synced (a torn write keeps
+// half of the log's); a killed process loses nothing it wrote.
+void ScenarioWorld::CrashMember(NodeId id, bool tearing, bool keep_written) {
   WorldMember& m = M(id);
   if (m.node->crashed()) return;
   storage::MemoryBackend::CrashOptions backend;
-  const uint64_t tear = tearing ? m.node->disk().unsynced_bytes() / 2 : 0;
+  uint64_t tear = tearing ? m.node->disk().unsynced_bytes() / 2 : 0;
+  if (keep_written) {
+    tear = m.node->disk().unsynced_bytes();
+    backend.keep_unsynced = m.node->backend().unsynced_batches();
+  }
   const ServerCrashReport r = m.node->Crash(tear, backend);
   Emit("crash", {{"n", Name(id)},
+                 {"kill", keep_written},
                  {"log_lost_bytes", r.log.lost_bytes},
                  {"log_torn_bytes", r.log.torn_bytes},
                  {"backend_lost", r.backend_lost}});
@@ -461,10 +470,13 @@ void ScenarioWorld::DoMemberFault(const Action& a) {
   if (failed_) return;
   WorldMember& m = M(id);
   if (const auto* c = std::get_if<Crash>(&a)) {
-    if (c->point.empty()) return CrashMember(id, c->tearing);
+    if (c->point.empty()) {
+      return CrashMember(id, c->tearing, c->keep_written);
+    }
     for (uint32_t p = 0; p < kCrashPoints; p++) {
       if (c->point == CrashPointName(static_cast<CrashPoint>(p))) {
         m.tear_at_crash_point = c->tearing;
+        m.keep_at_crash_point = c->keep_written;
         return m.node->ArmCrash(static_cast<CrashPoint>(p));
       }
     }

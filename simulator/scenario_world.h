@@ -38,6 +38,9 @@ namespace cairn::sim::scenario {
 struct RunOptions {
   std::optional<uint64_t> seed;  // overrides the scenario's
   std::ostream* trace = nullptr;
+  // Server bugs to plant (cairnsim run --planted-bug), to see a scenario
+  // catch them.
+  server::Config::SimBugs bugs;
 };
 
 struct RunReport {
@@ -78,7 +81,10 @@ struct WorldMember {
   std::vector<raft::Message> inbox;     // while paused
   std::vector<uint64_t> inbox_submits;  // tokens, while paused
   uint32_t skew_percent = 100;
-  bool tear_at_crash_point = false;  // `crash M at POINT tearing`
+  // How the armed crash point crashes the member (`crash ... tearing`,
+  // `kill`).
+  bool tear_at_crash_point = false;
+  bool keep_at_crash_point = false;
   Micros ticks_held_until = 0;
   int64_t clock_ms = 0;
 };
@@ -121,7 +127,7 @@ class ScenarioWorld {
   void OnDeliver(Event& ev);
   void AfterCall(NodeId id);
   void Send(NodeId id);
-  void CrashMember(NodeId id, bool tearing);
+  void CrashMember(NodeId id, bool tearing, bool keep_written);
   void RestartMember(NodeId id);
   void ResumeMember(NodeId id);
   void AddMember(int slot, uint64_t id);
