@@ -497,6 +497,24 @@ TEST(ScenarioParserTest, CrashRestartPauseResume) {
     EXPECT_EQ(at.point, point);
     EXPECT_EQ(at.member.kind, MemberRef::Kind::kLeader);
   }
+  Crash torn = ParseAs<Crash>("crash n2 at after-write tearing");
+  EXPECT_EQ(torn.point, "after-write");
+  EXPECT_TRUE(torn.tearing);
+  EXPECT_FALSE(torn.keep_written);
+  // kill: the process dies, what it wrote survives.
+  Crash kill = ParseAs<Crash>("kill n3");
+  ExpectId(kill.member, 3);
+  EXPECT_TRUE(kill.keep_written);
+  EXPECT_EQ(kill.point, "");
+  Crash kill_at = ParseAs<Crash>("kill follower at after-apply");
+  EXPECT_TRUE(kill_at.keep_written);
+  EXPECT_EQ(kill_at.point, "after-apply");
+  EXPECT_EQ(FirstLineOfError("kill n1 tearing\n"),
+            "t.scn:1:9: error: expected \"at POINT\" or the end of the line, "
+            "got \"tearing\"");
+  EXPECT_EQ(FirstLineOfError("crash n1 at after-sync now\n"),
+            "t.scn:1:24: error: expected \"tearing\" or the end of the line, "
+            "got \"now\"");
   ExpectId(ParseAs<Restart>("restart n2").member, 2);
   ExpectId(ParseAs<Pause>("pause n2").member, 2);
   ExpectId(ParseAs<Resume>("resume n3").member, 3);
