@@ -106,8 +106,9 @@ std::optional<uint64_t> ToUint(std::string_view s) {
 }
 
 // A decimal number with an optional fraction, scaled by `unit` (the value
-// of 1 in the result's units); nullopt when it is not a whole number of
-// result units or exceeds `max`. "1.5" at unit 1000 is 1500.
+// of 1 in the result's units) into `out`: "1.5" at unit 1000 is 1500. It
+// fails with kFraction when that is not a whole number of result units and
+// with kTooLarge above `max`.
 enum class ScaleError : uint8_t { kNone, kSyntax, kFraction, kTooLarge };
 ScaleError ScaleDecimal(std::string_view s, uint64_t unit, uint64_t max,
                         uint64_t& out) {
@@ -1055,7 +1056,7 @@ std::string Parser::TakeChoice(const char* what, const char* const* begin,
                    EscapeBytes(token.text.substr(0, 40)).c_str(),
                    Suggest(token.text, names).c_str(), list.c_str()));
   } else {
-    FailGot(token, StrFormat("%s (one of %s)", what, list.c_str()));
+    FailGot(token, StrFormat("a %s (one of %s)", what, list.c_str()));
   }
   return "";
 }
@@ -1171,8 +1172,19 @@ Condition Parser::TakeCondition() {
   if (AcceptWord("voters")) return TakeMembersAre(false);
   if (AcceptWord("learners")) return TakeMembersAre(true);
   if (AcceptWord("watch")) return TakeWatchCondition();
-  if (!StartsMember(Peek())) {
-    FailGot(Peek(),
+  // A word that is no member starts no condition, unless it is a typo of
+  // a let name (then TakeMember says which).
+  const Token& token = Peek();
+  bool unbound_name = token.kind == TokenKind::kWord && IsName(token.text) &&
+                      !IsReserved(token.text) && !IsMemberIdWord(token.text) &&
+                      let_names_.count(token.text) == 0;
+  if (unbound_name) {
+    const std::vector<std::string_view> names(let_names_.begin(),
+                                              let_names_.end());
+    unbound_name = Suggest(token.text, names).empty();
+  }
+  if (!StartsMember(token) || unbound_name) {
+    FailGot(token,
             "a condition (leader elected, no leader, leader is M, leader "
             "among M..., term, voters are, learners are, watch W, or a "
             "member's)");

@@ -670,6 +670,42 @@ TEST(ScenarioParserTest, MembershipAndTransfer) {
   ExpectId(std::get<Transfer>(request(4)).to, 5);
 }
 
+// The other examples of man/cairn-scenario.5 parse.
+TEST(ScenarioParserTest, ManPageExamples) {
+  Scenario partition = Parse(R"(# Minority partition.
+members 5
+network latency 1ms..10ms loss 0.5%
+
+wait until leader elected within 5s
+transfer leadership to n1
+wait until leader is n1 within 5s
+partition n1 n2 | n3 n4 n5
+put k v on n1 expect error "timed out"
+wait until leader among n3 n4 n5 within 10s
+put k v2 expect ok
+heal
+wait until n1 caught up within 10s
+expect n1 sees k = v2
+check linearizable
+)");
+  EXPECT_EQ(partition.title, "Minority partition.");
+  EXPECT_EQ(partition.setup.members, 5);
+  EXPECT_EQ(partition.setup.network.latency_max, 10 * kMillis);
+  EXPECT_EQ(partition.statements.size(), 11u);
+  Scenario lease = Parse(R"(wait until leader elected within 5s
+lease grant session ttl 3s
+watch w config/ prefix on follower
+put config/a 1 lease session expect ok
+txn if value(config/a) = 1 then put config/b 2 else get config/a expect succeeded
+crash leader at after-sync
+wait until leader elected within 5s
+expect watch w received >= 2 events
+after 5s
+get config/a expect absent
+)");
+  EXPECT_EQ(lease.statements.size(), 10u);
+}
+
 // ---- Errors --------------------------------------------------------------
 
 TEST(ScenarioParserTest, ErrorRendering) {
@@ -854,6 +890,10 @@ TEST(ScenarioParserTest, StatementErrors) {
       "MsgPreVote, MsgPreVoteResp, MsgHeartbeat, MsgHeartbeatResp, "
       "MsgSnap, MsgTimeoutNow, MsgReadIndex, MsgReadIndexResp, "
       "MsgTransferLeader");
+  EXPECT_EQ(FirstLineOfError("crash n1 at\n"),
+            "t.scn:1:12: error: expected a crash point (one of before-write, "
+            "after-write, after-sync, after-send, mid-apply, after-apply), "
+            "got the end of the line");
   EXPECT_EQ(FirstLineOfError("heal now\n"),
             "t.scn:1:6: error: expected the end of the line, got \"now\"");
   EXPECT_EQ(FirstLineOfError("frobnicate\n"),
@@ -875,6 +915,14 @@ TEST(ScenarioParserTest, StatementErrors) {
             "t.scn:1:8: error: expected a condition (leader elected, no "
             "leader, leader is M, leader among M..., term, voters are, "
             "learners are, watch W, or a member's), got \"42\"");
+  EXPECT_EQ(FirstLineOfError("expect ok\n"),
+            "t.scn:1:8: error: expected a condition (leader elected, no "
+            "leader, leader is M, leader among M..., term, voters are, "
+            "learners are, watch W, or a member's), got \"ok\"");
+  EXPECT_EQ(FirstLineOfError("let old = n1\nexpect olf is leader\n"),
+            "t.scn:2:8: error: unknown member \"olf\": members are n1..n9, "
+            "leader, follower or a name bound by an earlier let (did you "
+            "mean \"old\"?)");
   EXPECT_EQ(FirstLineOfError("expect term => 3\n"),
             "t.scn:1:14: error: expected a number (the term), got \">\"");
   EXPECT_EQ(FirstLineOfError("expect term ~ 3\n"),
