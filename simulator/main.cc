@@ -517,6 +517,9 @@ int Main(int argc, char** argv) {
       "--seed", run_seed, "Run with this seed instead of each file's own");
   run->add_option("--trace", run_flags.trace_path,
                   "Write the JSON-lines trace of every run here");
+  run->add_option("--html", run_flags.html_path,
+                  "Write the replay view of the run (one self-contained "
+                  "HTML page) here; needs exactly one FILE");
   run->add_option("--planted-bug", run_flags.planted_bug,
                   "Plant a server bug (follower-local-read, skip-watch-event, "
                   "applied-index-apart, lease-revoke-keeps-keys) to watch a "

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/util/strings.h"
+#include "simulator/replay_html.h"
 #include "simulator/scenario.h"
 #include "simulator/scenario_world.h"
 #include "simulator/server_bugs.h"
@@ -42,8 +43,8 @@ bool ReadFile(const std::string& path, std::string* text, std::string* err) {
 
 // One scenario: its verdict line (and report on failure). Returns whether
 // it passed.
-bool RunOne(const std::string& path, const RunFlags& flags,
-            std::ostream* trace) {
+bool RunOne(const std::string& path, const RunFlags& flags, std::ostream* trace,
+            std::ostream* html) {
   std::string text;
   std::string err;
   if (!ReadFile(path, &text, &err)) {
@@ -58,7 +59,8 @@ bool RunOne(const std::string& path, const RunFlags& flags,
   const Scenario& s = std::get<Scenario>(parsed);
   RunOptions o;
   o.seed = flags.seed;
-  o.trace = trace;
+  std::ostringstream page_trace;
+  o.trace = html != nullptr ? &page_trace : trace;
   o.bugs = *ParseServerBug(flags.planted_bug);
   const auto start = std::chrono::steady_clock::now();
   const RunReport r = RunScenario(s, o);
@@ -72,6 +74,10 @@ bool RunOne(const std::string& path, const RunFlags& flags,
                          static_cast<double>(r.simulated) / kSeconds,
                          static_cast<unsigned long long>(r.events), wall);
   if (!r.ok) std::cout << r.failure;
+  if (html != nullptr) {
+    if (trace != nullptr) *trace << page_trace.str();
+    WriteReplayHtml(*html, page_trace.str());
+  }
   return r.ok;
 }
 
@@ -96,10 +102,32 @@ int RunScenarioFiles(const RunFlags& flags) {
     }
     trace = &trace_file;
   }
+  std::ofstream html_file;
+  if (!flags.html_path.empty()) {
+    if (flags.files.size() != 1) {
+      std::cerr << "Error: --html draws one run: give one scenario file\n";
+      return 1;
+    }
+    html_file.open(flags.html_path, std::ios::binary | std::ios::trunc);
+    if (!html_file) {
+      std::cerr << "Error: cannot write " << flags.html_path << ": "
+                << std::strerror(errno) << "\n";
+      return 1;
+    }
+  }
   int passed = 0;
   int failed = 0;
   for (const std::string& path : flags.files) {
-    (RunOne(path, flags, trace) ? passed : failed)++;
+    const bool ok =
+        RunOne(path, flags, trace, html_file.is_open() ? &html_file : nullptr);
+    (ok ? passed : failed)++;
+  }
+  if (html_file.is_open()) {
+    html_file.flush();
+    if (!html_file) {
+      std::cerr << "Error: writing " << flags.html_path << " failed\n";
+      return 1;
+    }
   }
   std::cout << passed << " passed, " << failed << " failed\n";
   if (trace != nullptr) {

@@ -14,6 +14,7 @@ struct RunFlags {
   std::optional<uint64_t> seed;
   std::string trace_path;  // empty: no trace
   std::string planted_bug = "none";
+  std::string html_path;  // the replay view of the (one) scenario
 };
 
 // Returns the exit code: 0 when every scenario passed, 1 otherwise.

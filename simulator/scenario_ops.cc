@@ -282,6 +282,7 @@ void ScenarioWorld::AfterAnswer(const ClientOp& op,
   } else if (const auto* a = std::get_if<MemberAdd>(&op.request)) {
     const auto& r = std::get<api::MemberAddResponse>(resp);
     AddMember(static_cast<int>(a->id), r.member.id);
+    NoteMember(r.member.id);
   }
 }
 

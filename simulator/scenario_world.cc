@@ -110,6 +110,8 @@ void ScenarioWorld::Start() {
   for (int slot = 1; slot <= s.members; slot++) {
     AddMember(slot, static_cast<uint64_t>(slot));
   }
+  for (const auto& [id, m] : members_) NoteMember(id);
+  NoteNetwork();
 }
 
 // A member's process starts: founding members bootstrap the cluster,
@@ -212,6 +214,7 @@ void ScenarioWorld::Step(const Statement& st) {
   }
   if (const auto* op = std::get_if<ClientOp>(&a)) return RunOp(*op);
   DoFault(a);
+  NoteNetwork();
 }
 
 void ScenarioWorld::Wait(const WaitUntil& w) {
@@ -252,17 +255,20 @@ void ScenarioWorld::OnTick(NodeId id) {
 
 void ScenarioWorld::OnDeliver(Event& ev) {
   if (network_.IsCut(ev.from, ev.node)) {
-    Emit("lost", {{"msg", raft::DescribeMessage(ev.msg)}, {"why", "cut"}});
+    Emit("lost", {{"id", ev.msg_id}, {"why", "cut"}});
     return;
   }
   auto it = members_.find(ev.node);
-  if (it == members_.end() || it->second.node->crashed()) return;
+  if (it == members_.end() || it->second.node->crashed()) {
+    Emit("lost", {{"id", ev.msg_id}, {"why", "down"}});
+    return;
+  }
   WorldMember& m = it->second;
   if (m.paused) {
     m.inbox.push_back(std::move(ev.msg));
     return;
   }
-  Emit("deliver", {{"msg", raft::DescribeMessage(ev.msg)}});
+  Emit("deliver", {{"id", ev.msg_id}});
   m.node->server().Step(ev.msg);
   AfterCall(ev.node);
 }
@@ -305,6 +311,7 @@ void ScenarioWorld::AfterCall(NodeId id) {
       Fail(v->invariant + ": " + v->detail);
     }
   }
+  NoteMember(id);
 }
 
 void ScenarioWorld::Send(NodeId id) {
@@ -320,16 +327,28 @@ void ScenarioWorld::Send(NodeId id) {
     auto drop = drops_.find({MessageType(m), m.from, m.to});
     if (drop != drops_.end() && drop->second > 0) {
       if (--drop->second == 0) drops_.erase(drop);
-      Emit("drop", {{"msg", raft::DescribeMessage(m)}, {"why", "drop next"}});
+      Emit("drop", {{"msg", raft::DescribeMessage(m)},
+                    {"from", Name(m.from)},
+                    {"to", Name(m.to)},
+                    {"type", MessageType(m)},
+                    {"why", "drop next"}});
       continue;
     }
     std::vector<Micros> times = network_.Route(m.from, m.to, queue_.now());
-    Emit("send", {{"msg", raft::DescribeMessage(m)}, {"copies", times.size()}});
+    std::vector<uint64_t> ids;
+    for (size_t i = 0; i < times.size(); i++) ids.push_back(next_msg_id_++);
+    Emit("send", {{"msg", raft::DescribeMessage(m)},
+                  {"from", Name(m.from)},
+                  {"to", Name(m.to)},
+                  {"type", MessageType(m)},
+                  {"ids", ids},
+                  {"at", times}});
     for (size_t i = 0; i < times.size(); i++) {
       Event ev;
       ev.kind = EventKind::kDeliver;
       ev.node = m.to;
       ev.from = m.from;
+      ev.msg_id = ids[i];
       ev.msg = back.value();
       queue_.At(times[i], std::move(ev));
     }
@@ -358,6 +377,7 @@ void ScenarioWorld::CrashMember(NodeId id, bool tearing, bool keep_written) {
   m.paused = false;
   m.inbox.clear();
   m.inbox_submits.clear();
+  NoteMember(id);
   for (auto& [name, w] : watches_) {
     if (w.member == id) w.canceled = true;
   }
@@ -489,6 +509,7 @@ void ScenarioWorld::DoMemberFault(const Action& a) {
   }
   if (std::holds_alternative<Pause>(a)) {
     m.paused = true;
+    NoteMember(id);
   } else if (std::holds_alternative<FailSync>(a)) {
     m.node->disk().FailNextSync();
   } else if (const auto* s = std::get_if<Skew>(&a)) {

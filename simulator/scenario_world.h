@@ -70,7 +70,8 @@ struct Event {
   EventKind kind = EventKind::kTick;
   NodeId node = 0;  // the member (server id)
   NodeId from = 0;
-  uint64_t op = 0;  // kSubmit, kAnswer: the op's token; kMark: its id
+  uint64_t op = 0;      // kSubmit, kAnswer: the op's token; kMark: its id
+  uint64_t msg_id = 0;  // kDeliver: the copy's id in the trace
   raft::Message msg;
 };
 
@@ -87,6 +88,11 @@ struct WorldMember {
   bool keep_at_crash_point = false;
   Micros ticks_held_until = 0;
   int64_t clock_ms = 0;
+  // What the trace last said of this member (scenario_view.cc).
+  std::string view_state;
+  std::vector<uint64_t> view_terms;  // log terms from view_first on
+  uint64_t view_first = 0;
+  uint64_t view_applied = UINT64_MAX;
 };
 
 // A client operation in flight (one at a time: statements run in order).
@@ -166,6 +172,12 @@ class ScenarioWorld {
   void CancelWatchOp(const CancelWatch& c);
   void AfterAnswer(const ClientOp& op, const server::Response& resp);
 
+  // scenario_view.cc: the structured events the replay view draws.
+  void NoteMember(NodeId id);
+  void NoteLog(NodeId id);
+  void NoteKeyspace(NodeId id);
+  void NoteNetwork();
+
   void Fail(const std::string& what);
   void Emit(std::string_view ev, nlohmann::json fields) {
     trace_.Emit(queue_.now(), ev, std::move(fields));
@@ -199,6 +211,8 @@ class ScenarioWorld {
   std::map<std::tuple<std::string, NodeId, NodeId>, int> drops_;
   std::optional<PendingOp> pending_;
   uint64_t next_token_ = 1;
+  uint64_t next_msg_id_ = 1;
+  std::string view_cuts_;  // the cuts the trace last showed
   std::vector<KvOp> history_;
   // Keys kept out of the history check: leased puts (an expiry deletes
   // them) and txns the model cannot hold.
