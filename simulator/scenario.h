@@ -249,6 +249,13 @@ struct DropNext {
   MemberRef to;
 };
 
+// `drop message N`: the copy of a message with trace id N (a `send`
+// event's ids) is lost if it is still in flight. Ids are deterministic, so
+// a run that drops one replays (the play mode writes these).
+struct DropMessage {
+  uint64_t id = 0;
+};
+
 // What a client operation's answer must be. kAny: anything (the answer is
 // recorded, the scenario goes on).
 struct OpExpect {
@@ -355,10 +362,10 @@ struct ClientOp {
   OpExpect expect;
 };
 
-using Action =
-    std::variant<At, After, WaitUntil, Expect, Check, Let, SetNetwork,
-                 Partition, Isolate, Cut, Heal, Crash, Restart, Pause, Resume,
-                 FailSync, Skew, ClockJump, Campaign, DropNext, ClientOp>;
+using Action = std::variant<At, After, WaitUntil, Expect, Check, Let,
+                            SetNetwork, Partition, Isolate, Cut, Heal, Crash,
+                            Restart, Pause, Resume, FailSync, Skew, ClockJump,
+                            Campaign, DropNext, DropMessage, ClientOp>;
 
 struct Statement {
   Pos pos;

@@ -1546,6 +1546,9 @@ std::optional<Action> Parser::ParseCampaign() {
 
 // `drop next TYPE A -> B`
 std::optional<Action> Parser::ParseDrop() {
+  if (AcceptWord("message")) {
+    return DropMessage{.id = TakeUint("the message id", 1, kInt64Max)};
+  }
   ExpectWord("next");
   DropNext drop{.type = TakeChoice("message type", std::begin(kMessageTypes),
                                    std::end(kMessageTypes))};

@@ -88,15 +88,29 @@ RunReport ScenarioWorld::Run() {
   Start();
   for (const Statement& st : scenario_.statements) {
     if (failed_) break;
-    current_ = &st;
-    if (!st.narration.empty()) Emit("narrate", {{"text", st.narration}});
-    Emit("statement", {{"line", st.pos.line}, {"source", st.source}});
-    Step(st);
+    Execute(st);
   }
-  report_.ok = !failed_;
-  report_.simulated = queue_.now();
-  report_.messages = network_.stats().sent;
-  return report_;
+  return Report();
+}
+
+void ScenarioWorld::Execute(const Statement& st) {
+  current_ = &st;
+  if (!st.narration.empty()) Emit("narrate", {{"text", st.narration}});
+  Emit("statement", {{"line", st.pos.line}, {"source", st.source}});
+  Step(st);
+}
+
+RunReport ScenarioWorld::Report() const {
+  RunReport r = report_;
+  r.ok = !failed_;
+  r.simulated = queue_.now();
+  r.messages = network_.stats().sent;
+  return r;
+}
+
+void ScenarioWorld::ClearFailure() {
+  failed_ = false;
+  report_.failure.clear();
 }
 
 void ScenarioWorld::Start() {
@@ -256,6 +270,10 @@ void ScenarioWorld::OnTick(NodeId id) {
 void ScenarioWorld::OnDeliver(Event& ev) {
   if (network_.IsCut(ev.from, ev.node)) {
     Emit("lost", {{"id", ev.msg_id}, {"why", "cut"}});
+    return;
+  }
+  if (dropped_ids_.erase(ev.msg_id) != 0) {
+    Emit("lost", {{"id", ev.msg_id}, {"why", "dropped"}});
     return;
   }
   auto it = members_.find(ev.node);
@@ -465,6 +483,10 @@ void ScenarioWorld::DoFault(const Action& a) {
     return;
   }
   if (std::holds_alternative<Heal>(a)) return network_.Heal();
+  if (const auto* d = std::get_if<DropMessage>(&a)) {
+    dropped_ids_.insert(d->id);
+    return;
+  }
   if (const auto* d = std::get_if<DropNext>(&a)) {
     const NodeId from = Resolve(d->from);
     const NodeId to = Resolve(d->to);

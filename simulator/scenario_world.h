@@ -119,11 +119,23 @@ struct WatchState {
 class ScenarioWorld {
  public:
   ScenarioWorld(const Scenario& scenario, const RunOptions& options);
+  // Runs every statement of the scenario, in order, until one fails.
   RunReport Run();
+
+  // Step by step (the play mode): Start once, then Execute statements,
+  // which must outlive the world (a failure report points at them).
+  void Start();
+  void Execute(const Statement& st);
+  RunReport Report() const;
+  bool failed() const { return failed_; }
+  // Lets the run go on after a failed statement (the play mode reports
+  // the failure and continues).
+  void ClearFailure();
+  Micros now() const { return queue_.now(); }
+  std::optional<Micros> NextEventTime() const { return queue_.NextTime(); }
 
  private:
   // scenario_world.cc: the host loop, faults and the network.
-  void Start();
   void Step(const Statement& st);
   void StepEvent();
   void RunFor(Micros until);
@@ -212,7 +224,8 @@ class ScenarioWorld {
   std::optional<PendingOp> pending_;
   uint64_t next_token_ = 1;
   uint64_t next_msg_id_ = 1;
-  std::string view_cuts_;  // the cuts the trace last showed
+  std::set<uint64_t> dropped_ids_;  // drop message
+  std::string view_cuts_;           // the cuts the trace last showed
   std::vector<KvOp> history_;
   // Keys kept out of the history check: leased puts (an expiry deletes
   // them) and txns the model cannot hold.
