@@ -486,6 +486,7 @@ void KvWorld::OnLiveness() {
   liveness_ = true;
   if (tracing()) Emit("heal", json::object());
   network_.Heal();
+  ViewCuts();
   ApplyLoss(0, 0);
   for (NodeId id = 1; id <= members_.size(); id++) {
     Member& m = M(id);

@@ -87,6 +87,13 @@ KvWorld::KvWorld(const WorldOptions& options)
     clients_.push_back(std::move(c));
   }
   watch_node_ = 1 + static_cast<NodeId>(rng_.Uniform(options.nodes));
+  if (tracing()) {
+    view_.emplace(
+        [this](std::string_view ev, json f) { Emit(ev, std::move(f)); },
+        [](uint64_t id) {
+          return StrFormat("n%llu", static_cast<unsigned long long>(id));
+        });
+  }
 }
 
 RunResult KvWorld::Run() {
@@ -96,6 +103,8 @@ RunResult KvWorld::Run() {
                    {"nodes", options_.nodes},
                    {"watcher", watch_node_},
                    {"plan", DescribeFaultPlan(plan_)}});
+  for (NodeId id = 1; id <= members_.size(); id++) View(id);
+  ViewCuts();
   StartWatch();
   for (NodeId id = 1; id <= members_.size(); id++) {
     queue_.At(rng_.Uniform(options_.tick_interval), Ev(EventKind::kTick, id));
@@ -180,14 +189,22 @@ void KvWorld::OnTick(NodeId id) {
 }
 
 void KvWorld::OnDeliver(Event& ev) {
-  if (network_.IsCut(ev.from, ev.node)) return;
+  if (network_.IsCut(ev.from, ev.node)) {
+    if (tracing()) Emit("lost", {{"id", ev.msg_id}, {"why", "cut"}});
+    return;
+  }
   Member& m = M(ev.node);
-  if (m.node->crashed()) return;
+  if (m.node->crashed()) {
+    if (tracing()) Emit("lost", {{"id", ev.msg_id}, {"why", "down"}});
+    return;
+  }
   if (m.paused) {
     m.inbox.push_back(InboxItem{.msg = std::move(ev.msg)});
     return;
   }
-  if (tracing()) Emit("deliver", {{"msg", raft::DescribeMessage(ev.msg)}});
+  if (tracing()) {
+    Emit("deliver", {{"msg", raft::DescribeMessage(ev.msg)}, {"id", ev.msg_id}});
+  }
   m.node->server().Step(ev.msg);
   AfterCall(ev.node);
 }
@@ -228,6 +245,7 @@ void KvWorld::AfterCall(NodeId id) {
     }
   }
   if (s.is_leader()) Check(checker_.ObserveLeader(id, s.term()));
+  View(id);
 }
 
 // After a call that applied entries on member `id`: its leases and its
@@ -272,13 +290,23 @@ void KvWorld::Send(NodeId id) {
       return Fail("codec", "encode+decode changed " + raft::DescribeMessage(m));
     }
     std::vector<Micros> times = network_.Route(m.from, m.to, queue_.now());
+    std::vector<uint64_t> ids;
     if (tracing()) {
-      Emit("send",
-           {{"msg", raft::DescribeMessage(m)}, {"copies", times.size()}});
+      for (size_t i = 0; i < times.size(); i++) {
+        ids.push_back(view_->NextMessageId());
+      }
+      Emit("send", {{"msg", raft::DescribeMessage(m)},
+                    {"copies", times.size()},
+                    {"from", StrFormat("n%llu", static_cast<unsigned long long>(m.from))},
+                    {"to", StrFormat("n%llu", static_cast<unsigned long long>(m.to))},
+                    {"type", raft::MessageTypeName(m.type)},
+                    {"ids", ids},
+                    {"at", times}});
     }
     for (size_t i = 0; i < times.size(); i++) {
       Event ev = Ev(EventKind::kDeliver, m.to);
       ev.from = m.from;
+      if (tracing()) ev.msg_id = ids[i];
       ev.msg = i + 1 == times.size() ? std::move(back).value() : back.value();
       queue_.At(times[i], std::move(ev));
     }
@@ -292,9 +320,11 @@ void KvWorld::OnFault(const Fault& f) {
   switch (f.kind) {
     case FaultKind::kCutLinks:
       for (const Link& l : f.links) network_.Cut(l.from, l.to);
+      ViewCuts();
       break;
     case FaultKind::kRestoreLinks:
       for (const Link& l : f.links) network_.Restore(l.from, l.to);
+      ViewCuts();
       break;
     case FaultKind::kCrash:
       Crash(f.node, "fault");
@@ -306,6 +336,7 @@ void KvWorld::OnFault(const Fault& f) {
       break;
     case FaultKind::kPause:
       if (!m->node->crashed()) m->paused = true;
+      View(f.node);
       break;
     case FaultKind::kResume:
       Resume(f.node);
@@ -362,6 +393,7 @@ void KvWorld::Crash(NodeId id, const char* why) {
   for (Client& c : clients_) {
     if (c.past_watch_on == id) c.past_watch_on = 0;
   }
+  View(id);
 }
 
 void KvWorld::Restart(NodeId id) {

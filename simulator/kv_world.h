@@ -78,6 +78,7 @@
 #include "simulator/network.h"
 #include "simulator/server_node.h"
 #include "simulator/trace.h"
+#include "simulator/view_recorder.h"
 #include "simulator/world.h"
 
 namespace cairn::sim::kv {
@@ -104,6 +105,7 @@ struct Event {
   NodeId node = 0;
   NodeId from = 0;
   uint64_t value = 0;
+  uint64_t msg_id = 0;  // kDeliver, when tracing: the copy's trace id
   Message msg;
 };
 
@@ -247,6 +249,13 @@ class KvWorld {
     if (v.has_value()) Fail(v->invariant, v->detail);
   }
   void Fail(std::string invariant, std::string detail);
+  // When tracing: the replay view's events for member `id`, or the cuts.
+  void View(NodeId id) {
+    if (view_) view_->Member(id, *M(id).node, M(id).paused);
+  }
+  void ViewCuts() {
+    if (view_) view_->Cuts(network_);
+  }
   bool tracing() const { return options_.tracing; }
   void Emit(std::string_view ev, json fields) {
     trace_.Emit(queue_.now(), ev, std::move(fields));
@@ -322,6 +331,7 @@ class KvWorld {
   FaultPlan plan_;
   std::vector<Member> members_;  // member id i at i - 1
   InvariantChecker checker_;
+  std::optional<ViewRecorder> view_;  // only when tracing
 
   std::vector<Client> clients_;  // client id i at i - 1; the probe last
   uint64_t next_reply_ = 1;

@@ -17,6 +17,7 @@
 
 #include "cli/common/cli_main.h"
 #include "core/util/random.h"
+#include "simulator/replay_html.h"
 #include "simulator/scenario_command.h"
 #include "simulator/world.h"
 
@@ -441,8 +442,11 @@ bool LoadPlan(const std::string& path, WorldOptions& o) {
 }
 
 int Replay(uint64_t seed, const std::string& trace_path,
-           const std::string& plan_path, const CommonFlags& f) {
+           const std::string& plan_path, const std::string& html_path,
+           const CommonFlags& f) {
   std::ofstream file;
+  std::ofstream html;
+  std::ostringstream page_trace;
   WorldOptions o = OptionsFor(f, seed);
   if (!plan_path.empty() && !LoadPlan(plan_path, o)) return 1;
   if (!trace_path.empty()) {
@@ -453,8 +457,31 @@ int Replay(uint64_t seed, const std::string& trace_path,
     }
     o.trace = &file;
   }
+  if (!html_path.empty()) {
+    if (f.workload != "kv") {
+      std::cerr << "Error: --html draws runs of full servers: --workload kv "
+                   "(or cairnsim run FILE --html)\n";
+      return 1;
+    }
+    html.open(html_path, std::ios::binary | std::ios::trunc);
+    if (!html) {
+      std::cerr << "Error: cannot write " << html_path << "\n";
+      return 1;
+    }
+    o.trace = &page_trace;
+    o.tracing = true;
+  }
   SetCrashNote(f, seed);
   RunResult r = cairn::sim::RunWorld(o);
+  if (html.is_open()) {
+    if (file.is_open()) file << page_trace.str();
+    cairn::sim::WriteReplayHtml(html, page_trace.str());
+    html.flush();
+    if (!html) {
+      std::cerr << "Error: writing " << html_path << " failed\n";
+      return 1;
+    }
+  }
   std::cout << "fault plan:\n" << cairn::sim::DescribeFaultPlan(r.plan);
   if (!r.ok) {
     PrintFailure(r, seed, f);
@@ -502,6 +529,10 @@ int Main(int argc, char** argv) {
       app.add_subcommand("replay", "Re-run one seed, optionally tracing it");
   replay->add_option("--seed", seed, "The seed to run")->required();
   replay->add_option("--trace", trace_path, "Write the JSON-lines trace here");
+  std::string html_path;
+  replay->add_option("--html", html_path,
+                     "Write the replay view of the run (one self-contained "
+                     "HTML page) here (--workload kv)");
   replay->add_option("--plan", plan_path,
                      "Run this fault plan (e.g. a shrunk one) instead of "
                      "the seed's own");
@@ -548,7 +579,7 @@ int Main(int argc, char** argv) {
   }
   if (!Resolve(replay->parsed() ? replay_flags : fuzz_flags)) return 1;
   if (replay->parsed()) {
-    return Replay(seed, trace_path, plan_path, replay_flags);
+    return Replay(seed, trace_path, plan_path, html_path, replay_flags);
   }
   ff.seeds_given = seeds_opt->count() > 0;
   ff.root_given = root_opt->count() > 0;

@@ -69,7 +69,11 @@ ScenarioWorld::ScenarioWorld(const Scenario& scenario,
       disk_rng_(rng_.Fork()),
       trace_(options.trace, 12),
       network_(net_rng_, BaseLink()),
-      default_link_(BaseLink()) {
+      default_link_(BaseLink()),
+      view_([this](std::string_view ev, nlohmann::json f) {
+              Emit(ev, std::move(f));
+            },
+            [this](uint64_t id) { return Name(id); }) {
   ApplyLinkChange(default_link_, scenario.setup.network);
   network_.SetDefault(default_link_);
   report_.seed = seed_;
@@ -354,7 +358,7 @@ void ScenarioWorld::Send(NodeId id) {
     }
     std::vector<Micros> times = network_.Route(m.from, m.to, queue_.now());
     std::vector<uint64_t> ids;
-    for (size_t i = 0; i < times.size(); i++) ids.push_back(next_msg_id_++);
+    for (size_t i = 0; i < times.size(); i++) ids.push_back(view_.NextMessageId());
     Emit("send", {{"msg", raft::DescribeMessage(m)},
                   {"from", Name(m.from)},
                   {"to", Name(m.to)},

@@ -32,6 +32,7 @@
 #include "simulator/scenario.h"
 #include "simulator/server_node.h"
 #include "simulator/trace.h"
+#include "simulator/view_recorder.h"
 
 namespace cairn::sim::scenario {
 
@@ -88,11 +89,6 @@ struct WorldMember {
   bool keep_at_crash_point = false;
   Micros ticks_held_until = 0;
   int64_t clock_ms = 0;
-  // What the trace last said of this member (scenario_view.cc).
-  std::string view_state;
-  std::vector<uint64_t> view_terms;  // log terms from view_first on
-  uint64_t view_first = 0;
-  uint64_t view_applied = UINT64_MAX;
 };
 
 // A client operation in flight (one at a time: statements run in order).
@@ -184,11 +180,11 @@ class ScenarioWorld {
   void CancelWatchOp(const CancelWatch& c);
   void AfterAnswer(const ClientOp& op, const server::Response& resp);
 
-  // scenario_view.cc: the structured events the replay view draws.
-  void NoteMember(NodeId id);
-  void NoteLog(NodeId id);
-  void NoteKeyspace(NodeId id);
-  void NoteNetwork();
+  // The structured events the replay view draws (view_recorder.h).
+  void NoteMember(NodeId id) {
+    view_.Member(id, *M(id).node, M(id).paused);
+  }
+  void NoteNetwork() { view_.Cuts(network_); }
 
   void Fail(const std::string& what);
   void Emit(std::string_view ev, nlohmann::json fields) {
@@ -212,6 +208,7 @@ class ScenarioWorld {
   EventQueue<Event> queue_;
   Network network_;
   LinkConfig default_link_;
+  ViewRecorder view_;
   InvariantChecker checker_;
   std::map<NodeId, WorldMember> members_;  // by server id
   std::map<int, NodeId> slots_;            // nK -> server id
@@ -223,9 +220,7 @@ class ScenarioWorld {
   std::map<std::tuple<std::string, NodeId, NodeId>, int> drops_;
   std::optional<PendingOp> pending_;
   uint64_t next_token_ = 1;
-  uint64_t next_msg_id_ = 1;
   std::set<uint64_t> dropped_ids_;  // drop message
-  std::string view_cuts_;           // the cuts the trace last showed
   std::vector<KvOp> history_;
   // Keys kept out of the history check: leased puts (an expiry deletes
   // them) and txns the model cannot hold.
