@@ -139,6 +139,21 @@ check invariants
   });
   console.log(`figure: ${lr.events.length} events, ${ms.toFixed(1)} ms per seek (draw + panels)`);
   await page.screenshot({ path: join(out, "long.png") });
+  // ---- A fuzz seed of the kv workload: cairnsim replay --html. ----
+  const kvHtml = join(out, "kv-seed-5.html");
+  execFileSync(sim, ["replay", "--seed", "5", "--nodes", "3", "--duration", "2", "--html", kvHtml]);
+  await page.goto("file://" + kvHtml);
+  await page.waitForFunction(() => window.cairnReplay !== undefined);
+  const kv = await page.evaluate(() => {
+    const r = window.cairnReplay;
+    r.seek(r.endTime);
+    return { members: r.members, roles: r.members.map(n => r.state(n).role),
+             messages: r.messages.length, title: document.getElementById("title").textContent };
+  });
+  check(JSON.stringify(kv.members) === JSON.stringify(["n1", "n2", "n3"]), "the kv replay has three lanes");
+  check(kv.roles.filter(r => r === "leader").length === 1, "one leader at the end of the kv run: " + kv.roles);
+  check(kv.messages > 100 && kv.title.includes("--seed 5"), `the kv run's ${kv.messages} messages and title`);
+  await page.screenshot({ path: join(out, "kv-seed-5.png") });
   check(pageErrors.length === 0, "no script errors: " + pageErrors.join("; "));
 } finally {
   await browser.close();
