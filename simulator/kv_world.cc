@@ -203,7 +203,8 @@ void KvWorld::OnDeliver(Event& ev) {
     return;
   }
   if (tracing()) {
-    Emit("deliver", {{"msg", raft::DescribeMessage(ev.msg)}, {"id", ev.msg_id}});
+    Emit("deliver",
+         {{"msg", raft::DescribeMessage(ev.msg)}, {"id", ev.msg_id}});
   }
   m.node->server().Step(ev.msg);
   AfterCall(ev.node);
@@ -295,13 +296,15 @@ void KvWorld::Send(NodeId id) {
       for (size_t i = 0; i < times.size(); i++) {
         ids.push_back(view_->NextMessageId());
       }
-      Emit("send", {{"msg", raft::DescribeMessage(m)},
-                    {"copies", times.size()},
-                    {"from", StrFormat("n%llu", static_cast<unsigned long long>(m.from))},
-                    {"to", StrFormat("n%llu", static_cast<unsigned long long>(m.to))},
-                    {"type", raft::MessageTypeName(m.type)},
-                    {"ids", ids},
-                    {"at", times}});
+      Emit("send",
+           {{"msg", raft::DescribeMessage(m)},
+            {"copies", times.size()},
+            {"from",
+             StrFormat("n%llu", static_cast<unsigned long long>(m.from))},
+            {"to", StrFormat("n%llu", static_cast<unsigned long long>(m.to))},
+            {"type", raft::MessageTypeName(m.type)},
+            {"ids", ids},
+            {"at", times}});
     }
     for (size_t i = 0; i < times.size(); i++) {
       Event ev = Ev(EventKind::kDeliver, m.to);

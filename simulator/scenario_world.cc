@@ -70,9 +70,8 @@ ScenarioWorld::ScenarioWorld(const Scenario& scenario,
       trace_(options.trace, 12),
       network_(net_rng_, BaseLink()),
       default_link_(BaseLink()),
-      view_([this](std::string_view ev, nlohmann::json f) {
-              Emit(ev, std::move(f));
-            },
+      view_([this](std::string_view ev,
+                   nlohmann::json f) { Emit(ev, std::move(f)); },
             [this](uint64_t id) { return Name(id); }) {
   ApplyLinkChange(default_link_, scenario.setup.network);
   network_.SetDefault(default_link_);
@@ -358,7 +357,8 @@ void ScenarioWorld::Send(NodeId id) {
     }
     std::vector<Micros> times = network_.Route(m.from, m.to, queue_.now());
     std::vector<uint64_t> ids;
-    for (size_t i = 0; i < times.size(); i++) ids.push_back(view_.NextMessageId());
+    for (size_t i = 0; i < times.size(); i++)
+      ids.push_back(view_.NextMessageId());
     Emit("send", {{"msg", raft::DescribeMessage(m)},
                   {"from", Name(m.from)},
                   {"to", Name(m.to)},

@@ -181,9 +181,7 @@ class ScenarioWorld {
   void AfterAnswer(const ClientOp& op, const server::Response& resp);
 
   // The structured events the replay view draws (view_recorder.h).
-  void NoteMember(NodeId id) {
-    view_.Member(id, *M(id).node, M(id).paused);
-  }
+  void NoteMember(NodeId id) { view_.Member(id, *M(id).node, M(id).paused); }
   void NoteNetwork() { view_.Cuts(network_); }
 
   void Fail(const std::string& what);

@@ -85,8 +85,8 @@ void ViewRecorder::Log(uint64_t id, SimLogStore& disk, Seen& seen) {
         {{"n", name_(id)},
          {"first", first},
          {"from", first + same},
-         {"terms", std::vector<uint64_t>(terms.begin() + static_cast<long>(same),
-                                         terms.end())}});
+         {"terms", std::vector<uint64_t>(
+                       terms.begin() + static_cast<long>(same), terms.end())}});
   seen.first = first;
   seen.terms = std::move(terms);
 }
