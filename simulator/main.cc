@@ -446,7 +446,7 @@ int Replay(uint64_t seed, const std::string& trace_path,
            const CommonFlags& f) {
   std::ofstream file;
   std::ofstream html;
-  std::ostringstream page_trace;
+  cairn::sim::PageTrace page_trace;
   WorldOptions o = OptionsFor(f, seed);
   if (!plan_path.empty() && !LoadPlan(plan_path, o)) return 1;
   if (!trace_path.empty()) {
@@ -468,14 +468,15 @@ int Replay(uint64_t seed, const std::string& trace_path,
       std::cerr << "Error: cannot write " << html_path << "\n";
       return 1;
     }
-    o.trace = &page_trace;
+    o.trace = &page_trace.stream();
     o.tracing = true;
   }
   SetCrashNote(f, seed);
   RunResult r = cairn::sim::RunWorld(o);
   if (html.is_open()) {
-    if (file.is_open()) file << page_trace.str();
-    cairn::sim::WriteReplayHtml(html, page_trace.str());
+    const std::string text = page_trace.Text();
+    if (file.is_open()) file << text;
+    cairn::sim::WriteReplayHtml(html, text);
     html.flush();
     if (!html) {
       std::cerr << "Error: writing " << html_path << " failed\n";

@@ -43,8 +43,9 @@ bool ReadFile(const std::string& path, std::string* text, std::string* err) {
 
 // One scenario: its verdict line (and report on failure). Returns whether
 // it passed.
-bool RunOne(const std::string& path, const RunFlags& flags, std::ostream* trace,
-            std::ostream* html) {
+bool RunOne(const std::string& path, const RunFlags& flags,
+            std::ostream* trace) {
+  const bool html = !flags.html_path.empty();
   std::string text;
   std::string err;
   if (!ReadFile(path, &text, &err)) {
@@ -59,8 +60,8 @@ bool RunOne(const std::string& path, const RunFlags& flags, std::ostream* trace,
   const Scenario& s = std::get<Scenario>(parsed);
   RunOptions o;
   o.seed = flags.seed;
-  std::ostringstream page_trace;
-  o.trace = html != nullptr ? &page_trace : trace;
+  PageTrace page_trace;
+  o.trace = html ? &page_trace.stream() : trace;
   o.bugs = *ParseServerBug(flags.planted_bug);
   const auto start = std::chrono::steady_clock::now();
   const RunReport r = RunScenario(s, o);
@@ -74,9 +75,19 @@ bool RunOne(const std::string& path, const RunFlags& flags, std::ostream* trace,
                          static_cast<double>(r.simulated) / kSeconds,
                          static_cast<unsigned long long>(r.events), wall);
   if (!r.ok) std::cout << r.failure;
-  if (html != nullptr) {
-    if (trace != nullptr) *trace << page_trace.str();
-    WriteReplayHtml(*html, page_trace.str());
+  // The page is written whatever the verdict: a failed run is the one to
+  // look at.
+  if (html) {
+    const std::string page_text = page_trace.Text();
+    if (trace != nullptr) *trace << page_text;
+    std::ofstream page(flags.html_path, std::ios::binary | std::ios::trunc);
+    WriteReplayHtml(page, page_text);
+    page.flush();
+    if (!page) {
+      std::cout << "  cannot write " << flags.html_path << ": "
+                << std::strerror(errno) << "\n";
+      return false;
+    }
   }
   return r.ok;
 }
@@ -102,32 +113,14 @@ int RunScenarioFiles(const RunFlags& flags) {
     }
     trace = &trace_file;
   }
-  std::ofstream html_file;
-  if (!flags.html_path.empty()) {
-    if (flags.files.size() != 1) {
-      std::cerr << "Error: --html draws one run: give one scenario file\n";
-      return 1;
-    }
-    html_file.open(flags.html_path, std::ios::binary | std::ios::trunc);
-    if (!html_file) {
-      std::cerr << "Error: cannot write " << flags.html_path << ": "
-                << std::strerror(errno) << "\n";
-      return 1;
-    }
+  if (!flags.html_path.empty() && flags.files.size() != 1) {
+    std::cerr << "Error: --html draws one run: give one scenario file\n";
+    return 1;
   }
   int passed = 0;
   int failed = 0;
   for (const std::string& path : flags.files) {
-    const bool ok =
-        RunOne(path, flags, trace, html_file.is_open() ? &html_file : nullptr);
-    (ok ? passed : failed)++;
-  }
-  if (html_file.is_open()) {
-    html_file.flush();
-    if (!html_file) {
-      std::cerr << "Error: writing " << flags.html_path << " failed\n";
-      return 1;
-    }
+    (RunOne(path, flags, trace) ? passed : failed)++;
   }
   std::cout << passed << " passed, " << failed << " failed\n";
   if (trace != nullptr) {
