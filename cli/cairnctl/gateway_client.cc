@@ -40,11 +40,13 @@ Code CodeFromGrpc(int grpc_code) {
 }
 
 // Whether a transport error means "this endpoint is not there" (fail over)
-// rather than "it broke while answering".
+// rather than "it broke while answering". A server whose certificate does
+// not verify was never sent the request.
 bool IsUnreachable(httplib::Error e) {
   return e == httplib::Error::Connection ||
          e == httplib::Error::ConnectionTimeout ||
-         e == httplib::Error::SSLConnection;
+         e == httplib::Error::SSLConnection ||
+         e == httplib::Error::SSLServerVerification;
 }
 
 // Keeps a write to a socket the server has closed (a TLS handshake it
