@@ -237,6 +237,38 @@ struct Node::Parts {
 
 namespace {
 
+// etcd's lines about the TLS set-up of one kind of URL ("peer" or
+// "client").
+void LogTls(JsonLogger& logger, const char* kind,
+            const std::vector<std::string>& urls, const TlsInfo& tls) {
+  if (!tls.Empty()) {
+    logger.Info(
+        std::string("starting with ") + kind + " TLS",
+        {{"tls-info", "cert = " + tls.cert_file + ", key = " + tls.key_file +
+                          ", trusted-ca = " + tls.trusted_ca_file +
+                          ", client-cert-auth = " +
+                          (tls.client_cert_auth ? "true" : "false")}});
+  }
+  const std::string field = std::string(kind) + "-url";
+  for (const std::string& url : urls) {
+    if (url.rfind("http://", 0) != 0) continue;
+    if (!tls.Empty()) {
+      logger.Warn(
+          "scheme is HTTP while key and cert files are present; ignoring "
+          "key and cert files",
+          {{field, url}});
+    }
+    if (tls.client_cert_auth) {
+      logger.Warn(
+          std::string("scheme is HTTP while --") +
+              (std::string_view(kind) == "peer" ? "peer-" : "") +
+              "client-cert-auth is enabled; ignoring client cert auth for "
+              "this URL",
+          {{field, url}});
+    }
+  }
+}
+
 // One listener per URL; https URLs serve TLS with `tls`.
 Status Listen(std::vector<std::unique_ptr<HttpListener>>& out,
               const std::vector<std::string>& urls, const TlsInfo& tls,
@@ -323,6 +355,8 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
   // (peer ones first), before anything is written.
   if (Status s = CheckTlsFiles(cfg.peer_tls); !s.ok()) return s;
   if (Status s = CheckTlsFiles(cfg.client_tls); !s.ok()) return s;
+  LogTls(logger, "peer", cfg.listen_peer_urls, cfg.peer_tls);
+  LogTls(logger, "client", cfg.listen_client_urls, cfg.client_tls);
   const std::string member_dir = cfg.data_dir + "/member";
   if (::mkdir(member_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return Status::IOError("cannot access data directory: " + member_dir);
