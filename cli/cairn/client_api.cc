@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cairn/metrics.h"
+#include "cli/cairn/tls.h"
 #include "cli/cairn/watch_request_pump.h"
 #include "core/api/gateway_error.h"
 #include "core/api/request_decoder.h"
@@ -56,6 +57,11 @@ std::string ErrorBody(const api::GatewayError& err) {
   return api::EncodeGatewayError(err);
 }
 
+RequestAuth AuthOf(const httplib::Request& req) {
+  return RequestAuth{.token = req.get_header_value("Authorization"),
+                     .cert_common_name = VerifiedClientCommonName(req)};
+}
+
 }  // namespace
 
 ClientApi::ClientApi(ClientApiOptions options, ClientApiHandlers handlers)
@@ -72,7 +78,7 @@ size_t ClientApi::RequestBytes(const api::GatewayRequest& req,
 
 ClientApi::Answer ClientApi::Unary(const std::string& path,
                                    const std::string& body,
-                                   const std::string& token) const {
+                                   const RequestAuth& auth) const {
   Result<api::GatewayRequest> req = api::DecodeRequest(path, body);
   if (!req.ok()) {
     if (req.status().code() == Code::kNotFound) {
@@ -89,7 +95,7 @@ ClientApi::Answer ClientApi::Unary(const std::string& path,
     api::GatewayError err = api::ToGatewayError(size);
     return {err.http_status, ErrorBody(err)};
   }
-  Result<std::string> answer = handlers_.unary(req.value(), token);
+  Result<std::string> answer = handlers_.unary(req.value(), auth);
   if (!answer.ok()) {
     api::GatewayError err = api::ToGatewayError(answer.status());
     return {err.http_status, ErrorBody(err)};
@@ -107,8 +113,8 @@ void ClientApi::Watch(const httplib::Request& req, httplib::Response& res,
     Reply(res, err.http_status, ErrorBody(err), kJson);
     return;
   }
-  std::shared_ptr<WatchSession> session = handlers_.watch(
-      std::move(first).value(), req.get_header_value("Authorization"));
+  std::shared_ptr<WatchSession> session =
+      handlers_.watch(std::move(first).value(), AuthOf(req));
   pump->Attach(session);
   // The body may still be arriving when the stream ends: the connection
   // is not reused.
@@ -147,7 +153,7 @@ void ClientApi::Snapshot(const httplib::Request& req, const std::string& body,
     return;
   }
   auto next = std::make_shared<std::function<std::optional<std::string>()>>(
-      handlers_.snapshot(req.get_header_value("Authorization")));
+      handlers_.snapshot(AuthOf(req)));
   res.set_chunked_content_provider(
       kJson, [next](size_t, httplib::DataSink& sink) {
         std::optional<std::string> line = (*next)();
@@ -215,8 +221,7 @@ void ClientApi::RegisterHandlers(httplib::Server& server) {
   server.Post(R"(/v3/.*)",
               [this](const httplib::Request& req, httplib::Response& res,
                      const httplib::ContentReader& reader) {
-                Answer a = Unary(req.path, ReadBody(reader),
-                                 req.get_header_value("Authorization"));
+                Answer a = Unary(req.path, ReadBody(reader), AuthOf(req));
                 Reply(res, a.status, a.body, a.content_type.c_str());
               });
   auto not_allowed = [](const httplib::Request&, httplib::Response& res) {

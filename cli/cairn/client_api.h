@@ -70,24 +70,34 @@ struct ClientApiOptions {
   std::chrono::milliseconds watch_poll{200};
 };
 
+// Who a request comes from, as the connection tells: what auth decides
+// the user from (etcd: the token's user, else, with --client-cert-auth,
+// the verified client certificate's CN).
+struct RequestAuth {
+  std::string token;  // the Authorization header value ("" when none)
+  // The CN of the client certificate verified on this TLS connection;
+  // "" over plain HTTP or without --client-cert-auth (tls.h's
+  // VerifiedClientCommonName).
+  std::string cert_common_name;
+};
+
 struct ClientApiHandlers {
   // Serves one decoded unary request; returns the encoded JSON body or
-  // the error to report. `auth_token` is the Authorization header value.
-  // Blocks until the answer is known. Required.
+  // the error to report. Blocks until the answer is known. Required.
   std::function<Result<std::string>(const api::GatewayRequest& req,
-                                    const std::string& auth_token)>
+                                    const RequestAuth& auth)>
       unary;
   // Opens a watch stream for the requests decoded so far (at least the
   // first message, unless the body was empty); later ones come through
   // WatchSession::Submit. Empty: /v3/watch answers as an unknown path.
   std::function<std::shared_ptr<WatchSession>(
-      std::vector<api::WatchRequest> reqs, const std::string& auth_token)>
+      std::vector<api::WatchRequest> reqs, const RequestAuth& auth)>
       watch;
   // Opens the stream of one /v3/maintenance/snapshot call: each call of
   // the returned source gives the next line, nullopt at the end. Empty:
   // the path answers as an unknown one.
   std::function<std::function<std::optional<std::string>()>(
-      const std::string& auth_token)>
+      const RequestAuth& auth)>
       snapshot;
   // /health: true when the member has a leader and no alarm. Empty: true.
   std::function<bool()> healthy;
@@ -114,7 +124,7 @@ class ClientApi {
     std::string content_type = "application/json";
   };
   Answer Unary(const std::string& path, const std::string& body,
-               const std::string& token) const;
+               const RequestAuth& auth) const;
   void Watch(const httplib::Request& req, httplib::Response& res,
              const httplib::ContentReader& reader) const;
   void Snapshot(const httplib::Request& req, const std::string& body,

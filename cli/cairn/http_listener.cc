@@ -8,37 +8,63 @@
 
 namespace cairn::node {
 
-Result<std::pair<std::string, int>> HostPortOf(const std::string& url) {
+Result<ListenAddress> ParseListenUrl(const std::string& url) {
   Status s = api::CheckUrl(url);
   if (!s.ok()) return s;
-  const std::string prefix = "http://";
-  if (url.rfind(prefix, 0) != 0) {
-    return Status::InvalidArgument("only http:// URLs are served: " + url);
+  ListenAddress out;
+  std::string hostport;
+  if (url.rfind("http://", 0) == 0) {
+    hostport = url.substr(7);
+  } else if (url.rfind("https://", 0) == 0) {
+    out.tls = true;
+    hostport = url.substr(8);
+  } else {
+    return Status::InvalidArgument(
+        "only http:// and https:// URLs are served: " + url);
   }
-  std::string hostport = url.substr(prefix.size());
   size_t colon = hostport.rfind(':');
-  std::string host = hostport.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[') {
-    host = host.substr(1, host.size() - 2);
+  out.host = hostport.substr(0, colon);
+  if (out.host.size() >= 2 && out.host.front() == '[') {
+    out.host = out.host.substr(1, out.host.size() - 2);
   }
   const std::string port_text = hostport.substr(colon + 1);
-  int port = 0;
   for (char c : port_text) {
-    if (c < '0' || c > '9' || port > 65535) {
+    if (c < '0' || c > '9' || out.port > 65535) {
       return Status::InvalidArgument("bad port in " + url);
     }
-    port = port * 10 + (c - '0');
+    out.port = out.port * 10 + (c - '0');
   }
-  if (port_text.empty() || port > 65535) {
+  if (port_text.empty() || out.port > 65535) {
     return Status::InvalidArgument("bad port in " + url);
   }
-  return std::make_pair(host, port);
+  return out;
 }
 
-HttpListener::HttpListener() : server_(std::make_unique<httplib::Server>()) {
+HttpListener::HttpListener()
+    : HttpListener(std::make_unique<httplib::Server>()) {}
+
+HttpListener::HttpListener(std::unique_ptr<httplib::Server> server)
+    : server_(std::move(server)) {
   // Small request/response pairs: without it Nagle and delayed ACKs add
   // up to 40 ms to each one.
   server_->set_tcp_nodelay(true);
+}
+
+Result<std::unique_ptr<HttpListener>> HttpListener::Tls(const TlsInfo& tls,
+                                                        JsonLogger* logger) {
+  Status status;
+  // The callback runs inside the constructor: `status` is set before the
+  // server is used.
+  auto server = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
+    status = ConfigureServerContext(&ctx, tls);
+    if (status.ok()) LogRejectedHandshakes(&ctx, logger);
+    return status.ok();
+  });
+  if (!status.ok()) return status;
+  if (!server->is_valid()) {
+    return Status::InvalidArgument("tls: cannot create a TLS context");
+  }
+  return std::unique_ptr<HttpListener>(new HttpListener(std::move(server)));
 }
 
 HttpListener::~HttpListener() { Stop(); }

@@ -1,7 +1,12 @@
 // HttpListener: one cpp-httplib server listening on one host:port, served
-// by its own thread pool, for the node's client and peer URLs. Edge code;
-// Start and Stop are called by the owner's thread, handlers run on the
-// server's threads.
+// by its own thread pool, for the node's client and peer URLs: plain HTTP,
+// or TLS (cli/cairn/tls.h) for an https:// URL. Edge code; Start and Stop
+// are called by the owner's thread, handlers run on the server's threads.
+//
+// A TLS listener refuses what does not complete a handshake (plain HTTP,
+// a client without an accepted certificate) by closing the connection,
+// logs it ("rejected connection"), and goes on serving; a handshake that
+// stalls is given up after the read timeout (5 s).
 #pragma once
 
 #include <memory>
@@ -9,6 +14,7 @@
 #include <thread>
 #include <utility>
 
+#include "cli/cairn/tls.h"
 #include "core/util/result.h"
 
 namespace httplib {
@@ -17,14 +23,29 @@ class Server;
 
 namespace cairn::node {
 
-// "http://127.0.0.1:2379" -> {"127.0.0.1", 2379}. Errors: kInvalidArgument
-// for a URL that is not http://host:port (https needs TLS, which this
-// build does not serve).
-Result<std::pair<std::string, int>> HostPortOf(const std::string& url);
+class JsonLogger;
+
+// Where a listen URL listens.
+struct ListenAddress {
+  bool tls = false;  // https://
+  std::string host;
+  int port = 0;
+};
+
+// "https://127.0.0.1:2379" -> {true, "127.0.0.1", 2379}. Errors:
+// kInvalidArgument for a URL that is not http(s)://host:port.
+Result<ListenAddress> ParseListenUrl(const std::string& url);
 
 class HttpListener {
  public:
+  // Plain HTTP.
   HttpListener();
+  // TLS with `tls`'s certificate and key (and client verification with
+  // its client_cert_auth); refused handshakes are logged to `logger`
+  // (may be null; else it must outlive this). Errors: the texts of
+  // ConfigureServerContext.
+  static Result<std::unique_ptr<HttpListener>> Tls(const TlsInfo& tls,
+                                                   JsonLogger* logger);
   ~HttpListener();  // Stop()
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
@@ -41,6 +62,8 @@ class HttpListener {
   void Stop();
 
  private:
+  explicit HttpListener(std::unique_ptr<httplib::Server> server);
+
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
 };

@@ -14,6 +14,7 @@
 #include "cli/cairn/node_metrics.h"
 #include "cli/cairn/peer_transport.h"
 #include "cli/cairn/snapshot_stream.h"
+#include "cli/cairn/tls.h"
 #include "core/api/cluster_codec.h"
 #include "core/api/gateway_error.h"
 #include "core/storage/leveldb_backend.h"
@@ -40,15 +41,22 @@ struct Membership {
 };
 
 // The membership of a running cluster, from one of its members' GET
-// /members (an encoded MemberListResponse).
-Result<api::MemberListResponse> FetchMembers(const std::string& peer_url) {
-  httplib::Client cli(peer_url);
-  cli.set_connection_timeout(std::chrono::seconds(2));
-  cli.set_read_timeout(std::chrono::seconds(5));
-  auto res = cli.Get("/members");
-  if (!res || res->status != 200) {
+// /members (an encoded MemberListResponse), over TLS with `tls` for an
+// https URL.
+Result<api::MemberListResponse> FetchMembers(const std::string& peer_url,
+                                             const TlsInfo& tls) {
+  std::unique_ptr<httplib::Client> cli = MakeClient(peer_url, tls);
+  cli->set_connection_timeout(std::chrono::seconds(2));
+  cli->set_read_timeout(std::chrono::seconds(5));
+  auto res = cli->Get("/members");
+  if (!res) {
+    std::string why = httplib::to_string(res.error());
+    if (std::string v = ClientVerifyError(*cli); !v.empty()) why += ": " + v;
+    return Status(Code::kUnavailable, why);
+  }
+  if (res->status != 200) {
     return Status(Code::kUnavailable,
-                  "cannot fetch the members from " + peer_url);
+                  "unexpected HTTP status " + std::to_string(res->status));
   }
   api::MemberListResponse out;
   nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
@@ -73,14 +81,18 @@ Result<api::MemberListResponse> FetchMembers(const std::string& peer_url) {
   return out;
 }
 
-Result<Membership> JoinExisting(const NodeConfig& cfg) {
+Result<Membership> JoinExisting(const NodeConfig& cfg, JsonLogger& logger) {
   std::vector<std::string> mine = cfg.initial_advertise_peer_urls;
   std::sort(mine.begin(), mine.end());
   for (const PeerSpec& p : cfg.initial_cluster) {
     if (p.name == cfg.name) continue;
     for (const std::string& url : p.peer_urls) {
-      Result<api::MemberListResponse> list = FetchMembers(url);
-      if (!list.ok()) continue;
+      Result<api::MemberListResponse> list = FetchMembers(url, cfg.peer_tls);
+      if (!list.ok()) {
+        logger.Warn("failed to get cluster response",
+                    {{"address", url}, {"error", list.status().message()}});
+        continue;
+      }
       for (api::Member m : list.value().members) {
         std::sort(m.peer_urls.begin(), m.peer_urls.end());
         if (m.peer_urls == mine) {
@@ -104,7 +116,8 @@ Result<Membership> JoinExisting(const NodeConfig& cfg) {
 }
 
 Result<Membership> DecideMembership(const NodeConfig& cfg,
-                                    const std::string& identity_path) {
+                                    const std::string& identity_path,
+                                    JsonLogger& logger) {
   Result<std::optional<MemberIdentity>> stored = ReadIdentity(identity_path);
   if (!stored.ok()) return stored.status();
   Membership m;
@@ -124,13 +137,13 @@ Result<Membership> DecideMembership(const NodeConfig& cfg,
     if (cfg.initial_cluster_state == ClusterState::kExisting) {
       // A joiner that stopped before its first snapshot still needs its
       // peers; best effort, the stored membership wins once there.
-      Result<Membership> joined = JoinExisting(cfg);
+      Result<Membership> joined = JoinExisting(cfg, logger);
       if (joined.ok()) m.fetched = joined.value().fetched;
     }
     return m;
   }
   if (cfg.initial_cluster_state == ClusterState::kExisting) {
-    Result<Membership> joined = JoinExisting(cfg);
+    Result<Membership> joined = JoinExisting(cfg, logger);
     if (!joined.ok()) return joined.status();
     m = joined.value();
   }
@@ -183,17 +196,19 @@ std::pair<std::string, std::string> ForwardedRequest(
   return {"/v3/maintenance/transfer-leadership", j.dump()};
 }
 
-// Asks the leader at `url` and returns its answer as if it were ours.
+// Asks the leader at `url` and returns its answer as if it were ours. An
+// https leader is dialed as etcd's gateway dials: with --cert-file and
+// --key-file as the client certificate, verified with --trusted-ca-file.
 Result<std::string> Forward(const std::string& url,
                             const api::GatewayRequest& req,
-                            const std::string& auth_token) {
+                            const std::string& auth_token, const TlsInfo& tls) {
   auto [path, body] = ForwardedRequest(req);
-  httplib::Client cli(url);
-  cli.set_connection_timeout(std::chrono::seconds(2));
-  cli.set_read_timeout(std::chrono::seconds(15));
+  std::unique_ptr<httplib::Client> cli = MakeClient(url, tls);
+  cli->set_connection_timeout(std::chrono::seconds(2));
+  cli->set_read_timeout(std::chrono::seconds(15));
   httplib::Headers headers;
   if (!auth_token.empty()) headers.emplace("Authorization", auth_token);
-  auto res = cli.Post(path, headers, body, "application/json");
+  auto res = cli->Post(path, headers, body, "application/json");
   if (!res) return Status(Code::kUnavailable, "etcdserver: leader changed");
   if (res->status == 200) return res->body;
   nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
@@ -222,15 +237,57 @@ struct Node::Parts {
 
 namespace {
 
+// etcd's lines about the TLS set-up of one kind of URL ("peer" or
+// "client").
+void LogTls(JsonLogger& logger, const char* kind,
+            const std::vector<std::string>& urls, const TlsInfo& tls) {
+  if (!tls.Empty()) {
+    logger.Info(
+        std::string("starting with ") + kind + " TLS",
+        {{"tls-info", "cert = " + tls.cert_file + ", key = " + tls.key_file +
+                          ", trusted-ca = " + tls.trusted_ca_file +
+                          ", client-cert-auth = " +
+                          (tls.client_cert_auth ? "true" : "false")}});
+  }
+  const std::string field = std::string(kind) + "-url";
+  for (const std::string& url : urls) {
+    if (url.rfind("http://", 0) != 0) continue;
+    if (!tls.Empty()) {
+      logger.Warn(
+          "scheme is HTTP while key and cert files are present; ignoring "
+          "key and cert files",
+          {{field, url}});
+    }
+    if (tls.client_cert_auth) {
+      logger.Warn(
+          std::string("scheme is HTTP while --") +
+              (std::string_view(kind) == "peer" ? "peer-" : "") +
+              "client-cert-auth is enabled; ignoring client cert auth for "
+              "this URL",
+          {{field, url}});
+    }
+  }
+}
+
+// One listener per URL; https URLs serve TLS with `tls`.
 Status Listen(std::vector<std::unique_ptr<HttpListener>>& out,
-              const std::vector<std::string>& urls,
+              const std::vector<std::string>& urls, const TlsInfo& tls,
+              JsonLogger& logger,
               const std::function<void(httplib::Server&)>& register_fn) {
   for (const std::string& url : urls) {
-    Result<std::pair<std::string, int>> hp = HostPortOf(url);
-    if (!hp.ok()) return hp.status();
-    auto l = std::make_unique<HttpListener>();
+    Result<ListenAddress> addr = ParseListenUrl(url);
+    if (!addr.ok()) return addr.status();
+    std::unique_ptr<HttpListener> l;
+    if (addr.value().tls) {
+      Result<std::unique_ptr<HttpListener>> made =
+          HttpListener::Tls(tls, &logger);
+      if (!made.ok()) return made.status();
+      l = std::move(made).value();
+    } else {
+      l = std::make_unique<HttpListener>();
+    }
     register_fn(l->server());
-    Result<int> port = l->Start(hp.value().first, hp.value().second);
+    Result<int> port = l->Start(addr.value().host, addr.value().port);
     if (!port.ok()) return port.status();
     out.push_back(std::move(l));
   }
@@ -268,18 +325,21 @@ std::function<std::optional<std::string>()> SnapshotSource(NodeHost& host,
 }
 
 ClientApiHandlers MakeHandlers(NodeHost& host, const MetricsRegistry& reg,
-                               JsonLogger& logger) {
+                               JsonLogger& logger, const TlsInfo& client_tls) {
   ClientApiHandlers h;
-  h.snapshot = [&host, &logger](const std::string&) {
+  h.snapshot = [&host, &logger](const RequestAuth&) {
     return SnapshotSource(host, logger);
   };
-  h.unary = [&host](const api::GatewayRequest& req,
-                    const std::string& token) -> Result<std::string> {
+  h.unary = [&host, client_tls](
+                const api::GatewayRequest& req,
+                const RequestAuth& auth) -> Result<std::string> {
     UnaryAnswer a = host.Call(req);
-    if (!a.forward_url.empty()) return Forward(a.forward_url, req, token);
+    if (!a.forward_url.empty()) {
+      return Forward(a.forward_url, req, auth.token, client_tls);
+    }
     return std::move(a.body);
   };
-  h.watch = [&host](std::vector<api::WatchRequest> reqs, const std::string&) {
+  h.watch = [&host](std::vector<api::WatchRequest> reqs, const RequestAuth&) {
     return host.OpenWatch(std::move(reqs));
   };
   h.healthy = [&host] { return host.has_leader(); };
@@ -291,11 +351,18 @@ ClientApiHandlers MakeHandlers(NodeHost& host, const MetricsRegistry& reg,
 
 Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
                                           JsonLogger& logger) {
+  // The files first, as etcd loads them while setting up its listeners
+  // (peer ones first), before anything is written.
+  if (Status s = CheckTlsFiles(cfg.peer_tls); !s.ok()) return s;
+  if (Status s = CheckTlsFiles(cfg.client_tls); !s.ok()) return s;
+  LogTls(logger, "peer", cfg.listen_peer_urls, cfg.peer_tls);
+  LogTls(logger, "client", cfg.listen_client_urls, cfg.client_tls);
   const std::string member_dir = cfg.data_dir + "/member";
   if (::mkdir(member_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return Status::IOError("cannot access data directory: " + member_dir);
   }
-  Result<Membership> m = DecideMembership(cfg, member_dir + "/identity");
+  Result<Membership> m =
+      DecideMembership(cfg, member_dir + "/identity", logger);
   if (!m.ok()) return m.status();
   auto log_store = storage::LevelDbRaftLogStore::Open(member_dir + "/raft");
   if (!log_store.ok()) return log_store.status();
@@ -328,7 +395,8 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
       PeerTransportOptions{.local_id = m.value().identity.member_id,
                            .cluster_id = m.value().identity.cluster_id,
                            .max_receive_bytes = std::max<size_t>(
-                               64 << 20, 4 * cfg.max_request_bytes)},
+                               64 << 20, 4 * cfg.max_request_bytes),
+                           .tls = cfg.peer_tls},
       std::move(cb), p->metrics.get(), &logger);
   p->host = std::make_unique<NodeHost>(
       NodeHostOptions{.server = ServerConfig(cfg, m.value()),
@@ -337,8 +405,8 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
                       .compaction_retention = cfg.auto_compaction_retention},
       std::move(log_store).value(), std::move(backend).value(), *p->transport,
       logger, p->metrics.get());
-  Status s = Listen(p->peer_listeners, cfg.listen_peer_urls,
-                    [parts](httplib::Server& srv) {
+  Status s = Listen(p->peer_listeners, cfg.listen_peer_urls, cfg.peer_tls,
+                    logger, [parts](httplib::Server& srv) {
                       parts->transport->RegisterHandlers(srv);
                       RegisterPeerRoutes(srv, *parts->host);
                     });
@@ -347,9 +415,9 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
   p->client_api = std::make_unique<ClientApi>(
       ClientApiOptions{.max_request_bytes = cfg.max_request_bytes,
                        .server_version = kVersion},
-      MakeHandlers(*p->host, p->registry, logger));
-  s = Listen(p->client_listeners, cfg.listen_client_urls,
-             [parts](httplib::Server& srv) {
+      MakeHandlers(*p->host, p->registry, logger, cfg.client_tls));
+  s = Listen(p->client_listeners, cfg.listen_client_urls, cfg.client_tls,
+             logger, [parts](httplib::Server& srv) {
                parts->client_api->RegisterHandlers(srv);
              });
   if (!s.ok()) return s;

@@ -39,6 +39,14 @@ struct RawFlags {
   std::string auto_compaction_mode = "periodic";
   std::string auto_compaction_retention = "0";
   std::string log_level = "info";
+  std::string cert_file;
+  std::string key_file;
+  std::string trusted_ca_file;
+  std::string peer_cert_file;
+  std::string peer_key_file;
+  std::string peer_trusted_ca_file;
+  bool client_cert_auth = false;
+  bool peer_client_cert_auth = false;
 };
 
 struct FlagDesc {
@@ -87,6 +95,33 @@ const FlagDesc kFlags[] = {
     {"log-level", &RawFlags::log_level, "LEVEL",
      "Configures log level. Only supports debug, info, warn, error, panic, "
      "or fatal."},
+    {"cert-file", &RawFlags::cert_file, "FILE",
+     "Path to the client server TLS cert file."},
+    {"key-file", &RawFlags::key_file, "FILE",
+     "Path to the client server TLS key file."},
+    {"trusted-ca-file", &RawFlags::trusted_ca_file, "FILE",
+     "Path to the client server TLS trusted CA cert file."},
+    {"peer-cert-file", &RawFlags::peer_cert_file, "FILE",
+     "Path to the peer server TLS cert file."},
+    {"peer-key-file", &RawFlags::peer_key_file, "FILE",
+     "Path to the peer server TLS key file."},
+    {"peer-trusted-ca-file", &RawFlags::peer_trusted_ca_file, "FILE",
+     "Path to the peer server TLS trusted CA file."},
+};
+
+// Boolean flags: given bare (--client-cert-auth) or with a value
+// (--client-cert-auth=false).
+struct BoolFlagDesc {
+  const char* name;
+  bool RawFlags::*field;
+  const char* help;
+};
+
+const BoolFlagDesc kBoolFlags[] = {
+    {"client-cert-auth", &RawFlags::client_cert_auth,
+     "Enable client cert authentication."},
+    {"peer-client-cert-auth", &RawFlags::peer_client_cert_auth,
+     "Enable peer client cert authentication."},
 };
 
 std::string EnvName(const char* flag) {
@@ -110,12 +145,14 @@ bool GivenOnCommandLine(const std::vector<std::string>& args,
 std::vector<std::string> WithEnvironment(const std::vector<std::string>& args,
                                          const EnvLookup& env) {
   std::vector<std::string> out;
-  for (const FlagDesc& f : kFlags) {
-    if (GivenOnCommandLine(args, f.name)) continue;
-    if (auto v = env(EnvName(f.name)); v.has_value()) {
-      out.push_back(std::string("--") + f.name + "=" + *v);
+  auto take = [&](const char* name) {
+    if (GivenOnCommandLine(args, name)) return;
+    if (auto v = env(EnvName(name)); v.has_value()) {
+      out.push_back(std::string("--") + name + "=" + *v);
     }
-  }
+  };
+  for (const FlagDesc& f : kFlags) take(f.name);
+  for (const BoolFlagDesc& f : kBoolFlags) take(f.name);
   out.insert(out.end(), args.begin(), args.end());
   return out;
 }
@@ -390,12 +427,53 @@ Result<NodeConfig> Convert(const RawFlags& raw) {
     }
   }
   if (Status s = ParseCluster(raw, cfg); !s.ok()) return s;
+  cfg.client_tls = TlsInfo{.cert_file = raw.cert_file,
+                           .key_file = raw.key_file,
+                           .trusted_ca_file = raw.trusted_ca_file,
+                           .client_cert_auth = raw.client_cert_auth};
+  cfg.peer_tls = TlsInfo{.cert_file = raw.peer_cert_file,
+                         .key_file = raw.peer_key_file,
+                         .trusted_ca_file = raw.peer_trusted_ca_file,
+                         .client_cert_auth = raw.peer_client_cert_auth};
+  if (Status s = CheckTlsFlags(cfg); !s.ok()) return s;
   return cfg;
 }
+
+Status BothOrNeither(const TlsInfo& tls) {
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    return Status::InvalidArgument(
+        "KeyFile and CertFile must both be present[key: " + tls.key_file +
+        ", cert: " + tls.cert_file + "]");
+  }
+  return Status::Ok();
+}
+
+bool IsHttps(const std::string& url) { return url.rfind("https://", 0) == 0; }
 
 }  // namespace
 
 Status CheckLocalMember(const NodeConfig& cfg) { return CheckOwnEntry(cfg); }
+
+// etcd sets up the peer listeners (and transport) before the client ones.
+Status CheckTlsFlags(const NodeConfig& cfg) {
+  if (Status s = BothOrNeither(cfg.peer_tls); !s.ok()) return s;
+  for (const std::string& url : cfg.listen_peer_urls) {
+    if (IsHttps(url) && cfg.peer_tls.Empty()) {
+      return Status::InvalidArgument(
+          "cannot listen on TLS for " + url.substr(8) +
+          ": KeyFile and CertFile are not presented");
+    }
+  }
+  for (const std::string& url : cfg.listen_client_urls) {
+    if (IsHttps(url) && cfg.client_tls.Empty()) {
+      return Status::InvalidArgument(
+          "TLS key/cert (--cert-file, --key-file) must be provided for "
+          "client url " +
+          url + " with HTTPS scheme");
+    }
+  }
+  return BothOrNeither(cfg.client_tls);
+}
 
 ConfigOutcome ParseNodeConfig(const std::vector<std::string>& args,
                               const EnvLookup& env) {
@@ -410,6 +488,9 @@ ConfigOutcome ParseNodeConfig(const std::vector<std::string>& args,
     app.add_option(std::string("--") + f.name, raw.*(f.field), f.help)
         ->type_name(f.type)
         ->capture_default_str();
+  }
+  for (const BoolFlagDesc& f : kBoolFlags) {
+    app.add_flag(std::string("--") + f.name, raw.*(f.field), f.help);
   }
   std::vector<std::string> full = WithEnvironment(args, env);
   std::reverse(full.begin(), full.end());  // CLI11 takes them reversed

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/cairn/logger.h"
+#include "cli/cairn/tls.h"
 #include "core/util/result.h"
 #include "core/util/status.h"
 
@@ -57,6 +58,14 @@ struct NodeConfig {
   // keep. 0 turns auto compaction off.
   uint64_t auto_compaction_retention = 0;
   LogLevel log_level = LogLevel::kInfo;
+
+  // --cert-file, --key-file, --trusted-ca-file, --client-cert-auth: the
+  // https client listeners, and leader forwarding's client certificate.
+  TlsInfo client_tls;
+  // --peer-cert-file, --peer-key-file, --peer-trusted-ca-file,
+  // --peer-client-cert-auth: the https peer listeners, and the peer
+  // transport's client certificate and trusted CA.
+  TlsInfo peer_tls;
 };
 
 // Looks up an environment variable; nullopt when unset.
@@ -91,6 +100,15 @@ Result<std::vector<PeerSpec>> ParseInitialCluster(const std::string& text);
 // texts ("couldn't find local name ...", "--initial-cluster has ... but
 // missing from --initial-advertise-peer-urls=...").
 Status CheckLocalMember(const NodeConfig& cfg);
+
+// etcd's checks of the TLS flags against the listen URLs, in its order
+// and words: "KeyFile and CertFile must both be present[key: K, cert: C]"
+// when only one of a pair is given; "cannot listen on TLS for H:P:
+// KeyFile and CertFile are not presented" for an https peer URL without
+// --peer-cert-file/--peer-key-file; "TLS key/cert (--cert-file,
+// --key-file) must be provided for client url U with HTTPS scheme". The
+// files themselves are loaded when the node starts (CheckTlsFiles).
+Status CheckTlsFlags(const NodeConfig& cfg);
 
 // Creates `dir` if needed and checks that files can be created in it.
 // Errors: kIOError "cannot access data directory: <reason>".

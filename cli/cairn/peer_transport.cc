@@ -100,9 +100,14 @@ Result<std::vector<raft::Message>> DecodeMessageBatch(std::string_view body) {
 class PeerTransport::Sender {
  public:
   Sender(PeerTransport& t, uint64_t peer, const std::string& url)
-      : t_(t), peer_(peer), msg_client_(url), snap_client_(url) {
+      : t_(t),
+        peer_(peer),
+        msg_client_(url, t.options_.tls.cert_file, t.options_.tls.key_file),
+        snap_client_(url, t.options_.tls.cert_file, t.options_.tls.key_file) {
     SetTimeouts(msg_client_, t.options_);
     SetTimeouts(snap_client_, t.options_);
+    ApplyClientTls(msg_client_, t.options_.tls);
+    ApplyClientTls(snap_client_, t.options_.tls);
     msg_thread_ = std::thread([this] { RunMessages(); });
     snap_thread_ = std::thread([this] { RunSnapshots(); });
   }
@@ -243,9 +248,17 @@ class PeerTransport::Sender {
     if (res && res->status == 410 && t_.callbacks_.removed_self) {
       t_.callbacks_.removed_self();
     }
-    t_.RecordPost(
-        peer_, ok, body.size(), Clock::now() - start,
-        res ? std::to_string(res->status) : httplib::to_string(res.error()));
+    std::string outcome;
+    if (res) {
+      outcome = std::to_string(res->status);
+    } else {
+      outcome = httplib::to_string(res.error());
+      // A peer whose certificate does not verify: say why.
+      if (std::string why = ClientVerifyError(client); !why.empty()) {
+        outcome += ": " + why;
+      }
+    }
+    t_.RecordPost(peer_, ok, body.size(), Clock::now() - start, outcome);
     return ok;
   }
 

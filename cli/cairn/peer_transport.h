@@ -38,6 +38,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/cairn/tls.h"
 #include "core/raft/types.h"
 #include "core/util/result.h"
 
@@ -66,6 +67,10 @@ struct PeerTransportOptions {
   // After a failed POST, messages are dropped (reported unreachable)
   // without trying to connect until this much time has passed.
   std::chrono::milliseconds retry_backoff{100};
+  // For https peers: the certificate presented and the CA the peer's
+  // certificate must chain to (--peer-cert-file, --peer-key-file,
+  // --peer-trusted-ca-file).
+  TlsInfo tls;
 };
 
 class PeerTransport {
@@ -92,7 +97,8 @@ class PeerTransport {
   PeerTransport(const PeerTransport&) = delete;
   PeerTransport& operator=(const PeerTransport&) = delete;
 
-  // Starts the sender threads for `peer` at `url` ("http://host:port").
+  // Starts the sender threads for `peer` at `url` ("http://host:port", or
+  // "https://host:port": TLS with the options' tls).
   // Adding a known peer replaces its URL (its queue is dropped).
   void AddPeer(uint64_t peer, const std::string& url);
   void RemovePeer(uint64_t peer);

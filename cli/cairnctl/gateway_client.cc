@@ -1,10 +1,14 @@
 #include "cli/cairnctl/gateway_client.h"
 
 #include <httplib.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include <charconv>
 #include <set>
 #include <utility>
+
+#include "cli/cairn/tls.h"
 
 namespace cairn::ctl {
 
@@ -36,12 +40,53 @@ Code CodeFromGrpc(int grpc_code) {
 }
 
 // Whether a transport error means "this endpoint is not there" (fail over)
-// rather than "it broke while answering".
+// rather than "it broke while answering". A server whose certificate does
+// not verify was never sent the request.
 bool IsUnreachable(httplib::Error e) {
   return e == httplib::Error::Connection ||
          e == httplib::Error::ConnectionTimeout ||
-         e == httplib::Error::SSLConnection;
+         e == httplib::Error::SSLConnection ||
+         e == httplib::Error::SSLServerVerification;
 }
+
+// Keeps a write to a socket the server has closed (a TLS handshake it
+// refused, then OpenSSL writes on) from killing cairnctl with SIGPIPE, as
+// Go's runtime keeps it from killing etcdctl: SIGPIPE is blocked in this
+// thread while the guard is open, and one raised meanwhile is discarded.
+// Writes to stdout are made with the guard closed, where a broken pipe
+// still ends the program, as in etcdctl.
+class SigpipeGuard {
+ public:
+  SigpipeGuard() { Open(); }
+  ~SigpipeGuard() { Close(); }
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+  void Open() {
+    sigset_t pipe = PipeSet();
+    pthread_sigmask(SIG_BLOCK, &pipe, &old_);
+    open_ = sigismember(&old_, SIGPIPE) == 0;
+  }
+  void Close() {
+    if (!open_) return;
+    sigset_t pipe = PipeSet();
+    const timespec zero{};
+    while (sigtimedwait(&pipe, nullptr, &zero) > 0) {
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+    open_ = false;
+  }
+
+ private:
+  static sigset_t PipeSet() {
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGPIPE);
+    return s;
+  }
+  sigset_t old_;
+  bool open_ = false;
+};
 
 template <typename Duration>
 std::pair<time_t, time_t> SecUsec(Duration d) {
@@ -195,6 +240,12 @@ Result<std::unique_ptr<GatewayClient>> GatewayClient::Create(
     if (!ep.ok()) return ep.status();
     eps.push_back(std::move(ep).value());
   }
+  // clientv3 loads the TLS files when the client is made, whatever the
+  // endpoints' scheme.
+  Status tls = node::CheckClientTlsFiles({.cert_file = options.cert,
+                                          .key_file = options.key,
+                                          .trusted_ca_file = options.cacert});
+  if (!tls.ok()) return tls;
   return std::unique_ptr<GatewayClient>(
       new GatewayClient(std::move(options), std::move(eps)));
 }
@@ -211,8 +262,9 @@ GatewayClient::Conn& GatewayClient::ConnFor(size_t i) {
   if (conns_[i]) return *conns_[i];
   const Endpoint& ep = endpoints_[i];
   auto conn = std::make_unique<Conn>();
-  conn->http = std::make_unique<httplib::Client>(ep.scheme + "://" + ep.host +
-                                                 ":" + std::to_string(ep.port));
+  conn->http = std::make_unique<httplib::Client>(
+      ep.scheme + "://" + ep.host + ":" + std::to_string(ep.port),
+      options_.cert, options_.key);
   auto [ds, du] = SecUsec(options_.dial_timeout);
   conn->http->set_connection_timeout(ds, du);
   auto [cs, cu] = SecUsec(options_.command_timeout);
@@ -220,15 +272,18 @@ GatewayClient::Conn& GatewayClient::ConnFor(size_t i) {
   conn->http->set_write_timeout(cs, cu);
   conn->http->set_keep_alive(true);
   conn->http->set_tcp_nodelay(true);
-  if (ep.scheme == "https") {
-    if (!options_.cacert.empty()) {
-      conn->http->set_ca_cert_path(options_.cacert.c_str());
-    }
-    conn->http->enable_server_certificate_verification(
-        !options_.insecure_skip_tls_verify);
-  }
+  ApplyTls(*conn->http);
   conns_[i] = std::move(conn);
   return *conns_[i];
+}
+
+// For https endpoints: the server is verified against --cacert (the
+// system's CAs without it) unless --insecure-skip-tls-verify; --cert and
+// --key were given to the client's constructor.
+void GatewayClient::ApplyTls(httplib::Client& http) const {
+  if (!options_.cacert.empty()) http.set_ca_cert_path(options_.cacert);
+  http.enable_server_certificate_verification(
+      !options_.insecure_skip_tls_verify);
 }
 
 Result<Json> GatewayClient::PostOnce(size_t i, std::string_view path,
@@ -253,7 +308,9 @@ Result<Json> GatewayClient::PostOnce(size_t i, std::string_view path,
     answer_body.append(data, len);
     return true;
   };
+  SigpipeGuard guard;
   httplib::Result res = ConnFor(i).http->send(req);
+  guard.Close();
   if (!res) {
     conns_[i].reset();  // a broken connection is not reused
     if (status == 0 || answer_body.empty()) {
@@ -339,7 +396,9 @@ Result<Json> GatewayClient::CallEndpoint(size_t endpoint, std::string_view path,
 }
 
 Result<Json> GatewayClient::Get(size_t endpoint, std::string_view path) {
+  SigpipeGuard guard;
   httplib::Result res = ConnFor(endpoint).http->Get(std::string(path));
+  guard.Close();
   if (!res) {
     conns_[endpoint].reset();
     return Status(Code::kTimeout, std::string(kDeadline));
@@ -386,12 +445,15 @@ Status GatewayClient::Stream(std::string_view path, const Json& body,
     const size_t i = (current_ + tried) % endpoints_.size();
     // A stream has no command timeout: it lasts until the caller stops.
     httplib::Client http(endpoints_[i].scheme + "://" + endpoints_[i].host +
-                         ":" + std::to_string(endpoints_[i].port));
+                             ":" + std::to_string(endpoints_[i].port),
+                         options_.cert, options_.key);
+    ApplyTls(http);
     auto [ds, du] = SecUsec(options_.dial_timeout);
     http.set_connection_timeout(ds, du);
     http.set_read_timeout(24 * 3600, 0);
     std::string buffer;
     bool stopped = false;
+    SigpipeGuard guard;
     Status error;
     httplib::Request req;
     req.method = "POST";
@@ -417,7 +479,10 @@ Status GatewayClient::Stream(std::string_view path, const Json& body,
           error = StatusFromGatewayError(e.is_object() ? e : msg, 200);
           return false;
         }
-        if (!on_message(msg)) {
+        guard.Close();  // on_message prints
+        const bool more = on_message(msg);
+        guard.Open();
+        if (!more) {
           stopped = true;
           return false;
         }
@@ -426,6 +491,7 @@ Status GatewayClient::Stream(std::string_view path, const Json& body,
     };
     if (cancel != nullptr && !cancel->Enter(&http)) return canceled;
     httplib::Result res = http.send(req);
+    guard.Close();
     if (cancel != nullptr) {
       cancel->Leave();
       if (cancel->cancelled()) return canceled;

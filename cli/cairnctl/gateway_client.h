@@ -34,7 +34,9 @@ struct ClientOptions {
   std::vector<std::string> endpoints = {"127.0.0.1:2379"};
   std::chrono::milliseconds dial_timeout{2000};
   std::chrono::milliseconds command_timeout{5000};
-  // TLS (https endpoints).
+  // TLS (https endpoints), as etcdctl's --cacert, --cert, --key and
+  // --insecure-skip-tls-verify. Create refuses cert/key files that do not
+  // load (etcdctl's texts, e.g. "open F: no such file or directory").
   std::string cacert;
   std::string cert;
   std::string key;
@@ -89,7 +91,8 @@ class StreamCancel {
 
 class GatewayClient {
  public:
-  // REQUIRES: options.endpoints is non-empty and every one parses.
+  // Errors: kInvalidArgument for no endpoints, one that does not parse,
+  // or TLS files that do not load.
   static Result<std::unique_ptr<GatewayClient>> Create(ClientOptions options);
   ~GatewayClient();
   GatewayClient(const GatewayClient&) = delete;
@@ -137,6 +140,7 @@ class GatewayClient {
   Result<Json> CallOnce(std::string_view path, const Json& body);
   GatewayClient(ClientOptions options, std::vector<Endpoint> endpoints);
   Conn& ConnFor(size_t i);
+  void ApplyTls(httplib::Client& http) const;
   Result<Json> PostOnce(size_t i, std::string_view path, const Json& body,
                         bool* unreachable);
 

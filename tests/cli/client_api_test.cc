@@ -75,9 +75,9 @@ class ClientApiTest : public ::testing::Test {
     listener_ = std::make_unique<HttpListener>();
     ClientApiHandlers handlers;
     handlers.unary = [this](const api::GatewayRequest& req,
-                            const std::string& token) -> Result<std::string> {
+                            const RequestAuth& auth) -> Result<std::string> {
       std::lock_guard<std::mutex> lock(mu_);
-      seen_.push_back(api::DescribeRequest(req) + " token=" + token);
+      seen_.push_back(api::DescribeRequest(req) + " token=" + auth.token);
       if (const auto* r = std::get_if<mvcc::RangeRequest>(&req);
           r != nullptr && r->revision == 99) {
         return Status(Code::kCompacted,
@@ -89,7 +89,7 @@ class ClientApiTest : public ::testing::Test {
       return std::string("{}");
     };
     handlers.watch = [this](std::vector<api::WatchRequest> reqs,
-                            const std::string&) {
+                            const RequestAuth&) {
       // Watch ids count from 0 on each stream, as in etcd.
       auto session = std::make_shared<FakeSession>(
           [this, next_id = int64_t{0}](const api::WatchRequest& r) mutable {

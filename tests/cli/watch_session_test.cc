@@ -77,11 +77,11 @@ TEST(QueueWatchSessionTest, StreamsOverHttpAndClosesWhenTheClientLeaves) {
   std::mutex mu;
   ClientApiHandlers handlers;
   handlers.unary = [](const api::GatewayRequest&,
-                      const std::string&) -> Result<std::string> {
+                      const RequestAuth&) -> Result<std::string> {
     return std::string("{}");
   };
   handlers.watch = [&](std::vector<api::WatchRequest> reqs,
-                       const std::string&) {
+                       const RequestAuth&) {
     EXPECT_EQ(reqs.size(), 1u);
     std::lock_guard<std::mutex> lock(mu);
     session = std::make_shared<QueueWatchSession>(1 << 20);
