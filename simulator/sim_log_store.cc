@@ -233,6 +233,26 @@ Status SimLogStore::Replay(std::string_view body) {
     hs = h.value();
   }
   if (pos != body.size()) return Bad("trailing bytes");
+  // A record with good checksums can still say what Save never writes (a
+  // damaged or foreign file): refuse it rather than trip the log's checks.
+  raft::Index last = view_->LastIndex();
+  if (snap.has_value()) {
+    Result<raft::Snapshot> current = view_->GetSnapshot();
+    if (current.ok() &&
+        snap->metadata.index <= current.value().metadata.index) {
+      return Bad("snapshot not newer than the one before it");
+    }
+    last = snap->metadata.index;
+  }
+  for (size_t i = 0; i < entries.size(); i++) {
+    if (entries[i].index != entries[0].index + i) {
+      return Bad("entries out of order");
+    }
+  }
+  if (!entries.empty() &&
+      (entries[0].index == 0 || entries[0].index > last + 1)) {
+    return Bad("entries leave a gap after the log");
+  }
   ApplySave(hs ? &*hs : nullptr, entries, snap ? &*snap : nullptr);
   return Status::Ok();
 }
