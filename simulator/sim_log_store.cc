@@ -201,7 +201,9 @@ Status SimLogStore::Replay(std::string_view body) {
   if (body.empty()) return Bad("empty");
   if (body[0] == kCompactRecord) {
     if (body.size() != 9) return Bad("compact record size");
-    Status s = view_->Compact(ReadFixed(body, 1, 8));
+    const raft::Index at = ReadFixed(body, 1, 8);
+    if (at > view_->LastIndex()) return Bad("compaction beyond the log");
+    Status s = view_->Compact(at);
     return s.ok() ? s : Bad("compaction out of range");
   }
   if (body[0] != kSaveRecord || body.size() < 6) return Bad("unknown kind");

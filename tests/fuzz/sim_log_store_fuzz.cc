@@ -4,11 +4,11 @@
 // it. The target only reads simulator code (compiled in from
 // simulator/sim_log_store.cc; see CMakeLists.txt).
 //
-// Only raw bytes are fuzzed, never records with recomputed checksums: the
-// file is only ever written by SimLogStore itself, so a record whose CRC
-// matches is one SimLogStore wrote, in order, and Recover trusts its
-// content (it CHECKs that a replayed snapshot is newer and that entries
-// are contiguous). Damage that the checksums catch is the threat here.
+// Records with good checksums may still say what Save never writes (a
+// snapshot not newer than the last, entries out of order or after a gap, a
+// compaction beyond the log): Recover must drop those as corrupt too, not
+// abort (the three inputs that once aborted it are in the corpus and in
+// tests/simulator/testdata_simlog/).
 //
 // Properties: no crash or sanitizer report; recovery keeps a prefix of the
 // file made of whole good records and drops the rest with a reason; the
