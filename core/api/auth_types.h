@@ -27,6 +27,9 @@ struct AuthDisableRequest {};
 struct AuthenticateRequest {
   std::string name;
   std::string password;
+  // Filled by an edge that checked the password itself (off the server's
+  // thread): the hash it matched. Never read from a client.
+  std::string verified_hash;
 };
 struct AuthUserAddRequest {
   std::string name;
