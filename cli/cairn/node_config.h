@@ -57,6 +57,11 @@ struct NodeConfig {
   // keep. 0 turns auto compaction off.
   uint64_t auto_compaction_retention = 0;
   LogLevel log_level = LogLevel::kInfo;
+  // Auth: etcd's simple tokens (--auth-token simple, the only kind
+  // cairn serves), their TTL in seconds (--auth-token-ttl) and bcrypt's
+  // cost for new passwords (--bcrypt-cost).
+  uint64_t auth_token_ttl_s = 300;
+  int bcrypt_cost = 10;
 };
 
 // Looks up an environment variable; nullopt when unset.
