@@ -177,7 +177,8 @@ class Server {
   // (req.watch_id if nonzero, else the lowest free id of the stream).
   // Errors as WatchHub::Watch.
   // With auth enabled the token's user needs READ on the watched range;
-  // else kPermissionDenied with etcd's cancel reason.
+  // else the check's error, its message as etcd's cancel reason ("rpc
+  // error: code = PermissionDenied desc = etcdserver: permission denied").
   Result<int64_t> CreateWatch(uint64_t stream_id, mvcc::WatchCreateRequest req,
                               const std::string& auth_token = "");
   // Cancels a stream's watch; kNotFound for an unknown id.

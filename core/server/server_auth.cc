@@ -44,7 +44,13 @@ Result<std::optional<auth::AuthInfo>> Server::ResolveAuth(
 Result<std::string> Server::PasswordHashOf(const std::string& name) const {
   if (!sm_->auth().enabled()) return auth::ErrAuthNotEnabled();
   const auth::User* u = sm_->auth().FindUser(name);
-  if (u == nullptr || u->no_password) return auth::ErrAuthFailed();
+  if (u == nullptr) return auth::ErrAuthFailed();
+  if (u->no_password) {
+    // Not one of etcd's rpctypes errors: its clients see gRPC Unknown.
+    return Status(Code::kIOError,
+                  "auth: authentication failed, password was given for no "
+                  "password user");
+  }
   return u->password_hash;
 }
 

@@ -24,9 +24,24 @@ Result<int64_t> Server::CreateWatch(uint64_t stream_id,
                                          api::Permission::Type::kRead);
   }
   if (!allowed.ok()) {
-    return Status(Code::kPermissionDenied,
-                  "rpc error: code = PermissionDenied desc = etcdserver: "
-                  "permission denied");
+    // etcd cancels the watch with the check's error as gRPC prints it.
+    const char* code = "PermissionDenied";
+    switch (allowed.code()) {
+      case Code::kInvalidArgument:
+      case Code::kAuthFailed:
+        code = "InvalidArgument";
+        break;
+      case Code::kUnauthenticated:
+        code = "Unauthenticated";
+        break;
+      case Code::kFailedPrecondition:
+        code = "FailedPrecondition";
+        break;
+      default:
+        break;
+    }
+    return Status(allowed.code(), std::string("rpc error: code = ") + code +
+                                      " desc = " + allowed.message());
   }
   Stream& st = streams_[stream_id];
   int64_t local = req.watch_id;
