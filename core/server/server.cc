@@ -248,7 +248,13 @@ void Server::Submit(uint64_t token, Request request,
       }
     }
     Result<std::optional<auth::AuthInfo>> r = ResolveAuth(auth_token);
-    if (!r.ok()) return Respond(token, r.status());
+    if (!r.ok()) {
+      // The alarm call is the maintenance service's: etcd reports a bad
+      // token there in the auth package's words.
+      const bool alarm = std::holds_alternative<api::AlarmRequest>(request);
+      return Respond(token,
+                     alarm ? AsMaintenanceError(r.status()) : r.status());
+    }
     who = std::move(r).value();
   }
   if (std::holds_alternative<api::MemberAddRequest>(request) ||

@@ -119,6 +119,10 @@ struct Config {
   SimBugs sim_bugs;
 };
 
+// An auth error as etcd's maintenance server returns it: the auth
+// package's text ("auth: invalid auth token") as gRPC Unknown.
+Status AsMaintenanceError(const Status& s);
+
 class Server {
  public:
   // Opens the member over `log_store` and `backend`. On empty storage a

@@ -60,6 +60,10 @@ Status Server::CheckMaintenance(const std::string& auth_token) {
   if (who.ok() && who.value().has_value()) {
     s = sm_->auth().CheckAdmin(*who.value());
   }
+  return AsMaintenanceError(s);
+}
+
+Status AsMaintenanceError(const Status& s) {
   if (s.ok()) return s;
   // etcd's maintenance server returns the auth package's own errors,
   // which reach the client as gRPC Unknown.
