@@ -175,9 +175,11 @@ std::string EncodeAuthRoleGetResponse(const AuthRoleGetResponse& resp) {
     Json arr = Json::array();
     for (const Permission& p : resp.perm) {
       Json pj = Json::object();
-      if (p.perm_type != Permission::Type::kRead) {
-        pj["permType"] =
-            std::string(kPermTypeNames[static_cast<int>(p.perm_type)]);
+      const int32_t t = static_cast<int32_t>(p.perm_type);
+      if (t > 0 && t < static_cast<int32_t>(kPermTypeNames.size())) {
+        pj["permType"] = std::string(kPermTypeNames[t]);
+      } else if (t != 0) {
+        pj["permType"] = t;  // an unknown value prints as its number
       }
       PutBytes(pj, "key", p.key);
       PutBytes(pj, "range_end", p.range_end);

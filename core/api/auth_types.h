@@ -13,9 +13,11 @@
 namespace cairn::api {
 
 // authpb.Permission. range_end as in a range request: empty for the key
-// alone, "\0" for every key from `key` on.
+// alone, "\0" for every key from `key` on. perm_type may hold any int32
+// (jsonpb accepts unknown enum numbers, and etcd stores them); such a
+// permission grants nothing.
 struct Permission {
-  enum class Type : uint8_t { kRead = 0, kWrite = 1, kReadWrite = 2 };
+  enum class Type : int32_t { kRead = 0, kWrite = 1, kReadWrite = 2 };
   Type perm_type = Type::kRead;
   std::string key;
   std::string range_end;

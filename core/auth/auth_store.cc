@@ -1,6 +1,7 @@
 #include "core/auth/auth_store.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "core/util/coding.h"
@@ -414,7 +415,7 @@ std::string EncodeRole(const Role& role) {
   PutBytes(out, role.name);
   AppendVarint(out, role.perms.size());
   for (const api::Permission& p : role.perms) {
-    out.push_back(static_cast<char>(p.perm_type));
+    AppendVarint(out, static_cast<uint32_t>(p.perm_type));
     PutBytes(out, p.key);
     PutBytes(out, p.range_end);
   }
@@ -429,9 +430,9 @@ Result<Role> DecodeRole(std::string_view bytes) {
   role.perms.resize(r.Count());
   bool bad = false;
   for (api::Permission& p : role.perms) {
-    const uint8_t t = r.U8();
-    bad |= t > 2;
-    p.perm_type = static_cast<api::Permission::Type>(t);
+    const uint64_t t = r.Varint();
+    bad |= t > UINT32_MAX;
+    p.perm_type = static_cast<api::Permission::Type>(static_cast<uint32_t>(t));
     p.key = r.Bytes();
     p.range_end = r.Bytes();
   }

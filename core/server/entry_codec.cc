@@ -1,5 +1,6 @@
 #include "core/server/entry_codec.h"
 
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -414,7 +415,7 @@ struct PutWrite {
   void operator()(const api::AuthRoleDeleteRequest& o) { w.Bytes(o.role); }
   void operator()(const api::AuthRoleGrantPermissionRequest& o) {
     w.Bytes(o.name);
-    w.U8(static_cast<uint8_t>(o.perm.perm_type));
+    w.Varint(static_cast<uint32_t>(o.perm.perm_type));
     w.Bytes(o.perm.key);
     w.Bytes(o.perm.range_end);
   }
@@ -480,7 +481,10 @@ AuthOp GetAuthOp(Reader& r) {
     case 14: {
       api::AuthRoleGrantPermissionRequest o;
       o.name = r.Bytes();
-      o.perm.perm_type = static_cast<api::Permission::Type>(r.Enum(2));
+      const uint64_t t = r.Varint();
+      if (t > UINT32_MAX) r.Fail();
+      o.perm.perm_type =
+          static_cast<api::Permission::Type>(static_cast<uint32_t>(t));
       o.perm.key = r.Bytes();
       o.perm.range_end = r.Bytes();
       o.has_perm = true;

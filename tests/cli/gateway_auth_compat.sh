@@ -142,6 +142,18 @@ c /v3/auth/disable '{}' $R
 c /v3/auth/disable '{}' $R
 c /v3/auth/authenticate '{"name":"u1","password":"pw2"}'
 c /v3/auth/bogus '{}'
+# Malformed bodies: jsonpb's texts.
+c /v3/auth/user/add '{"name":5}'
+c /v3/auth/user/add '{"name":"x","options":{"no_password":"y"}}'
+c /v3/auth/user/add '{"name":"x","options":[]}'
+c /v3/auth/role/grant '{"name":"r1","perm":{"permType":"BAD"}}'
+c /v3/auth/role/grant '{"name":"r1","perm":{"permType":7,"key":"cQ=="}}'
+c /v3/auth/role/grant '{"name":"r1","perm":{"permType":-3,"key":"cg=="}}'
+c /v3/auth/role/get '{"role":"r1"}'
+c /v3/auth/role/grant '{"name":"r1","perm":{"key":"!!"}}'
+c /v3/auth/role/revoke '{"role":"r1","range_end":5}'
+c /v3/auth/authenticate '{"name":["a"]}'
+c /v3/auth/user/get '[]'
 }
 
 start etcd

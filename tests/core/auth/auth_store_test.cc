@@ -140,6 +140,27 @@ TEST(AuthStore, PermissionsOnKeysRangesAndPrefixes) {
   EXPECT_TRUE(s.CheckPermitted({}, "x", "", Type::kWrite).ok());
 }
 
+TEST(AuthStore, UnknownPermTypeGrantsNothingAndPersists) {
+  // jsonpb accepts any int32 for an enum; etcd stores it as given.
+  AuthStore s = Fixture();
+  ASSERT_TRUE(
+      s.RoleGrantPermission("r", Perm(static_cast<Type>(7), "c", "d")).ok());
+  ASSERT_TRUE(
+      s.RoleGrantPermission("r", Perm(static_cast<Type>(-3), "e")).ok());
+  const AuthInfo alice{"alice", s.revision()};
+  EXPECT_EQ(s.CheckPermitted(alice, "c", "", Type::kRead),
+            ErrPermissionDenied());
+  EXPECT_EQ(s.CheckPermitted(alice, "e", "", Type::kWrite),
+            ErrPermissionDenied());
+  storage::MemoryBackend backend;
+  storage::WriteBatch batch;
+  s.WriteChanges(batch);
+  ASSERT_TRUE(backend.Commit(batch, true).ok());
+  Result<AuthStore> loaded = AuthStore::Load(backend);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_TRUE(loaded.value() == s);
+}
+
 TEST(AuthStore, AdminCheck) {
   AuthStore s = Fixture();
   EXPECT_TRUE(s.CheckAdmin({"root", 1}).ok());

@@ -360,6 +360,17 @@ TEST(ServerAuthTest, EntryCodecCarriesAuthInfo) {
       g,
       api::AuthRoleRevokePermissionRequest{
           .role = "r", .key = "k", .range_end = "l"}};
+  // An unknown permission type (any int32 from JSON) round-trips too.
+  api::AuthRoleGrantPermissionRequest odd = g;
+  odd.perm.perm_type = static_cast<api::Permission::Type>(-7);
+  {
+    const std::string bytes = EncodeEntryPayload(
+        EntryPayload{.request = AuthWriteRequest{.op = odd}});
+    Result<EntryPayload> back = DecodeEntryPayload(bytes);
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    const auto& op = std::get<AuthWriteRequest>(back.value().request).op;
+    EXPECT_EQ(std::get<api::AuthRoleGrantPermissionRequest>(op).perm, odd.perm);
+  }
   for (const AuthOp& op : ops) {
     EntryPayload p{.request_id = 5,
                    .request = AuthWriteRequest{.op = op},
