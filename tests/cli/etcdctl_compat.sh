@@ -74,12 +74,11 @@ stop_etcd() {
 }
 
 # A 3-member cairn cluster on fresh ports (etcd's may linger in
-# TIME_WAIT); CPORT/PPORT become its first member's.
+# TIME_WAIT); CPORT/PPORT become its first member's. Ports are drawn at
+# random: if a member cannot bind (another test took the port), the
+# cluster is started again on other ports.
 start_cairn() {
-  local p2 p3 q2 q3 cluster n c p
-  CPORT=$((20000 + RANDOM % 20000)); PPORT=$((CPORT + 1))
-  p2=$((CPORT + 2)); q2=$((CPORT + 3)); p3=$((CPORT + 4)); q3=$((CPORT + 5))
-  cluster="compat=http://127.0.0.1:$PPORT,c2=http://127.0.0.1:$q2,c3=http://127.0.0.1:$q3"
+  local p2 p3 q2 q3 cluster attempt ok n
   start_member() {
     "$CAIRN" --name "$1" --data-dir "$WORK/cairn-$1" \
       --listen-client-urls "http://127.0.0.1:$2" \
@@ -91,14 +90,23 @@ start_cairn() {
       >>"$WORK/cairn-$1.log" 2>&1 &
     CAIRN_PIDS+=($!)
   }
-  start_member c2 "$p2" "$q2"
-  start_member c3 "$p3" "$q3"
-  start_member compat "$CPORT" "$PPORT"
-  for _ in $(seq 1 150); do
-    if curl -sf "http://127.0.0.1:$CPORT/health" >/dev/null 2>&1; then
-      return 0
-    fi
-    sleep 0.1
+  for attempt in 1 2 3; do
+    CPORT=$((20000 + RANDOM % 20000)); PPORT=$((CPORT + 1))
+    p2=$((CPORT + 2)); q2=$((CPORT + 3)); p3=$((CPORT + 4)); q3=$((CPORT + 5))
+    cluster="compat=http://127.0.0.1:$PPORT,c2=http://127.0.0.1:$q2,c3=http://127.0.0.1:$q3"
+    rm -rf "$WORK"/cairn-*
+    start_member compat "$CPORT" "$PPORT"
+    start_member c2 "$p2" "$q2"
+    start_member c3 "$p3" "$q3"
+    for _ in $(seq 1 150); do
+      ok=1
+      for n in "$CPORT" "$p2" "$p3"; do
+        curl -sf "http://127.0.0.1:$n/health" >/dev/null 2>&1 || ok=
+      done
+      [ -n "$ok" ] && return 0
+      sleep 0.1
+    done
+    stop_cairn
   done
   echo "could not start cairn"; cat "$WORK"/cairn-*.log; exit 1
 }

@@ -42,7 +42,11 @@ NOUSER='*"error":"etcdserver: user name is empty"*"code":3}*\[400\]'
 BADTOKEN='*"error":"etcdserver: invalid auth token"*"code":16}*\[401\]'
 
 for n in m1 m2 m3; do start "$n" "$CLUSTER" new; done
-eventually ctl endpoint health || fail "cluster never became healthy"
+all_healthy() {
+  for n in m1 m2 m3; do curl -sf "http://$(client "$n")/health" || return 1; done
+}
+# Nothing below means anything without the cluster: stop at once.
+eventually all_healthy || { fail "cluster never became healthy"; finish; }
 ok "3 members healthy"
 
 # ---- set up with cairnctl --------------------------------------------------
