@@ -152,6 +152,26 @@ void ClientApi::Snapshot(const httplib::Request& req, const std::string& body,
     Reply(res, err.http_status, ErrorBody(err), kJson);
     return;
   }
+  if (handlers_.snapshot_auth) {
+    Status s = handlers_.snapshot_auth(req.get_header_value("Authorization"));
+    if (!s.ok()) {
+      // A stream's error, as grpc-gateway prints one.
+      api::GatewayError err = api::ToGatewayError(s);
+      const char* text = err.http_status == 401   ? "Unauthorized"
+                         : err.http_status == 403 ? "Forbidden"
+                         : err.http_status == 400 ? "Bad Request"
+                                                  : "Internal Server Error";
+      nlohmann::ordered_json inner;
+      inner["grpc_code"] = static_cast<int>(err.grpc_code);
+      inner["http_code"] = err.http_status;
+      inner["message"] = err.message;
+      inner["http_status"] = text;
+      nlohmann::ordered_json j;
+      j["error"] = std::move(inner);
+      Reply(res, err.http_status, j.dump(), kJson);
+      return;
+    }
+  }
   auto next = std::make_shared<std::function<std::optional<std::string>()>>(
       handlers_.snapshot(AuthOf(req)));
   res.set_chunked_content_provider(

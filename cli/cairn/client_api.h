@@ -99,6 +99,9 @@ struct ClientApiHandlers {
   std::function<std::function<std::optional<std::string>()>(
       const RequestAuth& auth)>
       snapshot;
+  // Whether the token may take a snapshot (etcd: role root when auth is
+  // on); its error is the stream's answer. Empty: always.
+  std::function<Status(const std::string& auth_token)> snapshot_auth;
   // /health: true when the member has a leader and no alarm. Empty: true.
   std::function<bool()> healthy;
   // /metrics. May be null (then /metrics is an unknown path).

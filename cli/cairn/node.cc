@@ -17,6 +17,7 @@
 #include "cli/cairn/tls.h"
 #include "core/api/cluster_codec.h"
 #include "core/api/gateway_error.h"
+#include "core/auth/bcrypt_hasher.h"
 #include "core/storage/leveldb_backend.h"
 #include "core/storage/leveldb_raft_log_store.h"
 #include "core/util/strings.h"
@@ -171,6 +172,7 @@ server::Config ServerConfig(const NodeConfig& cfg, const Membership& m) {
       cfg.election_ticks, static_cast<int64_t>(cfg.heartbeat_interval_ms));
   sc.lessor.id_seed = m.identity.cluster_id;
   sc.lessor.expired_retry_interval_ms = sc.request_timeout_ms;
+  sc.auth_token_ttl_ms = static_cast<int64_t>(cfg.auth_token_ttl_s) * 1000;
   return sc;
 }
 
@@ -226,6 +228,7 @@ Result<std::string> Forward(const std::string& url,
 
 struct Node::Parts {
   JsonLogger* logger = nullptr;
+  std::unique_ptr<auth::BcryptHasher> hasher;
   MetricsRegistry registry;
   std::unique_ptr<NodeMetrics> metrics;
   std::unique_ptr<PeerTransport> transport;
@@ -330,17 +333,21 @@ ClientApiHandlers MakeHandlers(NodeHost& host, const MetricsRegistry& reg,
   h.snapshot = [&host, &logger](const RequestAuth&) {
     return SnapshotSource(host, logger);
   };
+  h.snapshot_auth = [&host](const std::string& token) {
+    return host.CheckMaintenance(token);
+  };
   h.unary = [&host, client_tls](
                 const api::GatewayRequest& req,
                 const RequestAuth& auth) -> Result<std::string> {
-    UnaryAnswer a = host.Call(req);
+    UnaryAnswer a = host.Call(req, {}, auth.token);
     if (!a.forward_url.empty()) {
       return Forward(a.forward_url, req, auth.token, client_tls);
     }
     return std::move(a.body);
   };
-  h.watch = [&host](std::vector<api::WatchRequest> reqs, const RequestAuth&) {
-    return host.OpenWatch(std::move(reqs));
+  h.watch = [&host](std::vector<api::WatchRequest> reqs,
+                    const RequestAuth& auth) {
+    return host.OpenWatch(std::move(reqs), auth.token);
   };
   h.healthy = [&host] { return host.has_leader(); };
   h.metrics = &reg;
@@ -375,6 +382,7 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
   auto p = std::make_unique<Parts>();
   Parts* parts = p.get();  // stable: the callbacks outlive nothing in it
   p->logger = &logger;
+  p->hasher = std::make_unique<auth::BcryptHasher>(cfg.bcrypt_cost);
   p->metrics = std::make_unique<NodeMetrics>(
       p->registry, m.value().identity.member_id, kVersion);
   PeerTransport::Callbacks cb;
@@ -398,11 +406,14 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
                                64 << 20, 4 * cfg.max_request_bytes),
                            .tls = cfg.peer_tls},
       std::move(cb), p->metrics.get(), &logger);
+  server::Config sc = ServerConfig(cfg, m.value());
+  sc.password_hasher = p->hasher.get();
   p->host = std::make_unique<NodeHost>(
-      NodeHostOptions{.server = ServerConfig(cfg, m.value()),
+      NodeHostOptions{.server = sc,
                       .known_members = m.value().fetched,
                       .compaction_mode = cfg.auto_compaction_mode,
-                      .compaction_retention = cfg.auto_compaction_retention},
+                      .compaction_retention = cfg.auto_compaction_retention,
+                      .password_hasher = p->hasher.get()},
       std::move(log_store).value(), std::move(backend).value(), *p->transport,
       logger, p->metrics.get());
   Status s = Listen(p->peer_listeners, cfg.listen_peer_urls, cfg.peer_tls,

@@ -47,6 +47,9 @@ struct RawFlags {
   std::string peer_trusted_ca_file;
   bool client_cert_auth = false;
   bool peer_client_cert_auth = false;
+  std::string auth_token = "simple";
+  std::string auth_token_ttl = "300";
+  std::string bcrypt_cost = "10";
 };
 
 struct FlagDesc {
@@ -92,6 +95,12 @@ const FlagDesc kFlags[] = {
     {"auto-compaction-retention", &RawFlags::auto_compaction_retention, "VALUE",
      "Auto compaction retention for mvcc key value store. 0 means disable "
      "auto compaction."},
+    {"auth-token", &RawFlags::auth_token, "simple",
+     "Specify auth token specific options (only 'simple')."},
+    {"auth-token-ttl", &RawFlags::auth_token_ttl, "SECONDS",
+     "The lifetime in seconds of the auth token."},
+    {"bcrypt-cost", &RawFlags::bcrypt_cost, "COST",
+     "Specify bcrypt algorithm cost factor for auth password hashing."},
     {"log-level", &RawFlags::log_level, "LEVEL",
      "Configures log level. Only supports debug, info, warn, error, panic, "
      "or fatal."},
@@ -327,6 +336,26 @@ Status ParseSizes(const RawFlags& raw, NodeConfig& cfg) {
   cfg.snapshot_count = snap.value();
   cfg.quota_backend_bytes = static_cast<int64_t>(quota.value());
   cfg.max_request_bytes = max_req.value();
+  // Auth (etcd: --auth-token, --auth-token-ttl, --bcrypt-cost).
+  if (raw.auth_token != "simple") {
+    return Status::InvalidArgument(
+        "--auth-token: only 'simple' tokens are supported (got '" +
+        raw.auth_token + "')");
+  }
+  Result<uint64_t> ttl = ParseUint("auth-token-ttl", raw.auth_token_ttl);
+  if (!ttl.ok()) return ttl.status();
+  Result<uint64_t> cost = ParseUint("bcrypt-cost", raw.bcrypt_cost);
+  if (!cost.ok()) return cost.status();
+  if (ttl.value() == 0 || ttl.value() > 1'000'000'000) {
+    return Status::InvalidArgument("--auth-token-ttl must be >0");
+  }
+  if (cost.value() < 4 || cost.value() > 31) {
+    return Status::InvalidArgument(
+        "--bcrypt-cost must be between 4 and 31 (set to " + raw.bcrypt_cost +
+        ")");
+  }
+  cfg.auth_token_ttl_s = ttl.value();
+  cfg.bcrypt_cost = static_cast<int>(cost.value());
   return Status::Ok();
 }
 

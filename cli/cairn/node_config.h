@@ -66,6 +66,11 @@ struct NodeConfig {
   // --peer-client-cert-auth: the https peer listeners, and the peer
   // transport's client certificate and trusted CA.
   TlsInfo peer_tls;
+  // Auth: etcd's simple tokens (--auth-token simple, the only kind
+  // cairn serves), their TTL in seconds (--auth-token-ttl) and bcrypt's
+  // cost for new passwords (--bcrypt-cost).
+  uint64_t auth_token_ttl_s = 300;
+  int bcrypt_cost = 10;
 };
 
 // Looks up an environment variable; nullopt when unset.

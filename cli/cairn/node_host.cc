@@ -10,6 +10,7 @@
 #include "cli/cairn/timed_storage.h"
 #include "cli/cairn/watch_session.h"
 #include "core/api/cluster_codec.h"
+#include "core/auth/auth_store.h"
 #include "core/server/gateway.h"
 #include "core/util/crc32c.h"
 
@@ -60,6 +61,7 @@ class NodeHost::HostWatchSession : public QueueWatchSession {
     host_.Post([host, stream] {
       host->server_->CloseStream(stream);
       host->streams_.erase(stream);
+      host->stream_tokens_.erase(stream);
     });
   }
 
@@ -186,22 +188,84 @@ bool NodeHost::Post(std::function<void()> fn) {
   return true;
 }
 
-UnaryAnswer NodeHost::Call(const api::GatewayRequest& req,
-                           std::chrono::milliseconds limit) {
+Status NodeHost::PreparePasswords(api::GatewayRequest& req) {
+  const auth::PasswordHasher* hasher = options_.password_hasher;
+  auto hash = [hasher](std::string& password, std::string& out) -> Status {
+    if (hasher == nullptr) {
+      return Status(Code::kFailedPrecondition,
+                    "cairn: no password hasher configured");
+    }
+    Result<std::string> h = hasher->Hash(password);
+    password.clear();
+    if (!h.ok()) return h.status();
+    out = std::move(h).value();
+    return Status::Ok();
+  };
+  if (auto* u = std::get_if<api::AuthUserAddRequest>(&req)) {
+    if (u->no_password) {
+      u->password.clear();
+      return Status::Ok();
+    }
+    return hash(u->password, u->hashed_password);
+  }
+  if (auto* c = std::get_if<api::AuthUserChangePasswordRequest>(&req)) {
+    return hash(c->password, c->hashed_password);
+  }
+  auto* a = std::get_if<api::AuthenticateRequest>(&req);
+  if (a == nullptr) return Status::Ok();
+  // etcd's CheckPassword, on this member's auth store, off the loop.
+  auto stored = std::make_shared<std::promise<Result<std::string>>>();
+  std::future<Result<std::string>> f = stored->get_future();
+  const std::string name = a->name;
+  if (!Post([this, stored, name] {
+        stored->set_value(server_->PasswordHashOf(name));
+      })) {
+    return server::ErrStopped();
+  }
+  Result<std::string> hash_of =
+      WaitFor(f, std::chrono::milliseconds(5000),
+              Result<std::string>(server::ErrTimeout()));
+  if (!hash_of.ok()) return hash_of.status();
+  if (hasher == nullptr || !hasher->Verify(a->password, hash_of.value())) {
+    return auth::ErrAuthFailed();
+  }
+  a->password.clear();
+  a->verified_hash = std::move(hash_of).value();
+  return Status::Ok();
+}
+
+Status NodeHost::CheckMaintenance(const std::string& auth_token) {
+  auto result = std::make_shared<std::promise<Status>>();
+  std::future<Status> f = result->get_future();
+  if (!Post([this, result, auth_token] {
+        result->set_value(server_->CheckMaintenance(auth_token));
+      })) {
+    return server::ErrStopped();
+  }
+  return WaitFor(f, std::chrono::milliseconds(5000), server::ErrTimeout());
+}
+
+UnaryAnswer NodeHost::Call(const api::GatewayRequest& request,
+                           std::chrono::milliseconds limit,
+                           const std::string& auth_token) {
   auto call = std::make_shared<PendingCall>();
-  call->leader_only = LeaderOnly(req);
+  call->leader_only = LeaderOnly(request);
   std::future<UnaryAnswer> f = call->answer.get_future();
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopped_ || stop_) return UnaryAnswer{.body = server::ErrStopped()};
   }
-  const bool queued = Post([this, call, req] {
+  api::GatewayRequest req = request;
+  if (Status s = PreparePasswords(req); !s.ok()) {
+    return UnaryAnswer{.body = s};
+  }
+  const bool queued = Post([this, call, req, auth_token] {
     if (std::optional<server::Request> r = server::ToServerRequest(req)) {
       const uint64_t token = next_token_++;
       calls_.emplace(token, std::move(*call));
-      server_->Submit(token, std::move(*r));
+      server_->Submit(token, std::move(*r), auth_token);
     } else {
-      ServeHostRequest(req, call->answer);
+      ServeHostRequest(req, auth_token, call->answer);
     }
   });
   if (!queued) return UnaryAnswer{.body = server::ErrStopped()};
@@ -215,7 +279,13 @@ UnaryAnswer NodeHost::Call(const api::GatewayRequest& req,
 }
 
 void NodeHost::ServeHostRequest(const api::GatewayRequest& req,
+                                const std::string& auth_token,
                                 std::promise<UnaryAnswer>& answer) {
+  // etcd reserves hash and defragment for role root.
+  if (Status s = server_->CheckMaintenance(auth_token); !s.ok()) {
+    answer.set_value(UnaryAnswer{.body = s});
+    return;
+  }
   if (std::holds_alternative<api::DefragmentRequest>(req)) {
     backend_->CompactAll();
     api::DefragmentResponse resp{.header = Header()};
@@ -239,7 +309,7 @@ void NodeHost::ServeHostRequest(const api::GatewayRequest& req,
 }
 
 std::shared_ptr<WatchSession> NodeHost::OpenWatch(
-    std::vector<api::WatchRequest> reqs) {
+    std::vector<api::WatchRequest> reqs, const std::string& auth_token) {
   uint64_t stream = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -247,10 +317,12 @@ std::shared_ptr<WatchSession> NodeHost::OpenWatch(
   }
   auto session = std::make_shared<HostWatchSession>(*this, stream,
                                                     options_.watch_queue_bytes);
-  const bool queued = Post([this, stream, session, reqs = std::move(reqs)] {
-    streams_[stream] = session;
-    for (const api::WatchRequest& r : reqs) ApplyWatchRequest(stream, r);
-  });
+  const bool queued =
+      Post([this, stream, session, reqs = std::move(reqs), auth_token] {
+        streams_[stream] = session;
+        stream_tokens_[stream] = auth_token;
+        for (const api::WatchRequest& r : reqs) ApplyWatchRequest(stream, r);
+      });
   if (!queued) session->Finish();  // stopped: the stream ends at once
   return session;
 }
@@ -258,7 +330,9 @@ std::shared_ptr<WatchSession> NodeHost::OpenWatch(
 void NodeHost::ApplyWatchRequest(uint64_t stream,
                                  const api::WatchRequest& req) {
   if (const auto* c = std::get_if<mvcc::WatchCreateRequest>(&req)) {
-    Result<int64_t> id = server_->CreateWatch(stream, *c);
+    auto tok = stream_tokens_.find(stream);
+    Result<int64_t> id = server_->CreateWatch(
+        stream, *c, tok == stream_tokens_.end() ? "" : tok->second);
     if (!id.ok()) {
       // etcd 3.4 answers a refused create as created and canceled at once.
       mvcc::WatchResponse r;
@@ -289,6 +363,7 @@ void NodeHost::PushWatch(uint64_t stream, const mvcc::WatchResponse& resp) {
     server_->CloseStream(stream);
     it->second->Finish();
     streams_.erase(it);
+    stream_tokens_.erase(stream);
   }
 }
 
@@ -438,6 +513,7 @@ void NodeHost::FailPending() {
   calls_.clear();
   for (auto& [id, session] : streams_) session->Finish();
   streams_.clear();
+  stream_tokens_.clear();
 }
 
 void NodeHost::ObserveState() {

@@ -57,6 +57,10 @@ struct NodeHostOptions {
   // --auto-compaction-mode / --auto-compaction-retention (0: off).
   CompactionMode compaction_mode = CompactionMode::kPeriodic;
   uint64_t compaction_retention = 0;
+  // Hashes new passwords and checks passwords on the calling (HTTP)
+  // threads, so that bcrypt never stalls the loop. Required for the auth
+  // calls that carry a password; must outlive the host.
+  const auth::PasswordHasher* password_hasher = nullptr;
 };
 
 // A unary answer: the encoded body or the error, or, for a leader-only
@@ -97,10 +101,19 @@ class NodeHost {
 
   // Serves one request; blocks until it is answered (or `limit` passed:
   // then ErrTimeout; the default is the request timeout plus a margin).
+  // `auth_token` is the client's Authorization header (empty: none). A
+  // new password is hashed here, and an authentication's password is
+  // checked here against the stored hash, before the loop sees them.
   UnaryAnswer Call(const api::GatewayRequest& req,
-                   std::chrono::milliseconds limit = {});
-  // Opens a watch stream and applies its first requests.
-  std::shared_ptr<WatchSession> OpenWatch(std::vector<api::WatchRequest> reqs);
+                   std::chrono::milliseconds limit = {},
+                   const std::string& auth_token = "");
+  // Opens a watch stream and applies its first requests; every watch it
+  // creates is checked against `auth_token`'s permissions.
+  std::shared_ptr<WatchSession> OpenWatch(std::vector<api::WatchRequest> reqs,
+                                          const std::string& auth_token = "");
+  // Whether `auth_token` may take a snapshot (role root with auth on).
+  // Errors as server::Server::CheckMaintenance.
+  Status CheckMaintenance(const std::string& auth_token);
   void Deliver(raft::Message msg);
   void ReportUnreachable(uint64_t peer);
   void ReportSnapshot(uint64_t peer, bool ok);
@@ -136,7 +149,10 @@ class NodeHost {
   void Loop();
   void RunInbox();
   void ServeHostRequest(const api::GatewayRequest& req,
+                        const std::string& auth_token,
                         std::promise<UnaryAnswer>& answer);
+  // Hashes or checks the passwords of an auth call (HTTP thread).
+  Status PreparePasswords(api::GatewayRequest& req);
   void DispatchResponses();
   void DispatchWatchResponses();
   void ApplyWatchRequest(uint64_t stream, const api::WatchRequest& req);
@@ -171,6 +187,7 @@ class NodeHost {
   std::set<uint64_t> compaction_tokens_;  // the compactor's own requests
   std::map<uint64_t, PendingCall> calls_;
   std::map<uint64_t, std::shared_ptr<QueueWatchSession>> streams_;
+  std::map<uint64_t, std::string> stream_tokens_;  // auth token per stream
   std::map<uint64_t, std::string> peers_;  // id -> peer URL in transport
   raft::Index members_seen_at_ = ~raft::Index{0};  // none seen yet
   uint64_t last_leader_ = 0;

@@ -233,6 +233,57 @@ std::string Describe(const MoveLeaderRequest& r) {
 
 std::string Describe(const DefragmentRequest&) { return "defragment"; }
 
+// Auth calls; passwords are never printed.
+std::string Describe(const AuthEnableRequest&) { return "auth-enable"; }
+std::string Describe(const AuthDisableRequest&) { return "auth-disable"; }
+std::string Describe(const AuthenticateRequest& r) {
+  return "authenticate name=" + r.name;
+}
+std::string Describe(const AuthUserAddRequest& r) {
+  return "user-add name=" + r.name + (r.no_password ? " no_password" : "");
+}
+std::string Describe(const AuthUserGetRequest& r) {
+  return "user-get name=" + r.name;
+}
+std::string Describe(const AuthUserListRequest&) { return "user-list"; }
+std::string Describe(const AuthUserDeleteRequest& r) {
+  return "user-delete name=" + r.name;
+}
+std::string Describe(const AuthUserChangePasswordRequest& r) {
+  return "user-changepw name=" + r.name;
+}
+std::string Describe(const AuthUserGrantRoleRequest& r) {
+  return "user-grant user=" + r.user + " role=" + r.role;
+}
+std::string Describe(const AuthUserRevokeRoleRequest& r) {
+  return "user-revoke name=" + r.name + " role=" + r.role;
+}
+std::string Describe(const AuthRoleAddRequest& r) {
+  return "role-add name=" + r.name;
+}
+std::string Describe(const AuthRoleGetRequest& r) {
+  return "role-get role=" + r.role;
+}
+std::string Describe(const AuthRoleListRequest&) { return "role-list"; }
+std::string Describe(const AuthRoleDeleteRequest& r) {
+  return "role-delete role=" + r.role;
+}
+std::string Describe(const AuthRoleGrantPermissionRequest& r) {
+  Line l("role-grant");
+  l.Add("name", r.name);
+  l.Int("permType", static_cast<int>(r.perm.perm_type));
+  l.Bytes("key", r.perm.key);
+  l.Bytes("range_end", r.perm.range_end);
+  return l.Take();
+}
+std::string Describe(const AuthRoleRevokePermissionRequest& r) {
+  Line l("role-revoke");
+  l.Add("role", r.role);
+  l.Bytes("key", r.key);
+  l.Bytes("range_end", r.range_end);
+  return l.Take();
+}
+
 }  // namespace
 
 std::string DescribeRequest(const GatewayRequest& req) {

@@ -72,6 +72,8 @@ GrpcCode GrpcCodeOf(Code code) {
       return GrpcCode::kUnavailable;
     case Code::kPermissionDenied:
       return GrpcCode::kPermissionDenied;
+    case Code::kUnauthenticated:
+      return GrpcCode::kUnauthenticated;
     case Code::kTooManyRequests:
     case Code::kResourceExhausted:
       return GrpcCode::kResourceExhausted;
@@ -122,6 +124,8 @@ Status StatusFromGatewayError(GrpcCode code, std::string message) {
       return Status(Code::kFailedPrecondition, std::move(message));
     case GrpcCode::kDataLoss:
       return Status(Code::kCorruption, std::move(message));
+    case GrpcCode::kUnauthenticated:
+      return Status(Code::kUnauthenticated, std::move(message));
     default:
       return Status(Code::kIOError, std::move(message));
   }

@@ -356,6 +356,17 @@ std::string JsonReader::Bytes(std::string_view name,
   return std::move(r).value();
 }
 
+std::string JsonReader::String(std::string_view name,
+                               std::string_view json_name) {
+  const json* v = Find(name, json_name);
+  if (v == nullptr) return {};
+  if (!v->is_string()) {
+    Fail(TypeError(GoJsonType(*v), "string"));
+    return {};
+  }
+  return v->get<std::string>();
+}
+
 int64_t JsonReader::Int64(std::string_view name, std::string_view json_name) {
   const json* v = Find(name, json_name);
   if (v == nullptr) return 0;

@@ -46,6 +46,8 @@ class JsonReader {
   // Each getter returns the field's value, or the proto3 default when it is
   // absent, null, or when an error has been recorded (then status() says so).
   std::string Bytes(std::string_view name, std::string_view json_name);
+  // A string field (not base64: proto `string`).
+  std::string String(std::string_view name, std::string_view json_name);
   int64_t Int64(std::string_view name, std::string_view json_name);
   uint64_t Uint64(std::string_view name, std::string_view json_name);
   bool Bool(std::string_view name, std::string_view json_name);

@@ -3,6 +3,7 @@
 #include <array>
 #include <string>
 
+#include "core/api/auth_codec.h"
 #include "core/api/cluster_codec.h"
 #include "core/api/json_reader.h"
 
@@ -302,6 +303,7 @@ Result<GatewayRequest> DecodeRequest(std::string_view path,
   if (path == "/v3/lease/keepalive") {
     return Widen(DecodeLeaseKeepAliveRequest(body));
   }
+  if (IsAuthPath(path)) return DecodeAuthRequest(path, body);
   if (path.starts_with("/v3/cluster/") ||
       path.starts_with("/v3/maintenance/")) {
     return DecodeClusterRequest(path, body);

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/api/auth_types.h"
 #include "core/api/cluster_types.h"
 #include "core/api/response_header.h"
 #include "core/mvcc/types.h"
@@ -59,13 +60,18 @@ struct LeaseKeepAliveResponse {
 };
 
 // Any request the decoder understands, for dispatch on the URL path.
-using GatewayRequest =
-    std::variant<mvcc::RangeRequest, mvcc::PutRequest, mvcc::DeleteRangeRequest,
-                 mvcc::TxnRequest, mvcc::CompactionRequest, LeaseGrantRequest,
-                 LeaseRevokeRequest, LeaseTimeToLiveRequest, LeaseLeasesRequest,
-                 LeaseKeepAliveRequest, MemberAddRequest, MemberRemoveRequest,
-                 MemberUpdateRequest, MemberListRequest, MemberPromoteRequest,
-                 StatusRequest, HashRequest, HashKVRequest, AlarmRequest,
-                 MoveLeaderRequest, DefragmentRequest>;
+using GatewayRequest = std::variant<
+    mvcc::RangeRequest, mvcc::PutRequest, mvcc::DeleteRangeRequest,
+    mvcc::TxnRequest, mvcc::CompactionRequest, LeaseGrantRequest,
+    LeaseRevokeRequest, LeaseTimeToLiveRequest, LeaseLeasesRequest,
+    LeaseKeepAliveRequest, MemberAddRequest, MemberRemoveRequest,
+    MemberUpdateRequest, MemberListRequest, MemberPromoteRequest, StatusRequest,
+    HashRequest, HashKVRequest, AlarmRequest, MoveLeaderRequest,
+    DefragmentRequest, AuthEnableRequest, AuthDisableRequest,
+    AuthenticateRequest, AuthUserAddRequest, AuthUserGetRequest,
+    AuthUserListRequest, AuthUserDeleteRequest, AuthUserChangePasswordRequest,
+    AuthUserGrantRoleRequest, AuthUserRevokeRoleRequest, AuthRoleAddRequest,
+    AuthRoleGetRequest, AuthRoleListRequest, AuthRoleDeleteRequest,
+    AuthRoleGrantPermissionRequest, AuthRoleRevokePermissionRequest>;
 
 }  // namespace cairn::api

@@ -6,6 +6,8 @@
 //   cluster/member/<id: 8 B BE>      EncodeMember (entry_codec.h)
 //   cluster/removed/<id: 8 B BE>     "" (ids that may never rejoin)
 //   cluster/alarm/<id: 8 B BE><type: u8>  ""
+//   auth/meta, auth/user/<name>, auth/role/<name>   the auth store
+//                                    (core/auth/auth_store.h)
 //
 // Big-endian ids make a prefix scan return members in id order. Values
 // are checksummed by the backend itself (stored values) and members again

@@ -1,5 +1,6 @@
 #include "core/server/entry_codec.h"
 
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -11,6 +12,8 @@ namespace cairn::server {
 namespace {
 
 constexpr uint8_t kVersion = 1;
+// Entry payloads with auth info (EntryPayload::auth).
+constexpr uint8_t kVersionAuth = 2;
 
 enum class Kind : uint8_t { kEntryPayload = 1, kMemberChange = 2, kMember = 3 };
 
@@ -28,10 +31,10 @@ class Writer {
     Varint(v.size());
     for (const std::string& s : v) Bytes(s);
   }
-  std::string Finish(Kind kind) {
+  std::string Finish(Kind kind, uint8_t version = kVersion) {
     std::string body;
     body.push_back(static_cast<char>(kind));
-    body.push_back(static_cast<char>(kVersion));
+    body.push_back(static_cast<char>(version));
     body += out_;
     std::string framed;
     AppendFixed(framed, Crc32c(body), 4);
@@ -117,8 +120,11 @@ Status Corrupt(const char* what) {
   return Status::Corruption(std::string("server entry codec: ") + what);
 }
 
-// Checks checksum, kind and version; returns the fields after them.
-Result<std::string_view> Unframe(std::string_view bytes, Kind kind) {
+// Checks checksum, kind and version (kVersion, or up to max_version);
+// returns the fields after them and the version in *version.
+Result<std::string_view> Unframe(std::string_view bytes, Kind kind,
+                                 uint8_t max_version = kVersion,
+                                 uint8_t* version = nullptr) {
   if (bytes.size() < 6) return Corrupt("truncated frame");
   uint32_t want = 0;
   for (int i = 0; i < 4; i++) {
@@ -129,9 +135,9 @@ Result<std::string_view> Unframe(std::string_view bytes, Kind kind) {
   if (static_cast<uint8_t>(body[0]) != static_cast<uint8_t>(kind)) {
     return Corrupt("wrong record kind");
   }
-  if (static_cast<uint8_t>(body[1]) != kVersion) {
-    return Corrupt("unknown version");
-  }
+  const uint8_t v = static_cast<uint8_t>(body[1]);
+  if (v < kVersion || v > max_version) return Corrupt("unknown version");
+  if (version != nullptr) *version = v;
   return body.substr(2);
 }
 
@@ -148,8 +154,9 @@ enum class ReqTag : uint8_t {
   kAlarm = 7,
   kMemberUpdate = 8,
   kMemberAttributes = 9,
+  kAuth = 10,
 };
-constexpr uint8_t kMaxReqTag = 9;
+constexpr uint8_t kMaxReqTag = 10;
 
 void PutRange(Writer& w, const mvcc::RangeRequest& r) {
   w.Bytes(r.key);
@@ -369,7 +376,131 @@ struct PutWrite {
     w.Bytes(a.name);
     w.Strings(a.client_urls);
   }
+  void operator()(const AuthWriteRequest& a) {
+    // The tag is the AuthOp variant index.
+    w.U8(static_cast<uint8_t>(a.op.index()));
+    std::visit(*this, a.op);
+  }
+  // The auth ops (passwords are never encoded, only hashes).
+  void operator()(const api::AuthEnableRequest&) {}
+  void operator()(const api::AuthDisableRequest&) {}
+  void operator()(const AuthenticateOp& o) {
+    w.Bytes(o.name);
+    w.Bytes(o.verified_hash);
+    w.Bytes(o.token_prefix);
+  }
+  void operator()(const api::AuthUserAddRequest& o) {
+    w.Bytes(o.name);
+    w.Bytes(o.hashed_password);
+    w.Bool(o.no_password);
+  }
+  void operator()(const api::AuthUserGetRequest& o) { w.Bytes(o.name); }
+  void operator()(const api::AuthUserListRequest&) {}
+  void operator()(const api::AuthUserDeleteRequest& o) { w.Bytes(o.name); }
+  void operator()(const api::AuthUserChangePasswordRequest& o) {
+    w.Bytes(o.name);
+    w.Bytes(o.hashed_password);
+  }
+  void operator()(const api::AuthUserGrantRoleRequest& o) {
+    w.Bytes(o.user);
+    w.Bytes(o.role);
+  }
+  void operator()(const api::AuthUserRevokeRoleRequest& o) {
+    w.Bytes(o.name);
+    w.Bytes(o.role);
+  }
+  void operator()(const api::AuthRoleAddRequest& o) { w.Bytes(o.name); }
+  void operator()(const api::AuthRoleGetRequest& o) { w.Bytes(o.role); }
+  void operator()(const api::AuthRoleListRequest&) {}
+  void operator()(const api::AuthRoleDeleteRequest& o) { w.Bytes(o.role); }
+  void operator()(const api::AuthRoleGrantPermissionRequest& o) {
+    w.Bytes(o.name);
+    w.Varint(static_cast<uint32_t>(o.perm.perm_type));
+    w.Bytes(o.perm.key);
+    w.Bytes(o.perm.range_end);
+  }
+  void operator()(const api::AuthRoleRevokePermissionRequest& o) {
+    w.Bytes(o.role);
+    w.Bytes(o.key);
+    w.Bytes(o.range_end);
+  }
 };
+
+AuthOp GetAuthOp(Reader& r) {
+  switch (r.Enum(static_cast<uint8_t>(std::variant_size_v<AuthOp> - 1))) {
+    case 0:
+      return api::AuthEnableRequest{};
+    case 1:
+      return api::AuthDisableRequest{};
+    case 2: {
+      AuthenticateOp o;
+      o.name = r.Bytes();
+      o.verified_hash = r.Bytes();
+      o.token_prefix = r.Bytes();
+      return o;
+    }
+    case 3: {
+      api::AuthUserAddRequest o;
+      o.name = r.Bytes();
+      o.hashed_password = r.Bytes();
+      o.no_password = r.Bool();
+      return o;
+    }
+    case 4:
+      return api::AuthUserGetRequest{.name = r.Bytes()};
+    case 5:
+      return api::AuthUserListRequest{};
+    case 6:
+      return api::AuthUserDeleteRequest{.name = r.Bytes()};
+    case 7: {
+      api::AuthUserChangePasswordRequest o;
+      o.name = r.Bytes();
+      o.hashed_password = r.Bytes();
+      return o;
+    }
+    case 8: {
+      api::AuthUserGrantRoleRequest o;
+      o.user = r.Bytes();
+      o.role = r.Bytes();
+      return o;
+    }
+    case 9: {
+      api::AuthUserRevokeRoleRequest o;
+      o.name = r.Bytes();
+      o.role = r.Bytes();
+      return o;
+    }
+    case 10:
+      return api::AuthRoleAddRequest{.name = r.Bytes()};
+    case 11:
+      return api::AuthRoleGetRequest{.role = r.Bytes()};
+    case 12:
+      return api::AuthRoleListRequest{};
+    case 13:
+      return api::AuthRoleDeleteRequest{.role = r.Bytes()};
+    case 14: {
+      api::AuthRoleGrantPermissionRequest o;
+      o.name = r.Bytes();
+      const uint64_t t = r.Varint();
+      if (t > UINT32_MAX) r.Fail();
+      o.perm.perm_type =
+          static_cast<api::Permission::Type>(static_cast<uint32_t>(t));
+      o.perm.key = r.Bytes();
+      o.perm.range_end = r.Bytes();
+      o.has_perm = true;
+      return o;
+    }
+    case 15: {
+      api::AuthRoleRevokePermissionRequest o;
+      o.role = r.Bytes();
+      o.key = r.Bytes();
+      o.range_end = r.Bytes();
+      return o;
+    }
+  }
+  r.Fail();
+  return api::AuthEnableRequest{};
+}
 
 WriteRequest GetCheckpoints(Reader& r) {
   // Each checkpoint takes at least two bytes; Count bounds by one.
@@ -426,6 +557,8 @@ WriteRequest GetWrite(Reader& r, ReqTag tag) {
       a.client_urls = r.Strings();
       return a;
     }
+    case ReqTag::kAuth:
+      return AuthWriteRequest{.op = GetAuthOp(r)};
   }
   r.Fail();
   return mvcc::PutRequest{};
@@ -436,18 +569,30 @@ WriteRequest GetWrite(Reader& r, ReqTag tag) {
 std::string EncodeEntryPayload(const EntryPayload& payload) {
   Writer w;
   w.Varint(payload.request_id);
+  if (payload.auth) {
+    w.Bytes(payload.auth->user);
+    w.Varint(payload.auth->revision);
+  }
   // The tag is the WriteRequest variant index (ReqTag spells it out).
   w.U8(static_cast<uint8_t>(payload.request.index()));
   std::visit(PutWrite{w}, payload.request);
-  return w.Finish(Kind::kEntryPayload);
+  return w.Finish(Kind::kEntryPayload, payload.auth ? kVersionAuth : kVersion);
 }
 
 Result<EntryPayload> DecodeEntryPayload(std::string_view bytes) {
-  Result<std::string_view> body = Unframe(bytes, Kind::kEntryPayload);
+  uint8_t version = 0;
+  Result<std::string_view> body =
+      Unframe(bytes, Kind::kEntryPayload, kVersionAuth, &version);
   if (!body.ok()) return body.status();
   Reader r(body.value());
   EntryPayload p;
   p.request_id = r.Varint();
+  if (version == kVersionAuth) {
+    auth::AuthInfo info;
+    info.user = r.Bytes();
+    info.revision = r.Varint();
+    p.auth = std::move(info);
+  }
   const auto tag = static_cast<ReqTag>(r.Enum(kMaxReqTag));
   if (!r.ok()) return Corrupt("bad entry header");
   p.request = GetWrite(r, tag);

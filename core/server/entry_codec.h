@@ -18,10 +18,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/api/cluster_types.h"
+#include "core/auth/auth_store.h"
 #include "core/server/request.h"
 #include "core/util/result.h"
 
@@ -33,9 +35,16 @@ inline constexpr int kMaxTxnDepth = 64;
 
 // A normal entry's payload. request_id 0 marks a request nobody waits for
 // (internal: a revoke of an expired lease, a checkpoint).
+// A client's request carries who sent it (the user of its token and the
+// auth revision it was checked at) when auth was enabled or a token was
+// given: every member checks its permissions against the replicated auth
+// store when applying it. Internal requests carry none and are never
+// checked. Payloads with auth info are written as version 2; version 1
+// (none) still decodes.
 struct EntryPayload {
   uint64_t request_id = 0;
   WriteRequest request;
+  std::optional<auth::AuthInfo> auth;
 };
 
 // A conf change entry's context.

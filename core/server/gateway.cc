@@ -4,6 +4,7 @@
 #include <utility>
 #include <variant>
 
+#include "core/api/auth_codec.h"
 #include "core/api/cluster_codec.h"
 #include "core/api/response_encoder.h"
 
@@ -97,6 +98,18 @@ std::string EncodeResponse(const Response& resp, const api::ResponseHeader& h) {
           return api::EncodeAlarmResponse(WithHeader(r, h));
         } else if constexpr (std::is_same_v<T, api::StatusResponse>) {
           return api::EncodeStatusResponse(WithHeader(r, h));
+        } else if constexpr (std::is_same_v<T, api::AuthResponse>) {
+          return api::EncodeAuthResponse(WithHeader(r, h));
+        } else if constexpr (std::is_same_v<T, api::AuthenticateResponse>) {
+          return api::EncodeAuthenticateResponse(WithHeader(r, h));
+        } else if constexpr (std::is_same_v<T, api::AuthUserGetResponse>) {
+          return api::EncodeAuthUserGetResponse(WithHeader(r, h));
+        } else if constexpr (std::is_same_v<T, api::AuthUserListResponse>) {
+          return api::EncodeAuthUserListResponse(WithHeader(r, h));
+        } else if constexpr (std::is_same_v<T, api::AuthRoleGetResponse>) {
+          return api::EncodeAuthRoleGetResponse(WithHeader(r, h));
+        } else if constexpr (std::is_same_v<T, api::AuthRoleListResponse>) {
+          return api::EncodeAuthRoleListResponse(WithHeader(r, h));
         } else {
           static_assert(std::is_same_v<T, api::MoveLeaderResponse>,
                         "every response type is encoded");

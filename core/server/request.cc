@@ -61,6 +61,10 @@ Status ErrStopped() {
   return Status(Code::kUnavailable, "etcdserver: server stopped");
 }
 
+bool IsAuthRequest(const Request& req) {
+  return req.index() >= Request(api::AuthEnableRequest{}).index();
+}
+
 bool IsWrite(const Request& req) {
   if (const auto* a = std::get_if<api::AlarmRequest>(&req)) {
     return a->action != api::AlarmRequest::Action::kGet;
@@ -87,7 +91,15 @@ std::string RequestName(const Request& req) {
                                            "member-update",  "member-list",
                                            "member-promote", "alarm",
                                            "status",         "hashkv",
-                                           "move-leader"};
+                                           "move-leader",    "auth-enable",
+                                           "auth-disable",   "authenticate",
+                                           "user-add",       "user-get",
+                                           "user-list",      "user-delete",
+                                           "user-changepw",  "user-grant",
+                                           "user-revoke",    "role-add",
+                                           "role-get",       "role-list",
+                                           "role-delete",    "role-grant",
+                                           "role-revoke"};
   static_assert(std::size(kNames) == std::variant_size_v<Request>);
   return kNames[req.index()];
 }
@@ -119,6 +131,12 @@ std::string Members(const std::vector<api::Member>& members) {
 }
 
 std::string Op(const mvcc::ResponseOp& op);
+
+std::string Join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); i++) out += (i > 0 ? sep : "") + v[i];
+  return out;
+}
 
 std::string Describe(const mvcc::RangeResponse& r) {
   return StrFormat("range rev=%lld count=%lld%s kvs=", I(r.header.revision),
@@ -217,6 +235,29 @@ std::string Describe(const mvcc::HashKVResponse& r) {
                    I(r.header.revision), r.hash, I(r.compact_revision));
 }
 std::string Describe(const api::MoveLeaderResponse&) { return "move-leader"; }
+std::string Describe(const api::AuthResponse&) { return "auth ok"; }
+std::string Describe(const api::AuthenticateResponse& r) {
+  return "authenticate token=" + r.token;
+}
+std::string Describe(const api::AuthUserGetResponse& r) {
+  return "user-get roles=" + Join(r.roles, ",");
+}
+std::string Describe(const api::AuthUserListResponse& r) {
+  return "user-list users=" + Join(r.users, ",");
+}
+std::string Describe(const api::AuthRoleGetResponse& r) {
+  std::string out = "role-get perms=[";
+  for (size_t i = 0; i < r.perm.size(); i++) {
+    const api::Permission& p = r.perm[i];
+    out += StrFormat("%s%d:%s", i > 0 ? " " : "", int(p.perm_type),
+                     EscapeBytes(p.key).c_str());
+    if (!p.range_end.empty()) out += "-" + EscapeBytes(p.range_end);
+  }
+  return out + "]";
+}
+std::string Describe(const api::AuthRoleListResponse& r) {
+  return "role-list roles=" + Join(r.roles, ",");
+}
 
 std::string Op(const mvcc::ResponseOp& op) {
   return std::visit([](const auto& r) { return Describe(r); }, op.response);

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/api/auth_types.h"
 #include "core/api/cluster_types.h"
 #include "core/api/requests.h"
 #include "core/lease/lessor.h"
@@ -37,6 +38,32 @@ struct MemberAttributesRequest {
   std::vector<std::string> client_urls;
 };
 
+// An authentication as it travels through the log: the password hash the
+// edge verified (the entry fails if the user's hash changed meanwhile)
+// and the random prefix of the token the entry's index completes. The
+// password itself never travels.
+struct AuthenticateOp {
+  std::string name;
+  std::string verified_hash;
+  std::string token_prefix;
+};
+
+// Every auth call goes through the log, as in etcd (queries too, so that
+// they see every change committed before them). A user add or password
+// change carries the hash, never the password.
+using AuthOp = std::variant<
+    api::AuthEnableRequest, api::AuthDisableRequest, AuthenticateOp,
+    api::AuthUserAddRequest, api::AuthUserGetRequest, api::AuthUserListRequest,
+    api::AuthUserDeleteRequest, api::AuthUserChangePasswordRequest,
+    api::AuthUserGrantRoleRequest, api::AuthUserRevokeRoleRequest,
+    api::AuthRoleAddRequest, api::AuthRoleGetRequest, api::AuthRoleListRequest,
+    api::AuthRoleDeleteRequest, api::AuthRoleGrantPermissionRequest,
+    api::AuthRoleRevokePermissionRequest>;
+
+struct AuthWriteRequest {
+  AuthOp op;
+};
+
 // Everything a client may submit.
 using Request = std::variant<
     mvcc::RangeRequest, mvcc::PutRequest, mvcc::DeleteRangeRequest,
@@ -45,7 +72,14 @@ using Request = std::variant<
     api::LeaseLeasesRequest, api::LeaseKeepAliveRequest, api::MemberAddRequest,
     api::MemberRemoveRequest, api::MemberUpdateRequest, api::MemberListRequest,
     api::MemberPromoteRequest, api::AlarmRequest, api::StatusRequest,
-    api::HashKVRequest, api::MoveLeaderRequest>;
+    api::HashKVRequest, api::MoveLeaderRequest, api::AuthEnableRequest,
+    api::AuthDisableRequest, api::AuthenticateRequest, api::AuthUserAddRequest,
+    api::AuthUserGetRequest, api::AuthUserListRequest,
+    api::AuthUserDeleteRequest, api::AuthUserChangePasswordRequest,
+    api::AuthUserGrantRoleRequest, api::AuthUserRevokeRoleRequest,
+    api::AuthRoleAddRequest, api::AuthRoleGetRequest, api::AuthRoleListRequest,
+    api::AuthRoleDeleteRequest, api::AuthRoleGrantPermissionRequest,
+    api::AuthRoleRevokePermissionRequest>;
 
 // The answer to a Request, one alternative per request type (a
 // LeaseKeepAliveRequest gets a LeaseKeepAliveResponse, and so on).
@@ -57,7 +91,10 @@ using Response = std::variant<
     api::MemberAddResponse, api::MemberRemoveResponse,
     api::MemberUpdateResponse, api::MemberListResponse,
     api::MemberPromoteResponse, api::AlarmResponse, api::StatusResponse,
-    mvcc::HashKVResponse, api::MoveLeaderResponse>;
+    mvcc::HashKVResponse, api::MoveLeaderResponse, api::AuthResponse,
+    api::AuthenticateResponse, api::AuthUserGetResponse,
+    api::AuthUserListResponse, api::AuthRoleGetResponse,
+    api::AuthRoleListResponse>;
 
 // The requests that travel through the Raft log as normal entries. Member
 // add/remove/promote travel as conf changes instead (entry_codec.h).
@@ -66,7 +103,7 @@ using WriteRequest =
                  mvcc::CompactionRequest, api::LeaseGrantRequest,
                  api::LeaseRevokeRequest, LeaseCheckpointRequest,
                  api::AlarmRequest, api::MemberUpdateRequest,
-                 MemberAttributesRequest>;
+                 MemberAttributesRequest, AuthWriteRequest>;
 
 // One answer for the host: the token it gave with Submit and the result.
 struct ClientResponse {
@@ -98,6 +135,9 @@ Status ErrNoSpace();           // "etcdserver: mvcc: database space exceeded"
 Status ErrBadLeaderTransferee();    // "etcdserver: bad leader transferee"
 Status ErrTimeoutLeaderTransfer();  // "...leader transfer took too long"
 Status ErrStopped();                // kUnavailable "etcdserver: server stopped"
+
+// True for the /v3/auth/* calls (they go through Raft, queries too).
+bool IsAuthRequest(const Request& req);
 
 // True for the requests that change replicated state (they go through
 // Raft); MemberList/Status/HashKV/Alarm-get/reads/keep-alives do not.

@@ -34,6 +34,8 @@
 #include <vector>
 
 #include "core/api/cluster_types.h"
+#include "core/auth/password_hasher.h"
+#include "core/auth/token_store.h"
 #include "core/lease/lease.h"
 #include "core/mvcc/watch_hub.h"
 #include "core/raft/raw_node.h"
@@ -89,6 +91,11 @@ struct Config {
   uint64_t max_uncommitted_entries_size = 64 << 20;
   lease::Config lessor;
   mvcc::WatchHubOptions watch;
+  // Auth: how passwords are hashed and checked when the host has not done
+  // it already (null: auth calls that need it fail), and how long a
+  // simple token lives after its last use (etcd's --auth-token-ttl).
+  const auth::PasswordHasher* password_hasher = nullptr;
+  int64_t auth_token_ttl_ms = 300'000;
 
   // TEST ONLY: server bugs the simulator plants to prove that its checkers
   // catch them (docs/simulator.md). All off by default, where the code
@@ -111,6 +118,10 @@ struct Config {
   };
   SimBugs sim_bugs;
 };
+
+// An auth error as etcd's maintenance server returns it: the auth
+// package's text ("auth: invalid auth token") as gRPC Unknown.
+Status AsMaintenanceError(const Status& s);
 
 class Server {
  public:
@@ -136,7 +147,15 @@ class Server {
   // leader), ErrNoLeader (a write while no leader is known),
   // ErrTooManyRequests (too many pending), ErrTimeout, ErrLeaderChanged,
   // ErrStopped (after this member was removed), and the request's own.
-  void Submit(uint64_t client_token, Request request);
+  //
+  // `auth_token` is the client's token (the Authorization header), empty
+  // for none. A token this member does not know (never issued, expired,
+  // its user's password changed, auth disabled) fails the request with
+  // "etcdserver: invalid auth token"; with auth enabled, reads are checked
+  // when served, writes and auth calls when applied (state_machine.h),
+  // member changes before they are proposed (role root only).
+  void Submit(uint64_t client_token, Request request,
+              const std::string& auth_token = "");
   // A Raft message from a peer (invalid ones are logged and dropped).
   void Step(const raft::Message& msg);
   // The host's clock: runs the Raft ticks due since the last Tick (one
@@ -161,11 +180,28 @@ class Server {
   // Creates a watch on a client stream; returns the stream-local watch id
   // (req.watch_id if nonzero, else the lowest free id of the stream).
   // Errors as WatchHub::Watch.
-  Result<int64_t> CreateWatch(uint64_t stream_id, mvcc::WatchCreateRequest req);
+  // With auth enabled the token's user needs READ on the watched range;
+  // else the check's error, its message as etcd's cancel reason ("rpc
+  // error: code = PermissionDenied desc = etcdserver: permission denied").
+  Result<int64_t> CreateWatch(uint64_t stream_id, mvcc::WatchCreateRequest req,
+                              const std::string& auth_token = "");
   // Cancels a stream's watch; kNotFound for an unknown id.
   Status CancelWatch(uint64_t stream_id, int64_t watch_id);
   // Cancels every watch of a stream (the client went away).
   void CloseStream(uint64_t stream_id);
+
+  // ---- Auth helpers for the host -------------------------------------------
+
+  // The stored hash of `name`'s password, for a host that checks the
+  // password itself and then submits the AuthenticateRequest with
+  // verified_hash set. Errors: ErrAuthNotEnabled; ErrAuthFailed for an
+  // unknown user or one without a password.
+  Result<std::string> PasswordHashOf(const std::string& name) const;
+  // Whether the token may run the maintenance calls etcd reserves for
+  // role root (hash, hashkv, defragment, snapshot). Errors, as etcd's
+  // maintenance server gives them (gRPC Unknown): "auth: invalid auth
+  // token", "auth: user name is empty", "auth: permission denied".
+  Status CheckMaintenance(const std::string& auth_token);
 
   // ---- Outputs ------------------------------------------------------------
 
@@ -206,6 +242,7 @@ class Server {
     uint64_t client_token = 0;
     int64_t deadline_ms = 0;
     mvcc::RangeRequest request;
+    std::optional<auth::AuthInfo> auth;  // checked when served
   };
   struct ReadBatch {
     std::string ctx;
@@ -246,8 +283,16 @@ class Server {
   api::ResponseHeader Header() const;
 
   // server_write.cc: proposals and the apply path.
-  void SubmitWrite(uint64_t token, const Request& request);
-  void ProposeWrite(uint64_t token, WriteRequest req);
+  void SubmitWrite(uint64_t token, const Request& request,
+                   std::optional<auth::AuthInfo> auth);
+  void ProposeWrite(uint64_t token, WriteRequest req,
+                    std::optional<auth::AuthInfo> auth = std::nullopt);
+  // server_auth.cc.
+  Result<std::optional<auth::AuthInfo>> ResolveAuth(
+      const std::string& auth_token);
+  void SubmitAuth(uint64_t token, Request request,
+                  std::optional<auth::AuthInfo> auth);
+  void AfterAuthApplied(const AuthWriteRequest& req, const Response& resp);
   void ProposeMemberChange(uint64_t token, MemberChange change);
   Status ProposeInternal(WriteRequest req);
   uint64_t NextRequestId();
@@ -260,8 +305,10 @@ class Server {
   Response AddHeader(Response resp) const;
 
   // server_read.cc: local answers and linearizable reads.
-  void SubmitRead(uint64_t token, const Request& request);
-  void SubmitLinearizable(uint64_t token, mvcc::RangeRequest req);
+  void SubmitRead(uint64_t token, const Request& request,
+                  std::optional<auth::AuthInfo> auth);
+  void SubmitLinearizable(uint64_t token, mvcc::RangeRequest req,
+                          std::optional<auth::AuthInfo> auth);
   void MaybeSendReadIndex();
   void OnReadStates(const std::vector<raft::ReadState>& states);
   void ServeReadyReads();
@@ -327,6 +374,7 @@ class Server {
   std::vector<ReadyRead> reads_ready_;
   std::optional<PendingMove> move_;
   std::vector<ClientResponse> responses_;
+  auth::TokenStore tokens_;
 
   std::map<uint64_t, Stream> streams_;
   // hub id -> (stream, stream-local id).

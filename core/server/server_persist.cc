@@ -243,6 +243,9 @@ void Server::InstallSnapshot(const raft::Snapshot& snap) {
   conf_state_ = snap.metadata.conf_state;
   const api::Member* self = sm_->FindMember(config_.member_id);
   if (self == nullptr && sm_->WasRemoved(config_.member_id)) removed_ = true;
+  // Tokens outlive a snapshot only while auth stays enabled (a disable
+  // in the entries the snapshot covers cleared them everywhere else).
+  if (!sm_->auth().enabled()) tokens_.Clear();
   Log(StrFormat("installed snapshot at %llu/%llu", U(snap.metadata.index),
                 U(snap.metadata.term)));
 }

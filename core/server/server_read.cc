@@ -20,16 +20,18 @@
 
 namespace cairn::server {
 
-void Server::SubmitRead(uint64_t token, const Request& request) {
+void Server::SubmitRead(uint64_t token, const Request& request,
+                        std::optional<auth::AuthInfo> auth) {
   if (const auto* q = std::get_if<mvcc::RangeRequest>(&request)) {
     if (Status s = mvcc::CheckRangeRequest(*q); !s.ok()) {
       return Respond(token, s);
     }
     if (q->serializable ||
         (config_.sim_bugs.follower_local_read && !is_leader())) {
-      return ServeRange(PendingRead{.client_token = token, .request = *q});
+      return ServeRange(PendingRead{
+          .client_token = token, .request = *q, .auth = std::move(auth)});
     }
-    return SubmitLinearizable(token, *q);
+    return SubmitLinearizable(token, *q, std::move(auth));
   }
   if (std::holds_alternative<api::LeaseLeasesRequest>(request)) {
     // Served from the local lessor, as etcd 3.4 does.
@@ -54,11 +56,13 @@ void Server::SubmitRead(uint64_t token, const Request& request) {
   Respond(token, Response(r.value()));
 }
 
-void Server::SubmitLinearizable(uint64_t token, mvcc::RangeRequest req) {
+void Server::SubmitLinearizable(uint64_t token, mvcc::RangeRequest req,
+                                std::optional<auth::AuthInfo> auth) {
   reads_queued_.push_back(
       PendingRead{.client_token = token,
                   .deadline_ms = now_ms_ + config_.request_timeout_ms,
-                  .request = std::move(req)});
+                  .request = std::move(req),
+                  .auth = std::move(auth)});
   MaybeSendReadIndex();
 }
 
@@ -102,6 +106,16 @@ void Server::ServeReadyReads() {
 }
 
 void Server::ServeRange(const PendingRead& read) {
+  if (read.auth.has_value()) {
+    // Checked against the auth store as of now: a token names its user,
+    // whose permissions are read at the store's current revision.
+    auth::AuthInfo who = *read.auth;
+    if (who.revision != 0) who.revision = sm_->auth().revision();
+    Status s = sm_->auth().CheckPermitted(who, read.request.key,
+                                          read.request.range_end,
+                                          api::Permission::Type::kRead);
+    if (!s.ok()) return Respond(read.client_token, s);
+  }
   Result<mvcc::RangeResponse> r = sm_->Range(read.request);
   if (!r.ok()) return Respond(read.client_token, r.status());
   Respond(read.client_token, Response(r.value()));

@@ -13,7 +13,36 @@
 namespace cairn::server {
 
 Result<int64_t> Server::CreateWatch(uint64_t stream_id,
-                                    mvcc::WatchCreateRequest req) {
+                                    mvcc::WatchCreateRequest req,
+                                    const std::string& auth_token) {
+  // etcd's isWatchPermitted: any failure (a bad token, no token, no READ
+  // on the range) cancels the watch with PermissionDenied.
+  Result<std::optional<auth::AuthInfo>> who = ResolveAuth(auth_token);
+  Status allowed = who.status();
+  if (who.ok() && who.value().has_value()) {
+    allowed = sm_->auth().CheckPermitted(*who.value(), req.key, req.range_end,
+                                         api::Permission::Type::kRead);
+  }
+  if (!allowed.ok()) {
+    // etcd cancels the watch with the check's error as gRPC prints it.
+    const char* code = "PermissionDenied";
+    switch (allowed.code()) {
+      case Code::kInvalidArgument:
+      case Code::kAuthFailed:
+        code = "InvalidArgument";
+        break;
+      case Code::kUnauthenticated:
+        code = "Unauthenticated";
+        break;
+      case Code::kFailedPrecondition:
+        code = "FailedPrecondition";
+        break;
+      default:
+        break;
+    }
+    return Status(allowed.code(), std::string("rpc error: code = ") + code +
+                                      " desc = " + allowed.message());
+  }
   Stream& st = streams_[stream_id];
   int64_t local = req.watch_id;
   if (local != 0 && st.watches.count(local) != 0) {

@@ -65,7 +65,8 @@ uint64_t Server::NextRequestId() {
   return next_request_id_;
 }
 
-void Server::SubmitWrite(uint64_t token, const Request& request) {
+void Server::SubmitWrite(uint64_t token, const Request& request,
+                         std::optional<auth::AuthInfo> auth) {
   WriteRequest req = ToWrite(request);
   if (Status s = CheckWrite(req, config_.max_txn_ops); !s.ok()) {
     return Respond(token, s);
@@ -75,13 +76,14 @@ void Server::SubmitWrite(uint64_t token, const Request& request) {
       return Respond(token, ErrMemberNotFound());
     }
   }
-  ProposeWrite(token, std::move(req));
+  ProposeWrite(token, std::move(req), std::move(auth));
 }
 
-void Server::ProposeWrite(uint64_t token, WriteRequest req) {
+void Server::ProposeWrite(uint64_t token, WriteRequest req,
+                          std::optional<auth::AuthInfo> auth) {
   const uint64_t id = NextRequestId();
-  Status s = raw_->Propose(
-      EncodeEntryPayload(EntryPayload{.request_id = id, .request = req}));
+  Status s = raw_->Propose(EncodeEntryPayload(
+      EntryPayload{.request_id = id, .request = req, .auth = std::move(auth)}));
   if (!s.ok()) return Respond(token, ProposeError(s));
   writes_[id] =
       PendingWrite{.client_token = token,
@@ -137,8 +139,12 @@ void Server::NoteProposed(const std::vector<raft::Entry>& entries) {
         if (mc.ok()) id = mc.value().request_id;
       }
     }
+    // A proposal the network duplicated (a follower's forwarded MsgProp
+    // delivered twice) lands at two indexes: the request is answered by
+    // the first, so the first is the one to note.
     auto it = writes_.find(id);
-    if (id != 0 && it != writes_.end()) {
+    if (id != 0 && it != writes_.end() &&
+        (it->second.index == 0 || e.index < it->second.index)) {
       it->second.index = e.index;
       it->second.term = e.term;
     }
@@ -186,7 +192,12 @@ void Server::ApplyNormal(const raft::Entry& e) {
   // that committed but does not decode means corrupt replicas: fail-stop.
   CAIRN_CHECK(p.ok(), "entry %llu: %s", U(e.index),
               p.status().ToString().c_str());
-  Result<Response> r = sm_->ApplyWrite(p.value().request, now_ms_);
+  Result<Response> r =
+      sm_->ApplyWrite(p.value().request, p.value().auth, e.index, now_ms_);
+  if (const auto* a = std::get_if<AuthWriteRequest>(&p.value().request);
+      a != nullptr && r.ok()) {
+    AfterAuthApplied(*a, r.value());
+  }
   if (const auto* v = std::get_if<api::LeaseRevokeRequest>(&p.value().request);
       v != nullptr && p.value().request_id == 0 && r.ok()) {
     Log(StrFormat("revoked expired lease %lld", (long long)v->id));

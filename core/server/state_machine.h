@@ -16,6 +16,7 @@
 //   cluster/member/<id BE>   EncodeMember (entry_codec.h)
 //   cluster/removed/<id BE>  "" (ids that may never return, as etcd's)
 //   cluster/alarm/<id BE><type u8>  ""
+//   auth/...                 the auth store (core/auth/auth_store.h)
 //
 // WriteChanges adds everything changed since the last call to a batch;
 // Load rebuilds an equal StateMachine from a backend.
@@ -34,6 +35,7 @@
 #include <vector>
 
 #include "core/api/cluster_types.h"
+#include "core/auth/auth_store.h"
 #include "core/lease/lessor.h"
 #include "core/mvcc/kv_store.h"
 #include "core/mvcc/watch_hub.h"
@@ -72,7 +74,20 @@ class StateMachine {
   // lease, ErrNoSpace while a NOSPACE alarm is active (puts, txns with
   // puts, lease grants), ErrMemberNotFound for an update of an unknown
   // member. A failed request changes nothing.
-  Result<Response> ApplyWrite(const WriteRequest& req, int64_t now_ms);
+  Result<Response> ApplyWrite(const WriteRequest& req, int64_t now_ms) {
+    return ApplyWrite(req, std::nullopt, applied_index_ + 1, now_ms);
+  }
+  // The same for a request sent by `auth` (a client's; nullopt for the
+  // server's own, which are never checked) in the entry at `index`. With
+  // auth enabled the request is checked first, as etcd's authApplierV3
+  // does: puts, deletes and txns against the user's key permissions
+  // (every compare and op, nested txns included), a lease revoke against
+  // WRITE on every key of the lease, auth calls against role root (a
+  // user may get itself and its roles). Errors then: ErrUserEmpty (no
+  // token), ErrAuthOldRevision, ErrPermissionDenied, ErrUserNotFound.
+  Result<Response> ApplyWrite(const WriteRequest& req,
+                              const std::optional<auth::AuthInfo>& auth,
+                              raft::Index index, int64_t now_ms);
 
   // Whether a member change is valid against the current membership:
   // ErrMemberExist / ErrPeerUrlExist for an add of a known id or URL (or
@@ -114,6 +129,7 @@ class StateMachine {
   lease::Lessor& lessor() { return *lessor_; }
   const lease::Lessor& lessor() const { return *lessor_; }
   mvcc::WatchHub& hub() { return *hub_; }
+  const auth::AuthStore& auth() const { return auth_; }
 
   // Adds a founding member (bootstrap only).
   void AddInitialMember(const api::Member& m);
@@ -128,6 +144,14 @@ class StateMachine {
   Result<Response> ApplyAlarm(const api::AlarmRequest& req);
   Result<Response> ApplyMemberUpdate(const api::MemberUpdateRequest& req);
   Result<Response> ApplyMemberAttributes(const MemberAttributesRequest& req);
+  Result<Response> ApplyAuth(const AuthWriteRequest& req,
+                             const std::optional<auth::AuthInfo>& info,
+                             raft::Index index);
+  Status CheckWriteAuth(const WriteRequest& req,
+                        const auth::AuthInfo& info) const;
+  Status CheckTxnAuth(const mvcc::TxnRequest& txn,
+                      const auth::AuthInfo& info) const;
+  Status CheckLeaseKeys(int64_t lease, const auth::AuthInfo& info) const;
   // Keeps the lessor's key attachments in step with a write's events and
   // hands the events to the watch hub.
   void Publish(const std::vector<mvcc::Event>& events);
@@ -145,6 +169,7 @@ class StateMachine {
   std::map<uint64_t, api::Member> members_;
   std::set<uint64_t> removed_ids_;
   std::set<std::pair<uint64_t, api::AlarmType>> alarms_;
+  auth::AuthStore auth_;
   raft::Index applied_index_ = 0;
   raft::Term applied_term_ = 0;
   std::vector<storage::WriteBatch::Op> cluster_ops_;

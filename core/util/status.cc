@@ -28,6 +28,8 @@ std::string_view CodeName(Code code) {
       return "permission-denied";
     case Code::kAuthFailed:
       return "auth-failed";
+    case Code::kUnauthenticated:
+      return "unauthenticated";
     case Code::kTooManyRequests:
       return "too-many-requests";
     case Code::kFailedPrecondition:

@@ -25,6 +25,7 @@ enum class Code {
   kUnavailable,
   kPermissionDenied,
   kAuthFailed,
+  kUnauthenticated,  // gRPC Unauthenticated, e.g. "invalid auth token"
   kTooManyRequests,
   kFailedPrecondition,
   kResourceExhausted,

@@ -6,7 +6,10 @@
 # timings, remaining TTLs) are normalized first; etcdctl's client-side
 # retry log lines ({"level":"warn",...}) are dropped.
 #
-# Usage: etcdctl_compat.sh CAIRNCTL SCRIPT
+# Usage: etcdctl_compat.sh CAIRNCTL SCRIPT [CAIRN]
+# With CAIRN (the server binary), the second run is cairnctl against a
+# 3-member cairn cluster (its first member on the first run's ports)
+# instead of against etcd: the server's answers must match etcd's too.
 # Script lines: a command (arguments after the program name), optionally
 # followed by " <<< TEXT" (stdin, printf escapes) or " <<<+ TEXT" (the
 # same, with stdin held open one more second before it ends); "set VAR =
@@ -19,6 +22,7 @@
 set -u
 CAIRNCTL=$1
 SCRIPT=$2
+CAIRN=${3:-}
 command -v etcd >/dev/null && command -v etcdctl >/dev/null || {
   echo "etcd/etcdctl not installed; skipping"; exit 77; }
 
@@ -26,9 +30,11 @@ WORK=$(mktemp -d)
 ETCD_PID=
 # The background commands of the script being run: name -> pid.
 declare -A BG_PID
+CAIRN_PIDS=()
 cleanup() {
   local pid
   for pid in "${BG_PID[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${CAIRN_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
   [ -n "$ETCD_PID" ] && kill "$ETCD_PID" 2>/dev/null && wait "$ETCD_PID" 2>/dev/null
   rm -rf "$WORK"
 }
@@ -67,8 +73,63 @@ stop_etcd() {
   kill "$ETCD_PID" 2>/dev/null; wait "$ETCD_PID" 2>/dev/null; ETCD_PID=
 }
 
+# A 3-member cairn cluster on fresh ports (etcd's may linger in
+# TIME_WAIT); CPORT/PPORT become its first member's. Ports are drawn at
+# random: if a member cannot bind (another test took the port), the
+# cluster is started again on other ports.
+start_cairn() {
+  local p2 p3 q2 q3 cluster attempt ok n
+  start_member() {
+    "$CAIRN" --name "$1" --data-dir "$WORK/cairn-$1" \
+      --listen-client-urls "http://127.0.0.1:$2" \
+      --advertise-client-urls "http://127.0.0.1:$2" \
+      --listen-peer-urls "http://127.0.0.1:$3" \
+      --initial-advertise-peer-urls "http://127.0.0.1:$3" \
+      --initial-cluster "$cluster" \
+      --heartbeat-interval 50 --election-timeout 500 \
+      >>"$WORK/cairn-$1.log" 2>&1 &
+    CAIRN_PIDS+=($!)
+  }
+  for attempt in 1 2 3; do
+    CPORT=$((20000 + RANDOM % 20000)); PPORT=$((CPORT + 1))
+    p2=$((CPORT + 2)); q2=$((CPORT + 3)); p3=$((CPORT + 4)); q3=$((CPORT + 5))
+    cluster="compat=http://127.0.0.1:$PPORT,c2=http://127.0.0.1:$q2,c3=http://127.0.0.1:$q3"
+    rm -rf "$WORK"/cairn-*
+    start_member compat "$CPORT" "$PPORT"
+    start_member c2 "$p2" "$q2"
+    start_member c3 "$p3" "$q3"
+    for _ in $(seq 1 150); do
+      ok=1
+      for n in "$CPORT" "$p2" "$p3"; do
+        curl -sf "http://127.0.0.1:$n/health" >/dev/null 2>&1 || ok=
+      done
+      [ -n "$ok" ] && return 0
+      sleep 0.1
+    done
+    stop_cairn
+  done
+  echo "could not start cairn"; cat "$WORK"/cairn-*.log; exit 1
+}
+
+stop_cairn() {
+  local pid
+  for pid in "${CAIRN_PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  CAIRN_PIDS=()
+}
+
+# Against cairn the member and cluster ids and the Raft term differ from
+# etcd's (three members, not one): they are normalized too.
+normalize_ids() {
+  if [ -n "$CAIRN" ]; then
+    sed -E -e 's/"(cluster_id|member_id|raft_term)":[0-9]+/"\1":N/g' \
+      -e 's/"(ClusterID|MemberID|RaftTerm)" : [0-9]+/"\1" : N/g'
+  else
+    cat
+  fi
+}
+
 normalize() {
-  grep -v '^{"level":' | sed -E \
+  normalize_ids | grep -v '^{"level":' | sed -E \
     -e 's/took = [0-9.]+(ns|µs|ms|s)/took = T/g' \
     -e 's/"took":"[^"]*"/"took":"T"/g' \
     -e 's/remaining\([0-9]+s\)/remaining(R)/g' \
@@ -148,9 +209,15 @@ export ETCDCTL_API=3
 start_etcd
 run_script etcdctl "$WORK/etcdctl.out"
 stop_etcd
-start_etcd
-run_script "$CAIRNCTL" "$WORK/cairnctl.out"
-stop_etcd
+if [ -n "$CAIRN" ]; then
+  start_cairn
+  run_script "$CAIRNCTL" "$WORK/cairnctl.out"
+  stop_cairn
+else
+  start_etcd
+  run_script "$CAIRNCTL" "$WORK/cairnctl.out"
+  stop_etcd
+fi
 
 if diff -u "$WORK/etcdctl.out" "$WORK/cairnctl.out"; then
   echo "cairnctl matches etcdctl on $(grep -c '^\$ ' "$WORK/etcdctl.out") commands"
