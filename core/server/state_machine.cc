@@ -300,11 +300,11 @@ Result<Response> StateMachine::ApplyAuth(
   if (!admin.ok()) {
     const auth::User* self = auth_.FindUser(who.user);
     bool own = false;
-    if (const auto* g = std::get_if<api::AuthUserGetRequest>(&op)) {
-      own = self != nullptr && g->name == who.user;
-    } else if (const auto* g = std::get_if<api::AuthRoleGetRequest>(&op)) {
-      own = self != nullptr &&
-            std::binary_search(self->roles.begin(), self->roles.end(), g->role);
+    if (const auto* g1 = std::get_if<api::AuthUserGetRequest>(&op)) {
+      own = self != nullptr && g1->name == who.user;
+    } else if (const auto* g2 = std::get_if<api::AuthRoleGetRequest>(&op)) {
+      own = self != nullptr && std::binary_search(self->roles.begin(),
+                                                  self->roles.end(), g2->role);
     }
     if (!own) return admin;
   }
@@ -313,36 +313,37 @@ Result<Response> StateMachine::ApplyAuth(
     s = auth_.Enable();
   } else if (std::holds_alternative<api::AuthDisableRequest>(op)) {
     s = auth_.Disable();
-  } else if (const auto* o = std::get_if<api::AuthUserAddRequest>(&op)) {
-    s = auth_.UserAdd(o->name, o->hashed_password, o->no_password);
-  } else if (const auto* o = std::get_if<api::AuthUserGetRequest>(&op)) {
-    const auth::User* u = auth_.FindUser(o->name);
+  } else if (const auto* o3 = std::get_if<api::AuthUserAddRequest>(&op)) {
+    s = auth_.UserAdd(o3->name, o3->hashed_password, o3->no_password);
+  } else if (const auto* o4 = std::get_if<api::AuthUserGetRequest>(&op)) {
+    const auth::User* u = auth_.FindUser(o4->name);
     if (u == nullptr) return auth::ErrUserNotFound();
     return Response(api::AuthUserGetResponse{.roles = u->roles});
   } else if (std::holds_alternative<api::AuthUserListRequest>(op)) {
     return Response(api::AuthUserListResponse{.users = auth_.UserNames()});
-  } else if (const auto* o = std::get_if<api::AuthUserDeleteRequest>(&op)) {
-    s = auth_.UserDelete(o->name);
-  } else if (const auto* o =
+  } else if (const auto* o5 = std::get_if<api::AuthUserDeleteRequest>(&op)) {
+    s = auth_.UserDelete(o5->name);
+  } else if (const auto* o6 =
                  std::get_if<api::AuthUserChangePasswordRequest>(&op)) {
-    s = auth_.UserChangePassword(o->name, o->hashed_password);
-  } else if (const auto* o = std::get_if<api::AuthUserGrantRoleRequest>(&op)) {
-    s = auth_.UserGrantRole(o->user, o->role);
-  } else if (const auto* o = std::get_if<api::AuthUserRevokeRoleRequest>(&op)) {
-    s = auth_.UserRevokeRole(o->name, o->role);
-  } else if (const auto* o = std::get_if<api::AuthRoleAddRequest>(&op)) {
-    s = auth_.RoleAdd(o->name);
-  } else if (const auto* o = std::get_if<api::AuthRoleGetRequest>(&op)) {
-    const auth::Role* r = auth_.FindRole(o->role);
+    s = auth_.UserChangePassword(o6->name, o6->hashed_password);
+  } else if (const auto* o7 = std::get_if<api::AuthUserGrantRoleRequest>(&op)) {
+    s = auth_.UserGrantRole(o7->user, o7->role);
+  } else if (const auto* o8 =
+                 std::get_if<api::AuthUserRevokeRoleRequest>(&op)) {
+    s = auth_.UserRevokeRole(o8->name, o8->role);
+  } else if (const auto* o9 = std::get_if<api::AuthRoleAddRequest>(&op)) {
+    s = auth_.RoleAdd(o9->name);
+  } else if (const auto* o10 = std::get_if<api::AuthRoleGetRequest>(&op)) {
+    const auth::Role* r = auth_.FindRole(o10->role);
     if (r == nullptr) return auth::ErrRoleNotFound();
     return Response(api::AuthRoleGetResponse{.perm = r->perms});
   } else if (std::holds_alternative<api::AuthRoleListRequest>(op)) {
     return Response(api::AuthRoleListResponse{.roles = auth_.RoleNames()});
-  } else if (const auto* o = std::get_if<api::AuthRoleDeleteRequest>(&op)) {
-    s = auth_.RoleDelete(o->role);
-  } else if (const auto* o =
+  } else if (const auto* o11 = std::get_if<api::AuthRoleDeleteRequest>(&op)) {
+    s = auth_.RoleDelete(o11->role);
+  } else if (const auto* o12 =
                  std::get_if<api::AuthRoleGrantPermissionRequest>(&op)) {
-    s = auth_.RoleGrantPermission(o->name, o->perm);
+    s = auth_.RoleGrantPermission(o12->name, o12->perm);
   } else {
     const auto& rv = std::get<api::AuthRoleRevokePermissionRequest>(op);
     s = auth_.RoleRevokePermission(rv.role, rv.key, rv.range_end);
