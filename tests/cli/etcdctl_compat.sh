@@ -154,7 +154,7 @@ bg_line() {
   if [[ "$line" =~ ^bg\ ([A-Za-z0-9_]+)\ (.*)$ ]]; then
     name=${BASH_REMATCH[1]}
     echo "\$ $line" >>"$out"
-    eval "exec timeout -k 2 20 $tool --endpoints=127.0.0.1:$CPORT ${BASH_REMATCH[2]}" \
+    eval "exec timeout -k 2 60 $tool --endpoints=127.0.0.1:$CPORT ${BASH_REMATCH[2]}" \
       </dev/null >"$WORK/bg.$name" 2>&1 &
     BG_PID[$name]=$!
   elif [[ "$line" =~ ^sleep\ ([0-9.]+)$ ]]; then
