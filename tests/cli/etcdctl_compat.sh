@@ -15,7 +15,7 @@
 # same, with stdin held open one more second before it ends); "set VAR =
 # COMMAND" stores the second word of the command's output in $VAR; '#'
 # comments. Concurrent commands: "bg NAME COMMAND" starts a command in the
-# background (at most 20 seconds, stdin empty); "sleep SECONDS" pauses;
+# background (at most 60 seconds, stdin empty); "sleep SECONDS" pauses;
 # "wait NAME" waits for it to end and "stop NAME" sends it SIGINT first;
 # both then print its output and exit code.
 # Exits 77 (ctest skip) when etcd or etcdctl is not installed.
