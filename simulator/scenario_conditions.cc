@@ -33,19 +33,6 @@ bool Compare(int64_t got, Cmp cmp, int64_t want) {
   return false;
 }
 
-const char* RoleName(raft::StateType s) {
-  switch (s) {
-    case raft::StateType::kLeader:
-      return "leader";
-    case raft::StateType::kCandidate:
-      return "candidate";
-    case raft::StateType::kPreCandidate:
-      return "pre-candidate";
-    default:
-      return "follower";
-  }
-}
-
 }  // namespace
 
 std::string ScenarioWorld::Name(NodeId id) const {
@@ -309,7 +296,7 @@ bool ScenarioWorld::HoldsRole(NodeId id, Role role, std::string* actual) {
     return false;
   }
   const raft::StateType st = s.raft_status().soft_state.state;
-  *actual = StrFormat("%s is %s in term %llu", name.c_str(), RoleName(st),
+  *actual = StrFormat("%s is %s in term %llu", name.c_str(), RoleWord(st),
                       U(s.term()));
   switch (role) {
     case Role::kLeader:
@@ -469,7 +456,7 @@ std::string ScenarioWorld::ClusterState() const {
     const raft::RaftStatus st = s.raft_status();
     out += StrFormat(
         "%s term %llu commit %llu applied %llu revision %lld%s%s\n",
-        RoleName(st.soft_state.state), U(s.term()), U(st.hard_state.commit),
+        RoleWord(st.soft_state.state), U(s.term()), U(st.hard_state.commit),
         U(s.applied_index()), static_cast<long long>(s.state().kv().rev()),
         m.paused ? " (paused)" : "", s.removed() ? " (removed)" : "");
   }

@@ -12,6 +12,8 @@ constexpr uint64_t kViewEntries = 500;
 constexpr int64_t kViewKeys = 100;
 constexpr size_t kViewValueBytes = 64;
 
+}  // namespace
+
 const char* RoleWord(raft::StateType s) {
   switch (s) {
     case raft::StateType::kLeader:
@@ -24,8 +26,6 @@ const char* RoleWord(raft::StateType s) {
       return "follower";
   }
 }
-
-}  // namespace
 
 ViewRecorder::ViewRecorder(EmitFn emit, NameFn name)
     : emit_(std::move(emit)), name_(std::move(name)) {}

@@ -22,6 +22,9 @@
 
 namespace cairn::sim {
 
+// A Raft role as traces and scenarios name it ("pre-candidate").
+const char* RoleWord(raft::StateType s);
+
 class ViewRecorder {
  public:
   using EmitFn = std::function<void(std::string_view ev, nlohmann::json)>;
