@@ -65,6 +65,7 @@ struct CommonFlags {
   int election_ticks = 10;
   std::string planted_bug = kDefaultBug;
   bool no_torn_writes = false;
+  std::string message_size = "mixed";
 };
 
 void AddCommonFlags(CLI::App& cmd, CommonFlags& f) {
@@ -131,6 +132,12 @@ void AddCommonFlags(CLI::App& cmd, CommonFlags& f) {
       ->capture_default_str();
   cmd.add_flag("--no-torn-writes", f.no_torn_writes,
                "Crashes lose unsynced writes whole, never tearing one");
+  cmd.add_option("--message-size", f.message_size,
+                 "Raft workload: one-entry (one entry per MsgApp), 64k (up "
+                 "to 64 KiB per MsgApp, like a real cluster), or mixed (a "
+                 "quarter of the seeds one-entry)")
+      ->check(CLI::IsMember({"mixed", "one-entry", "64k"}))
+      ->capture_default_str();
 }
 
 // Fills in the defaults that depend on other flags, or says why the
@@ -146,6 +153,11 @@ bool Resolve(CommonFlags& f) {
     std::cerr << "Error: --tick-ms, --heartbeat-ticks and --election-ticks "
                  "need --workload raft (the kv workload ticks every 10 ms "
                  "with heartbeat 1 and election 10 ticks)\n";
+    return false;
+  }
+  if (!raft && f.message_size != "mixed") {
+    std::cerr << "Error: --message-size needs --workload raft (the kv "
+                 "workload's servers send up to 64 KiB per MsgApp)\n";
     return false;
   }
   if (f.heartbeat_ticks >= f.election_ticks) {
@@ -181,6 +193,10 @@ WorldOptions OptionsFor(const CommonFlags& f, uint64_t seed) {
   o.kv_bug =
       cairn::sim::ParseKvBug(f.planted_bug).value_or(cairn::sim::KvBug::kNone);
   o.torn_writes = !f.no_torn_writes;
+  using Size = WorldOptions::MessageSize;
+  o.message_size = f.message_size == "one-entry" ? Size::kOneEntry
+                   : f.message_size == "64k"     ? Size::k64KiB
+                                                 : Size::kMixed;
   return o;
 }
 
@@ -201,6 +217,7 @@ std::string ReplayCommand(const CommonFlags& f, uint64_t seed) {
   if (f.no_faults) cmd += " --no-faults";
   if (f.planted_bug != "none") cmd += " --planted-bug " + f.planted_bug;
   if (f.no_torn_writes) cmd += " --no-torn-writes";
+  if (f.message_size != "mixed") cmd += " --message-size " + f.message_size;
   return cmd + " --trace trace.jsonl";
 }
 

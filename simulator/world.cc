@@ -134,7 +134,11 @@ World::World(const WorldOptions& options)
   // A quarter of the seeds send one entry per MsgApp, so that a follower's
   // acknowledgements climb through old-term entries one at a time (what
   // Figure 8's counting bug needs to show).
-  const bool small_messages = rng_.OneIn(1, 4);
+  const bool drawn_small = rng_.OneIn(1, 4);
+  const bool small_messages =
+      options.message_size == WorldOptions::MessageSize::kMixed
+          ? drawn_small
+          : options.message_size == WorldOptions::MessageSize::kOneEntry;
   std::vector<raft::NodeId> voters;
   for (int i = 1; i <= options.nodes; i++) voters.push_back(i);
   for (NodeId id : voters) {

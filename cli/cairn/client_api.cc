@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/cairn/connection_guard.h"
 #include "cli/cairn/metrics.h"
 #include "cli/cairn/tls.h"
 #include "cli/cairn/watch_request_pump.h"
@@ -16,6 +17,9 @@ namespace {
 
 constexpr const char* kJson = "application/json";
 constexpr const char* kText = "text/plain; charset=utf-8";
+// How long reading one unary request may take (at most
+// 2 * --max-request-bytes + 1 MiB; 30 s allows about 100 KiB/s).
+constexpr std::chrono::seconds kRequestReadTimeout{30};
 
 size_t TxnBytes(const mvcc::TxnRequest& txn);
 
@@ -56,6 +60,26 @@ void Reply(httplib::Response& res, int status, const std::string& body,
 std::string ErrorBody(const api::GatewayError& err) {
   return api::EncodeGatewayError(err);
 }
+
+// etcd's gateway serves /v3beta/ as /v3/ (older clients).
+std::string GatewayPath(const std::string& path) {
+  constexpr std::string_view kBeta = "/v3beta/";
+  if (path.starts_with(kBeta)) return "/v3/" + path.substr(kBeta.size());
+  return path;
+}
+
+// One open watch stream, counted while it lives.
+class StreamSlot {
+ public:
+  explicit StreamSlot(std::shared_ptr<std::atomic<size_t>> count)
+      : count_(std::move(count)) {}
+  ~StreamSlot() { count_->fetch_sub(1); }
+  StreamSlot(const StreamSlot&) = delete;
+  StreamSlot& operator=(const StreamSlot&) = delete;
+
+ private:
+  std::shared_ptr<std::atomic<size_t>> count_;
+};
 
 RequestAuth AuthOf(const httplib::Request& req) {
   return RequestAuth{.token = req.get_header_value("Authorization"),
@@ -105,6 +129,17 @@ ClientApi::Answer ClientApi::Unary(const std::string& path,
 
 void ClientApi::Watch(const httplib::Request& req, httplib::Response& res,
                       const httplib::ContentReader& reader) const {
+  if (watch_streams_->fetch_add(1) >= options_.max_watch_streams) {
+    watch_streams_->fetch_sub(1);
+    // The body is not read: the connection is not reused.
+    res.set_header("Connection", "close");
+    Reply(
+        res, 503,
+        ErrorBody({503, api::GrpcCode::kUnavailable, "too many watch streams"}),
+        kJson);
+    return;
+  }
+  auto slot = std::make_shared<StreamSlot>(watch_streams_);
   auto pump =
       std::make_shared<WatchRequestPump>(reader, options_.max_request_bytes);
   Result<std::vector<api::WatchRequest>> first = pump->First();
@@ -135,9 +170,10 @@ void ClientApi::Watch(const httplib::Request& req, httplib::Response& res,
         }
         return false;
       },
-      [session, pump](bool) {
+      [session, pump, slot](bool) {
         session->Close();
         pump->Stop();
+        (void)slot;  // the stream's count goes with the response
       });
 }
 
@@ -153,7 +189,7 @@ void ClientApi::Snapshot(const httplib::Request& req, const std::string& body,
     return;
   }
   if (handlers_.snapshot_auth) {
-    Status s = handlers_.snapshot_auth(req.get_header_value("Authorization"));
+    Status s = handlers_.snapshot_auth(AuthOf(req));
     if (!s.ok()) {
       // A stream's error, as grpc-gateway prints one.
       api::GatewayError err = api::ToGatewayError(s);
@@ -202,6 +238,12 @@ void ClientApi::RegisterHandlers(httplib::Server& server) {
   // Request bodies are bounded before decoding, with room for base64's
   // growth; the exact check is RequestBytes against the limit.
   server.set_payload_max_length(options_.max_request_bytes * 2 + (1 << 20));
+  // A request body must arrive within kRequestReadTimeout, except a watch
+  // stream's, so that clients trickling bodies cannot hold every worker.
+  if (auto* guarded = dynamic_cast<GuardedServer*>(&server)) {
+    guarded->set_request_read_timeout(kRequestReadTimeout,
+                                      {"/v3/watch", "/v3beta/watch"});
+  }
   server.Get(
       "/health", [this](const httplib::Request&, httplib::Response& res) {
         bool ok = !handlers_.healthy || handlers_.healthy();
@@ -225,31 +267,32 @@ void ClientApi::RegisterHandlers(httplib::Server& server) {
   // (curl -d), cpp-httplib's own reader would refuse anything over 8 KiB
   // with 413, while etcd's gateway reads any content type as JSON.
   if (handlers_.watch) {
-    server.Post("/v3/watch",
+    server.Post(R"(/v3(?:beta)?/watch)",
                 [this](const httplib::Request& req, httplib::Response& res,
                        const httplib::ContentReader& reader) {
                   Watch(req, res, reader);
                 });
   }
   if (handlers_.snapshot) {
-    server.Post("/v3/maintenance/snapshot",
+    server.Post(R"(/v3(?:beta)?/maintenance/snapshot)",
                 [this](const httplib::Request& req, httplib::Response& res,
                        const httplib::ContentReader& reader) {
                   Snapshot(req, ReadBody(reader), res);
                 });
   }
-  server.Post(R"(/v3/.*)",
+  server.Post(R"(/v3(?:beta)?/.*)",
               [this](const httplib::Request& req, httplib::Response& res,
                      const httplib::ContentReader& reader) {
-                Answer a = Unary(req.path, ReadBody(reader), AuthOf(req));
+                Answer a =
+                    Unary(GatewayPath(req.path), ReadBody(reader), AuthOf(req));
                 Reply(res, a.status, a.body, a.content_type.c_str());
               });
   auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
     Reply(res, 405, "Method Not Allowed\n", kText);
   };
-  server.Get(R"(/v3/.*)", not_allowed);
-  server.Put(R"(/v3/.*)", not_allowed);
-  server.Delete(R"(/v3/.*)", not_allowed);
+  server.Get(R"(/v3(?:beta)?/.*)", not_allowed);
+  server.Put(R"(/v3(?:beta)?/.*)", not_allowed);
+  server.Delete(R"(/v3(?:beta)?/.*)", not_allowed);
 }
 
 }  // namespace cairn::node

@@ -15,6 +15,7 @@
 // "etcdserver: request is too large" (code 3).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -25,6 +26,7 @@
 
 #include "core/api/requests.h"
 #include "core/api/watch_codec.h"
+#include "core/auth/credentials.h"
 #include "core/util/result.h"
 
 namespace httplib {
@@ -68,18 +70,19 @@ struct ClientApiOptions {
   // How long a watch stream waits for data before checking that the
   // client is still connected.
   std::chrono::milliseconds watch_poll{200};
+  // Watch streams open at once: each holds an HTTP worker and a reader
+  // thread for as long as it lasts, so they are bounded below the
+  // listener's workers (ConnectionLimits::max_workers, 1024) and unary
+  // requests always find one. Over the bound a new stream is answered
+  // 503 (code 14, "too many watch streams"). etcd has no such bound.
+  size_t max_watch_streams = 512;
 };
 
-// Who a request comes from, as the connection tells: what auth decides
-// the user from (etcd: the token's user, else, with --client-cert-auth,
-// the verified client certificate's CN).
-struct RequestAuth {
-  std::string token;  // the Authorization header value ("" when none)
-  // The CN of the client certificate verified on this TLS connection;
-  // "" over plain HTTP or without --client-cert-auth (tls.h's
-  // VerifiedClientCommonName).
-  std::string cert_common_name;
-};
+// Who a request comes from: the Authorization header's token and the CN
+// of the client certificate verified on this TLS connection (tls.h's
+// VerifiedClientCommonName; "" over plain HTTP or without
+// --client-cert-auth).
+using RequestAuth = auth::Credentials;
 
 struct ClientApiHandlers {
   // Serves one decoded unary request; returns the encoded JSON body or
@@ -101,7 +104,7 @@ struct ClientApiHandlers {
       snapshot;
   // Whether the token may take a snapshot (etcd: role root when auth is
   // on); its error is the stream's answer. Empty: always.
-  std::function<Status(const std::string& auth_token)> snapshot_auth;
+  std::function<Status(const RequestAuth& auth)> snapshot_auth;
   // /health: true when the member has a leader and no alarm. Empty: true.
   std::function<bool()> healthy;
   // /metrics. May be null (then /metrics is an unknown path).
@@ -135,6 +138,9 @@ class ClientApi {
 
   const ClientApiOptions options_;
   const ClientApiHandlers handlers_;
+  // Watch streams open now (shared with the streams' releasers).
+  const std::shared_ptr<std::atomic<size_t>> watch_streams_ =
+      std::make_shared<std::atomic<size_t>>(0);
 };
 
 }  // namespace cairn::node

@@ -1,9 +1,12 @@
 #include "cli/cairn/http_listener.h"
 
 #include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <chrono>
 
+#include "cli/cairn/connection_guard.h"
 #include "core/api/url_check.h"
 
 namespace cairn::node {
@@ -40,31 +43,33 @@ Result<ListenAddress> ParseListenUrl(const std::string& url) {
   return out;
 }
 
-HttpListener::HttpListener()
-    : HttpListener(std::make_unique<httplib::Server>()) {}
+HttpListener::HttpListener() : HttpListener(ConnectionLimits{}) {}
 
-HttpListener::HttpListener(std::unique_ptr<httplib::Server> server)
+HttpListener::HttpListener(const ConnectionLimits& limits)
+    : HttpListener(std::make_unique<GuardedServer>(limits)) {}
+
+HttpListener::HttpListener(std::unique_ptr<GuardedServer> server)
     : server_(std::move(server)) {
   // Small request/response pairs: without it Nagle and delayed ACKs add
   // up to 40 ms to each one.
   server_->set_tcp_nodelay(true);
 }
 
-Result<std::unique_ptr<HttpListener>> HttpListener::Tls(const TlsInfo& tls,
-                                                        JsonLogger* logger) {
-  Status status;
-  // The callback runs inside the constructor: `status` is set before the
-  // server is used.
-  auto server = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
-    status = ConfigureServerContext(&ctx, tls);
-    if (status.ok()) LogRejectedHandshakes(&ctx, logger);
-    return status.ok();
-  });
-  if (!status.ok()) return status;
-  if (!server->is_valid()) {
+Result<std::unique_ptr<HttpListener>> HttpListener::Tls(
+    const TlsInfo& tls, JsonLogger* logger, const ConnectionLimits& limits) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (ctx == nullptr) {
+    ERR_clear_error();
     return Status::InvalidArgument("tls: cannot create a TLS context");
   }
-  return std::unique_ptr<HttpListener>(new HttpListener(std::move(server)));
+  Status status = ConfigureServerContext(ctx, tls);
+  if (!status.ok()) {
+    SSL_CTX_free(ctx);
+    return status;
+  }
+  LogRejectedHandshakes(ctx, logger);
+  return std::unique_ptr<HttpListener>(
+      new HttpListener(std::make_unique<GuardedServer>(limits, ctx)));
 }
 
 HttpListener::~HttpListener() { Stop(); }
@@ -76,6 +81,7 @@ Result<int> HttpListener::Start(const std::string& host, int port) {
     return Status::IOError("listen tcp " + host + ":" + std::to_string(port) +
                            ": cannot bind");
   }
+  server_->StartConnections();
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // Wait until the accept loop runs, so a Stop right away is not lost.
   const auto deadline =
@@ -91,6 +97,11 @@ void HttpListener::Stop() {
   if (!thread_.joinable()) return;
   server_->stop();
   thread_.join();
+  server_->StopConnections();
+}
+
+ConnectionStats HttpListener::connection_stats() const {
+  return server_->stats();
 }
 
 }  // namespace cairn::node

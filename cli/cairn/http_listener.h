@@ -6,7 +6,12 @@
 // A TLS listener refuses what does not complete a handshake (plain HTTP,
 // a client without an accepted certificate) by closing the connection,
 // logs it ("rejected connection"), and goes on serving; a handshake that
-// stalls is given up after the read timeout (5 s).
+// stalls is given up after the header timeout (10 s).
+//
+// Both kinds bound what each connection may hold
+// (cli/cairn/connection_guard.h): handshaking, idle and slow connections
+// wait without a thread, handshakes, request heads and idle time have
+// timeouts, and the number of open connections is bounded.
 #pragma once
 
 #include <memory>
@@ -14,12 +19,9 @@
 #include <thread>
 #include <utility>
 
+#include "cli/cairn/connection_guard.h"
 #include "cli/cairn/tls.h"
 #include "core/util/result.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace cairn::node {
 
@@ -38,14 +40,17 @@ Result<ListenAddress> ParseListenUrl(const std::string& url);
 
 class HttpListener {
  public:
-  // Plain HTTP.
+  // Plain HTTP, with the default ConnectionLimits.
   HttpListener();
+  // Plain HTTP with other bounds (tests use small ones).
+  explicit HttpListener(const ConnectionLimits& limits);
   // TLS with `tls`'s certificate and key (and client verification with
   // its client_cert_auth); refused handshakes are logged to `logger`
   // (may be null; else it must outlive this). Errors: the texts of
   // ConfigureServerContext.
-  static Result<std::unique_ptr<HttpListener>> Tls(const TlsInfo& tls,
-                                                   JsonLogger* logger);
+  static Result<std::unique_ptr<HttpListener>> Tls(
+      const TlsInfo& tls, JsonLogger* logger,
+      const ConnectionLimits& limits = ConnectionLimits{});
   ~HttpListener();  // Stop()
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
@@ -61,10 +66,13 @@ class HttpListener {
   // Stops serving and joins the thread; in-flight handlers finish first.
   void Stop();
 
- private:
-  explicit HttpListener(std::unique_ptr<httplib::Server> server);
+  // The guard's figures.
+  ConnectionStats connection_stats() const;
 
-  std::unique_ptr<httplib::Server> server_;
+ private:
+  explicit HttpListener(std::unique_ptr<GuardedServer> server);
+
+  std::unique_ptr<GuardedServer> server_;
   std::thread thread_;
 };
 

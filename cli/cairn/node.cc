@@ -7,13 +7,16 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cairn/client_api.h"
+#include "cli/cairn/grpc_server.h"
 #include "cli/cairn/http_listener.h"
+#include "cli/cairn/leader_forward.h"
 #include "cli/cairn/member_identity.h"
 #include "cli/cairn/metrics.h"
 #include "cli/cairn/node_host.h"
 #include "cli/cairn/node_metrics.h"
 #include "cli/cairn/peer_transport.h"
 #include "cli/cairn/snapshot_stream.h"
+#include "cli/cairn/store_check.h"
 #include "cli/cairn/tls.h"
 #include "core/api/cluster_codec.h"
 #include "core/api/gateway_error.h"
@@ -176,54 +179,6 @@ server::Config ServerConfig(const NodeConfig& cfg, const Membership& m) {
   return sc;
 }
 
-// The path and JSON body of a leader-only request, for forwarding.
-std::pair<std::string, std::string> ForwardedRequest(
-    const api::GatewayRequest& req) {
-  nlohmann::ordered_json j = nlohmann::ordered_json::object();
-  if (const auto* k = std::get_if<api::LeaseKeepAliveRequest>(&req)) {
-    j["ID"] = std::to_string(k->id);
-    return {"/v3/lease/keepalive", j.dump()};
-  }
-  if (const auto* t = std::get_if<api::LeaseTimeToLiveRequest>(&req)) {
-    j["ID"] = std::to_string(t->id);
-    j["keys"] = t->keys;
-    return {"/v3/lease/timetolive", j.dump()};
-  }
-  if (const auto* p = std::get_if<api::MemberPromoteRequest>(&req)) {
-    j["ID"] = std::to_string(p->id);
-    return {"/v3/cluster/member/promote", j.dump()};
-  }
-  const auto& mv = std::get<api::MoveLeaderRequest>(req);
-  j["targetID"] = std::to_string(mv.target_id);
-  return {"/v3/maintenance/transfer-leadership", j.dump()};
-}
-
-// Asks the leader at `url` and returns its answer as if it were ours. An
-// https leader is dialed as etcd's gateway dials: with --cert-file and
-// --key-file as the client certificate, verified with --trusted-ca-file.
-Result<std::string> Forward(const std::string& url,
-                            const api::GatewayRequest& req,
-                            const std::string& auth_token, const TlsInfo& tls) {
-  auto [path, body] = ForwardedRequest(req);
-  std::unique_ptr<httplib::Client> cli = MakeClient(url, tls);
-  cli->set_connection_timeout(std::chrono::seconds(2));
-  cli->set_read_timeout(std::chrono::seconds(15));
-  httplib::Headers headers;
-  if (!auth_token.empty()) headers.emplace("Authorization", auth_token);
-  auto res = cli->Post(path, headers, body, "application/json");
-  if (!res) return Status(Code::kUnavailable, "etcdserver: leader changed");
-  if (res->status == 200) return res->body;
-  nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
-  if (j.is_object() && j.contains("error") && j["error"].is_object()) {
-    j = j["error"];  // a stream's error: {"error":{"grpc_code":..}}
-  }
-  if (!j.is_object())
-    return Status(Code::kUnavailable, "etcdserver: leader changed");
-  const int code = j.value("code", j.value("grpc_code", 2));
-  return api::StatusFromGatewayError(static_cast<api::GrpcCode>(code),
-                                     j.value("message", ""));
-}
-
 }  // namespace
 
 struct Node::Parts {
@@ -236,6 +191,7 @@ struct Node::Parts {
   std::unique_ptr<ClientApi> client_api;
   std::vector<std::unique_ptr<HttpListener>> peer_listeners;
   std::vector<std::unique_ptr<HttpListener>> client_listeners;
+  std::vector<std::unique_ptr<GrpcServer>> grpc_servers;
 };
 
 namespace {
@@ -327,31 +283,92 @@ std::function<std::optional<std::string>()> SnapshotSource(NodeHost& host,
   };
 }
 
+// The chunk source of one gRPC snapshot stream, logged as SnapshotSource.
+SnapshotChunkSource SnapshotChunks(NodeHost& host, JsonLogger& logger) {
+  auto stream = std::make_shared<SnapshotStream>(host.OpenSnapshotView());
+  return [stream, &logger, started = false]() mutable {
+    Result<std::optional<SnapshotStream::Chunk>> chunk = stream->NextChunk();
+    if (!started) {
+      started = true;
+      logger.Info("sending database snapshot to client",
+                  {{"total-bytes", stream->total_bytes()}});
+    }
+    if (chunk.ok() && !chunk.value().has_value()) {
+      logger.Info("sent database snapshot to client",
+                  {{"total-bytes", stream->total_bytes()}});
+    }
+    return chunk;
+  };
+}
+
 ClientApiHandlers MakeHandlers(NodeHost& host, const MetricsRegistry& reg,
                                JsonLogger& logger, const TlsInfo& client_tls) {
   ClientApiHandlers h;
   h.snapshot = [&host, &logger](const RequestAuth&) {
     return SnapshotSource(host, logger);
   };
-  h.snapshot_auth = [&host](const std::string& token) {
-    return host.CheckMaintenance(token);
+  h.snapshot_auth = [&host](const RequestAuth& auth) {
+    return host.CheckMaintenance(auth);
   };
   h.unary = [&host, client_tls](
                 const api::GatewayRequest& req,
                 const RequestAuth& auth) -> Result<std::string> {
-    UnaryAnswer a = host.Call(req, {}, auth.token);
+    UnaryAnswer a = host.Call(req, {}, auth);
     if (!a.forward_url.empty()) {
-      return Forward(a.forward_url, req, auth.token, client_tls);
+      return ForwardToLeader(a.forward_url, req, auth.token, client_tls);
     }
-    return std::move(a.body);
+    if (!a.answer.ok()) return a.answer.status();
+    return EncodeGatewayJson(a.answer.value());
   };
   h.watch = [&host](std::vector<api::WatchRequest> reqs,
                     const RequestAuth& auth) {
-    return host.OpenWatch(std::move(reqs), auth.token);
+    return host.OpenWatch(std::move(reqs), auth);
   };
   h.healthy = [&host] { return host.has_leader(); };
   h.metrics = &reg;
   return h;
+}
+
+// The gRPC front end's handlers: the gateway's paths, typed.
+GrpcHandlers MakeGrpcHandlers(NodeHost& host, JsonLogger& logger,
+                              const TlsInfo& client_tls) {
+  GrpcHandlers h;
+  h.unary = [&host, client_tls](const api::GatewayRequest& req,
+                                const RequestAuth& auth) -> Result<HostAnswer> {
+    UnaryAnswer a = host.Call(req, {}, auth);
+    if (a.forward_url.empty()) return std::move(a.answer);
+    Result<std::string> body =
+        ForwardToLeader(a.forward_url, req, auth.token, client_tls);
+    if (!body.ok()) return body.status();
+    return DecodeForwardedAnswer(req, body.value());
+  };
+  h.watch = [&host](const RequestAuth& auth, WatchEncoder encode) {
+    return host.OpenWatch({}, auth, std::move(encode));
+  };
+  h.snapshot =
+      [&host, &logger](const RequestAuth& auth) -> Result<SnapshotChunkSource> {
+    Status s = host.CheckMaintenance(auth);
+    if (!s.ok()) return s;
+    return SnapshotChunks(host, logger);
+  };
+  return h;
+}
+
+// One gRPC server per --listen-grpc-urls URL (plain http:// only, checked
+// with the flags).
+Status ListenGrpc(std::vector<std::unique_ptr<GrpcServer>>& out,
+                  const NodeConfig& cfg, NodeHost& host, JsonLogger& logger) {
+  for (const std::string& url : cfg.listen_grpc_urls) {
+    Result<ListenAddress> addr = ParseListenUrl(url);
+    if (!addr.ok()) return addr.status();
+    Result<std::unique_ptr<GrpcServer>> server = GrpcServer::Start(
+        addr.value().host, addr.value().port,
+        GrpcServerOptions{.max_request_bytes = cfg.max_request_bytes},
+        MakeGrpcHandlers(host, logger, cfg.client_tls));
+    if (!server.ok()) return server.status();
+    out.push_back(std::move(server).value());
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -371,10 +388,8 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
   Result<Membership> m =
       DecideMembership(cfg, member_dir + "/identity", logger);
   if (!m.ok()) return m.status();
-  auto log_store = storage::LevelDbRaftLogStore::Open(member_dir + "/raft");
-  if (!log_store.ok()) return log_store.status();
-  auto backend = storage::LevelDbBackend::Open(member_dir + "/kv");
-  if (!backend.ok()) return backend.status();
+  Result<Stores> stores = OpenStores(member_dir);
+  if (!stores.ok()) return stores.status();
   logger.Info("starting member",
               {{"member-id", MemberIdHex(m.value().identity.member_id)},
                {"cluster-id", MemberIdHex(m.value().identity.cluster_id)}});
@@ -413,9 +428,11 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
                       .known_members = m.value().fetched,
                       .compaction_mode = cfg.auto_compaction_mode,
                       .compaction_retention = cfg.auto_compaction_retention,
-                      .password_hasher = p->hasher.get()},
-      std::move(log_store).value(), std::move(backend).value(), *p->transport,
-      logger, p->metrics.get());
+                      .password_hasher = p->hasher.get(),
+                      .data_dir = member_dir,
+                      .disk_reserve_bytes = cfg.disk_reserve_bytes},
+      std::move(stores.value().log), std::move(stores.value().backend),
+      *p->transport, logger, p->metrics.get());
   Status s = Listen(p->peer_listeners, cfg.listen_peer_urls, cfg.peer_tls,
                     logger, [parts](httplib::Server& srv) {
                       parts->transport->RegisterHandlers(srv);
@@ -434,6 +451,12 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
   if (!s.ok()) return s;
   logger.Info("serving client requests",
               {{"listen-client-urls", Join(cfg.listen_client_urls)}});
+  s = ListenGrpc(p->grpc_servers, cfg, *p->host, logger);
+  if (!s.ok()) return s;
+  if (!cfg.listen_grpc_urls.empty()) {
+    logger.Info("serving client requests over gRPC",
+                {{"listen-grpc-urls", Join(cfg.listen_grpc_urls)}});
+  }
   return std::unique_ptr<Node>(new Node(std::move(p)));
 }
 
@@ -444,7 +467,9 @@ Node::~Node() {
   // Clients first (their handlers wait on the loop), then the loop, then
   // the peers (the loop sends through the transport).
   for (auto& l : parts_->client_listeners) l->Stop();
+  for (auto& g : parts_->grpc_servers) g->Stop();
   parts_->host->Stop();
+  parts_->transport->StopReceiving();
   for (auto& l : parts_->peer_listeners) l->Stop();
   parts_->transport.reset();
 }
@@ -454,6 +479,7 @@ void Node::Shutdown(std::chrono::milliseconds grace) {
   // finish while the loop still runs.
   std::thread clients([this] {
     for (auto& l : parts_->client_listeners) l->Stop();
+    for (auto& g : parts_->grpc_servers) g->Stop();
   });
   parts_->host->Shutdown(grace);
   clients.join();

@@ -26,6 +26,7 @@ struct RawFlags {
   std::string data_dir;
   std::string listen_client_urls = "http://localhost:2379";
   std::string advertise_client_urls = "http://localhost:2379";
+  std::string listen_grpc_urls;
   std::string listen_peer_urls = "http://localhost:2380";
   std::string initial_advertise_peer_urls = "http://localhost:2380";
   std::string initial_cluster;
@@ -36,6 +37,7 @@ struct RawFlags {
   std::string snapshot_count = "100000";
   std::string quota_backend_bytes = "0";
   std::string max_request_bytes = "1572864";
+  std::string disk_reserve_bytes = "0";
   std::string auto_compaction_mode = "periodic";
   std::string auto_compaction_retention = "0";
   std::string log_level = "info";
@@ -67,6 +69,9 @@ const FlagDesc kFlags[] = {
      "List of URLs to listen on for client traffic."},
     {"advertise-client-urls", &RawFlags::advertise_client_urls, "URLS",
      "List of this member's client URLs to advertise to the cluster."},
+    {"listen-grpc-urls", &RawFlags::listen_grpc_urls, "URLS",
+     "List of http:// URLs to serve etcd's v3 gRPC API on (plain, no TLS; "
+     "every service and stream). Empty: none."},
     {"listen-peer-urls", &RawFlags::listen_peer_urls, "URLS",
      "List of URLs to listen on for peer traffic."},
     {"initial-advertise-peer-urls", &RawFlags::initial_advertise_peer_urls,
@@ -89,6 +94,9 @@ const FlagDesc kFlags[] = {
      "(0 defaults to low space quota)."},
     {"max-request-bytes", &RawFlags::max_request_bytes, "BYTES",
      "Maximum client request size in bytes the server will accept."},
+    {"disk-reserve-bytes", &RawFlags::disk_reserve_bytes, "BYTES",
+     "Free space to keep on the data directory's file system: below it the "
+     "member raises the NOSPACE alarm (0: 64 MiB + 2 * max-request-bytes)."},
     {"auto-compaction-mode", &RawFlags::auto_compaction_mode,
      "periodic|revision",
      "Interpret 'auto-compaction-retention' one of: periodic|revision."},
@@ -333,9 +341,15 @@ Status ParseSizes(const RawFlags& raw, NodeConfig& cfg) {
   Result<uint64_t> max_req =
       ParseUint("max-request-bytes", raw.max_request_bytes);
   if (!max_req.ok()) return max_req.status();
+  Result<uint64_t> reserve =
+      ParseUint("disk-reserve-bytes", raw.disk_reserve_bytes);
+  if (!reserve.ok()) return reserve.status();
   cfg.snapshot_count = snap.value();
   cfg.quota_backend_bytes = static_cast<int64_t>(quota.value());
   cfg.max_request_bytes = max_req.value();
+  cfg.disk_reserve_bytes =
+      reserve.value() > 0 ? reserve.value()
+                          : (uint64_t{64} << 20) + 2 * cfg.max_request_bytes;
   // Auth (etcd: --auth-token, --auth-token-ttl, --bcrypt-cost).
   if (raw.auth_token != "simple") {
     return Status::InvalidArgument(
@@ -359,6 +373,22 @@ Status ParseSizes(const RawFlags& raw, NodeConfig& cfg) {
   return Status::Ok();
 }
 
+// --listen-grpc-urls: optional, and plain gRPC only for now.
+Status ParseGrpcUrls(const std::string& value, NodeConfig& cfg) {
+  cfg.listen_grpc_urls.clear();
+  if (value.empty()) return Status::Ok();
+  Result<std::vector<std::string>> urls = ParseUrls("listen-grpc-urls", value);
+  if (!urls.ok()) return urls.status();
+  for (const std::string& url : urls.value()) {
+    if (url.rfind("http://", 0) != 0) {
+      return BadValue("listen-grpc-urls", value,
+                      "only http:// URLs (plain gRPC) are supported yet");
+    }
+  }
+  cfg.listen_grpc_urls = std::move(urls).value();
+  return Status::Ok();
+}
+
 Status ParseUrlFlags(const RawFlags& raw, NodeConfig& cfg) {
   struct UrlFlag {
     const char* name;
@@ -378,7 +408,7 @@ Status ParseUrlFlags(const RawFlags& raw, NodeConfig& cfg) {
     if (!urls.ok()) return urls.status();
     f.out = std::move(urls).value();
   }
-  return Status::Ok();
+  return ParseGrpcUrls(raw.listen_grpc_urls, cfg);
 }
 
 std::string JoinUrls(std::vector<std::string> urls) {

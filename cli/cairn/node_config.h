@@ -35,6 +35,9 @@ struct NodeConfig {
   std::string data_dir;  // defaults to "<name>.cairn"
   std::vector<std::string> listen_client_urls = {"http://localhost:2379"};
   std::vector<std::string> advertise_client_urls = {"http://localhost:2379"};
+  // Where etcd's v3 API is served over plain gRPC (none by default); a
+  // stepping stone until gRPC shares the client port (#13).
+  std::vector<std::string> listen_grpc_urls;
   std::vector<std::string> listen_peer_urls = {"http://localhost:2380"};
   std::vector<std::string> initial_advertise_peer_urls = {
       "http://localhost:2380"};
@@ -53,6 +56,10 @@ struct NodeConfig {
   uint64_t snapshot_count = 100000;
   int64_t quota_backend_bytes = 0;  // 0: the default, 2 GiB
   uint64_t max_request_bytes = 1572864;
+  // --disk-reserve-bytes: the free space (bytes) the member keeps on its
+  // data directory's file system; below it the member raises NOSPACE
+  // (0 on the command line: 64 MiB + 2 * max_request_bytes).
+  uint64_t disk_reserve_bytes = (uint64_t{64} << 20) + 2 * 1572864;
   CompactionMode auto_compaction_mode = CompactionMode::kPeriodic;
   // Periodic mode: the retention window in ms; revision mode: revisions to
   // keep. 0 turns auto compaction off.

@@ -4,12 +4,12 @@
 #include <random>
 #include <utility>
 
+#include "cli/cairn/disk_space.h"
 #include "cli/cairn/logger.h"
 #include "cli/cairn/node_metrics.h"
 #include "cli/cairn/peer_transport.h"
 #include "cli/cairn/timed_storage.h"
 #include "cli/cairn/watch_session.h"
-#include "core/api/cluster_codec.h"
 #include "core/auth/auth_store.h"
 #include "core/server/gateway.h"
 #include "core/util/crc32c.h"
@@ -34,6 +34,7 @@ class NodeHost::ServerLogger : public server::Logger {
  public:
   explicit ServerLogger(JsonLogger& log) : log_(log) {}
   void Log(std::string_view line) override { log_.Info(line); }
+  void Debug(std::string_view line) override { log_.Debug(line); }
 
  private:
   JsonLogger& log_;
@@ -42,17 +43,29 @@ class NodeHost::ServerLogger : public server::Logger {
 // A watch stream's queue that tells the host when its client went away.
 class NodeHost::HostWatchSession : public QueueWatchSession {
  public:
-  HostWatchSession(NodeHost& host, uint64_t stream, size_t max_bytes)
-      : QueueWatchSession(max_bytes), host_(host), stream_(stream) {}
+  HostWatchSession(NodeHost& host, uint64_t stream, size_t max_bytes,
+                   WatchEncoder encoder)
+      : QueueWatchSession(max_bytes),
+        encode(std::move(encoder)),
+        host_(host),
+        stream_(stream) {}
+  const WatchEncoder encode;  // called on the loop
   void Submit(api::WatchRequest req) override {
+    // Flow control: at most kMaxRequestsInFlight of this stream's
+    // requests wait in the host's queue (see watch_session.h).
+    if (!AcquireRequestSlot()) return;  // the stream is over
     NodeHost* host = &host_;
     const uint64_t stream = stream_;
-    host_.Post([host, stream, req = std::move(req)] {
+    // The session may be gone from the HTTP side when the loop runs this.
+    std::shared_ptr<QueueWatchSession> self = shared_from_this();
+    const bool queued = host_.Post([host, stream, self, req = std::move(req)] {
       // The stream may have closed since the request was read.
       if (host->streams_.count(stream) != 0) {
         host->ApplyWatchRequest(stream, req);
       }
+      self->ReleaseRequestSlot();
     });
+    if (!queued) ReleaseRequestSlot();
   }
   void Close() override {
     QueueWatchSession::Close();
@@ -61,8 +74,14 @@ class NodeHost::HostWatchSession : public QueueWatchSession {
     host_.Post([host, stream] {
       host->server_->CloseStream(stream);
       host->streams_.erase(stream);
-      host->stream_tokens_.erase(stream);
+      host->stream_auth_.erase(stream);
     });
+  }
+
+ protected:
+  // Wakes the loop, which then takes the responses held for this stream.
+  void OnRoom() override {
+    host_.Post([] {});
   }
 
  private:
@@ -111,12 +130,15 @@ NodeHost::NodeHost(NodeHostOptions options,
       random_(std::make_unique<Random>(std::random_device{}() ^
                                        options_.server.member_id)),
       compactor_(options_.compaction_mode, options_.compaction_retention) {
-  storage::Backend* backend_used = backend_.get();
+  log_store_ =
+      std::make_unique<FailStopLogStore>(std::move(log_store_), logger_);
+  fail_stop_backend_ = std::make_unique<FailStopBackend>(*backend_, logger_);
+  storage::Backend* backend_used = fail_stop_backend_.get();
   if (metrics_ != nullptr) {
     log_store_ = std::make_unique<TimedLogStore>(std::move(log_store_),
                                                  metrics_->wal_fsync_duration);
     timed_backend_ = std::make_unique<TimedBackend>(
-        *backend_, metrics_->backend_commit_duration);
+        *backend_used, metrics_->backend_commit_duration);
     backend_used = timed_backend_.get();
   }
   server_ = std::make_unique<server::Server>(options_.server, *log_store_,
@@ -171,11 +193,11 @@ bool NodeHost::TransferLeadership() {
   const auto limit = std::chrono::milliseconds(
       2 * options_.server.election_ticks * options_.server.tick_ms);
   UnaryAnswer a = Call(api::MoveLeaderRequest{.target_id = to}, limit);
-  if (!a.body.ok()) {
+  if (!a.answer.ok()) {
     logger_.Warn("leadership transfer failed",
-                 {{"error", a.body.status().message()}});
+                 {{"error", a.answer.status().message()}});
   }
-  return a.body.ok();
+  return a.answer.ok();
 }
 
 bool NodeHost::Post(std::function<void()> fn) {
@@ -234,11 +256,11 @@ Status NodeHost::PreparePasswords(api::GatewayRequest& req) {
   return Status::Ok();
 }
 
-Status NodeHost::CheckMaintenance(const std::string& auth_token) {
+Status NodeHost::CheckMaintenance(const auth::Credentials& who) {
   auto result = std::make_shared<std::promise<Status>>();
   std::future<Status> f = result->get_future();
-  if (!Post([this, result, auth_token] {
-        result->set_value(server_->CheckMaintenance(auth_token));
+  if (!Post([this, result, who] {
+        result->set_value(server_->CheckMaintenance(who));
       })) {
     return server::ErrStopped();
   }
@@ -247,49 +269,50 @@ Status NodeHost::CheckMaintenance(const std::string& auth_token) {
 
 UnaryAnswer NodeHost::Call(const api::GatewayRequest& request,
                            std::chrono::milliseconds limit,
-                           const std::string& auth_token) {
+                           const auth::Credentials& who) {
   auto call = std::make_shared<PendingCall>();
   call->leader_only = LeaderOnly(request);
   std::future<UnaryAnswer> f = call->answer.get_future();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopped_ || stop_) return UnaryAnswer{.body = server::ErrStopped()};
+    if (stopped_ || stop_) return UnaryAnswer{.answer = server::ErrStopped()};
   }
   api::GatewayRequest req = request;
   if (Status s = PreparePasswords(req); !s.ok()) {
-    return UnaryAnswer{.body = s};
+    return UnaryAnswer{.answer = s};
   }
-  const bool queued = Post([this, call, req, auth_token] {
+  const bool queued = Post([this, call, req, who] {
     if (std::optional<server::Request> r = server::ToServerRequest(req)) {
       const uint64_t token = next_token_++;
       calls_.emplace(token, std::move(*call));
-      server_->Submit(token, std::move(*r), auth_token);
+      server_->Submit(token, std::move(*r), who);
     } else {
-      ServeHostRequest(req, auth_token, call->answer);
+      ServeHostRequest(req, who, call->answer);
     }
   });
-  if (!queued) return UnaryAnswer{.body = server::ErrStopped()};
+  if (!queued) return UnaryAnswer{.answer = server::ErrStopped()};
   // The Server answers every request within its request timeout; the
   // margin covers a loop stalled on a slow disk.
   if (limit.count() == 0) {
     limit =
         std::chrono::milliseconds(options_.server.request_timeout_ms + 10'000);
   }
-  return WaitFor(f, limit, UnaryAnswer{.body = server::ErrTimeout()});
+  return WaitFor(f, limit, UnaryAnswer{.answer = server::ErrTimeout()});
 }
 
 void NodeHost::ServeHostRequest(const api::GatewayRequest& req,
-                                const std::string& auth_token,
+                                const auth::Credentials& who,
                                 std::promise<UnaryAnswer>& answer) {
   // etcd reserves hash and defragment for role root.
-  if (Status s = server_->CheckMaintenance(auth_token); !s.ok()) {
-    answer.set_value(UnaryAnswer{.body = s});
+  if (Status s = server_->CheckMaintenance(who); !s.ok()) {
+    answer.set_value(UnaryAnswer{.answer = s});
     return;
   }
   if (std::holds_alternative<api::DefragmentRequest>(req)) {
     backend_->CompactAll();
     api::DefragmentResponse resp{.header = Header()};
-    answer.set_value(UnaryAnswer{.body = api::EncodeDefragmentResponse(resp)});
+    answer.set_value(UnaryAnswer{
+        .answer = HostAnswer{.response = resp, .header = Header()}});
     return;
   }
   // Hash: every key and value the backend holds, as etcd hashes its
@@ -301,26 +324,28 @@ void NodeHost::ServeHostRequest(const api::GatewayRequest& req,
         return true;
       });
   if (!s.ok()) {
-    answer.set_value(UnaryAnswer{.body = s});
+    answer.set_value(UnaryAnswer{.answer = s});
     return;
   }
   api::HashResponse resp{.header = Header(), .hash = crc};
-  answer.set_value(UnaryAnswer{.body = api::EncodeHashResponse(resp)});
+  answer.set_value(
+      UnaryAnswer{.answer = HostAnswer{.response = resp, .header = Header()}});
 }
 
-std::shared_ptr<WatchSession> NodeHost::OpenWatch(
-    std::vector<api::WatchRequest> reqs, const std::string& auth_token) {
+std::shared_ptr<QueueWatchSession> NodeHost::OpenWatch(
+    std::vector<api::WatchRequest> reqs, const auth::Credentials& who,
+    WatchEncoder encode) {
   uint64_t stream = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     stream = next_stream_++;
   }
-  auto session = std::make_shared<HostWatchSession>(*this, stream,
-                                                    options_.watch_queue_bytes);
+  auto session = std::make_shared<HostWatchSession>(
+      *this, stream, options_.watch_queue_bytes, std::move(encode));
   const bool queued =
-      Post([this, stream, session, reqs = std::move(reqs), auth_token] {
+      Post([this, stream, session, reqs = std::move(reqs), who] {
         streams_[stream] = session;
-        stream_tokens_[stream] = auth_token;
+        stream_auth_[stream] = who;
         for (const api::WatchRequest& r : reqs) ApplyWatchRequest(stream, r);
       });
   if (!queued) session->Finish();  // stopped: the stream ends at once
@@ -330,9 +355,10 @@ std::shared_ptr<WatchSession> NodeHost::OpenWatch(
 void NodeHost::ApplyWatchRequest(uint64_t stream,
                                  const api::WatchRequest& req) {
   if (const auto* c = std::get_if<mvcc::WatchCreateRequest>(&req)) {
-    auto tok = stream_tokens_.find(stream);
+    auto who = stream_auth_.find(stream);
     Result<int64_t> id = server_->CreateWatch(
-        stream, *c, tok == stream_tokens_.end() ? "" : tok->second);
+        stream, *c,
+        who == stream_auth_.end() ? auth::Credentials{} : who->second);
     if (!id.ok()) {
       // etcd 3.4 answers a refused create as created and canceled at once.
       mvcc::WatchResponse r;
@@ -358,12 +384,12 @@ void NodeHost::ApplyWatchRequest(uint64_t stream,
 void NodeHost::PushWatch(uint64_t stream, const mvcc::WatchResponse& resp) {
   auto it = streams_.find(stream);
   if (it == streams_.end()) return;
-  if (!it->second->Push(api::EncodeWatchResponse(resp, Header()))) {
-    // The client is gone or reads too slowly: end its stream.
+  if (!it->second->Push(it->second->encode(resp, Header()))) {
+    // The client is gone: end its stream.
     server_->CloseStream(stream);
     it->second->Finish();
     streams_.erase(it);
-    stream_tokens_.erase(stream);
+    stream_auth_.erase(stream);
   }
 }
 
@@ -421,6 +447,7 @@ void NodeHost::Loop() {
       });
       if (stop_) break;
     }
+    CheckDiskSpace();
     RunInbox();
     server_->Tick(NowMs());
     MaybeAutoCompact();
@@ -451,6 +478,40 @@ void NodeHost::Loop() {
   cv_.notify_all();
 }
 
+// Once per turn, before the turn's requests are submitted: statvfs costs
+// a few microseconds, and the Server counts what it admits in between.
+void NodeHost::CheckDiskSpace() {
+  if (options_.data_dir.empty()) return;
+  Result<uint64_t> free = FreeDiskBytes(options_.data_dir);
+  if (!free.ok()) {
+    // Writes go on (a failed one ends the process, disk_space.h).
+    if (!disk_check_failed_) {
+      logger_.Warn("cannot check free disk space",
+                   {{"error", free.status().message()}});
+    }
+    disk_check_failed_ = true;
+    return;
+  }
+  disk_check_failed_ = false;
+  const int64_t headroom =
+      DiskHeadroom(free.value(), options_.disk_reserve_bytes);
+  server_->ReportDiskHeadroom(headroom);
+  const bool short_now = headroom <= 0;
+  if (short_now == disk_short_) return;
+  disk_short_ = short_now;
+  JsonLogger::Fields fields = {{"data-dir", options_.data_dir},
+                               {"free-bytes", free.value()},
+                               {"reserve-bytes", options_.disk_reserve_bytes}};
+  if (short_now) {
+    logger_.Warn("data directory short of disk space: raising NOSPACE", fields);
+  } else {
+    logger_.Info(
+        "data directory has disk space again (disarm NOSPACE to "
+        "accept writes)",
+        fields);
+  }
+}
+
 void NodeHost::RunInbox() {
   std::deque<std::function<void()>> work;
   {
@@ -475,9 +536,11 @@ void NodeHost::DispatchResponses() {
     if (it == calls_.end()) continue;
     UnaryAnswer a;
     if (r.result.ok()) {
-      a.body = server::EncodeResponse(r.result.value(), Header());
+      // Encoded by the front end, off the loop.
+      a.answer = HostAnswer{.response = std::move(r.result).value(),
+                            .header = Header()};
     } else {
-      a.body = r.result.status();
+      a.answer = r.result.status();
       const api::Member* lead = server_->state().FindMember(server_->leader());
       if (it->second.leader_only &&
           r.result.status().code() == Code::kNotLeader && lead != nullptr &&
@@ -501,6 +564,11 @@ void NodeHost::MaybeAutoCompact() {
 }
 
 void NodeHost::DispatchWatchResponses() {
+  // A stream whose client has not read what it was given gets no more
+  // for now (the core holds it; see watch_session.h).
+  for (const auto& [id, session] : streams_) {
+    server_->HoldStream(id, !session->has_room());
+  }
   for (server::StreamWatchResponse& r : server_->TakeWatchResponses()) {
     PushWatch(r.stream_id, r.response);
   }
@@ -508,12 +576,12 @@ void NodeHost::DispatchWatchResponses() {
 
 void NodeHost::FailPending() {
   for (auto& [token, call] : calls_) {
-    call.answer.set_value(UnaryAnswer{.body = server::ErrStopped()});
+    call.answer.set_value(UnaryAnswer{.answer = server::ErrStopped()});
   }
   calls_.clear();
   for (auto& [id, session] : streams_) session->Finish();
   streams_.clear();
-  stream_tokens_.clear();
+  stream_auth_.clear();
 }
 
 void NodeHost::ObserveState() {

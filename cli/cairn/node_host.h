@@ -32,7 +32,9 @@
 
 #include "cli/cairn/auto_compactor.h"
 #include "cli/cairn/client_api.h"
+#include "cli/cairn/host_answer.h"
 #include "cli/cairn/node_config.h"
+#include "cli/cairn/watch_session.h"
 #include "core/api/requests.h"
 #include "core/api/watch_codec.h"
 #include "core/server/server.h"
@@ -43,7 +45,6 @@ namespace cairn::node {
 
 class JsonLogger;
 class PeerTransport;
-class QueueWatchSession;
 struct NodeMetrics;
 
 struct NodeHostOptions {
@@ -61,12 +62,19 @@ struct NodeHostOptions {
   // threads, so that bcrypt never stalls the loop. Required for the auth
   // calls that carry a password; must outlive the host.
   const auth::PasswordHasher* password_hasher = nullptr;
+  // The data directory whose file system is watched for free space, and
+  // the space to keep free there (--disk-reserve-bytes): before each turn
+  // the loop reports the free space less the reserve to the Server, which
+  // raises NOSPACE when it runs out. Empty: no check.
+  std::string data_dir;
+  uint64_t disk_reserve_bytes = 0;
 };
 
-// A unary answer: the encoded body or the error, or, for a leader-only
-// request on a follower, the leader's client URL to forward it to.
+// A unary answer: the typed answer or the error, or, for a leader-only
+// request on a follower, the leader's client URL to forward it to. The
+// front end that asked encodes it (host_answer.h).
 struct UnaryAnswer {
-  Result<std::string> body = std::string();
+  Result<HostAnswer> answer = HostAnswer();
   std::string forward_url;
 };
 
@@ -101,19 +109,21 @@ class NodeHost {
 
   // Serves one request; blocks until it is answered (or `limit` passed:
   // then ErrTimeout; the default is the request timeout plus a margin).
-  // `auth_token` is the client's Authorization header (empty: none). A
+  // `who` is the client's token or certificate CN (server.h's Submit). A
   // new password is hashed here, and an authentication's password is
   // checked here against the stored hash, before the loop sees them.
   UnaryAnswer Call(const api::GatewayRequest& req,
                    std::chrono::milliseconds limit = {},
-                   const std::string& auth_token = "");
+                   const auth::Credentials& who = {});
   // Opens a watch stream and applies its first requests; every watch it
-  // creates is checked against `auth_token`'s permissions.
-  std::shared_ptr<WatchSession> OpenWatch(std::vector<api::WatchRequest> reqs,
-                                          const std::string& auth_token = "");
-  // Whether `auth_token` may take a snapshot (role root with auth on).
+  // creates is checked against `who`'s permissions. Its responses are
+  // queued as `encode` gives them (the JSON gateway's lines by default).
+  std::shared_ptr<QueueWatchSession> OpenWatch(
+      std::vector<api::WatchRequest> reqs, const auth::Credentials& who = {},
+      WatchEncoder encode = api::EncodeWatchResponse);
+  // Whether `who` may take a snapshot (role root with auth on).
   // Errors as server::Server::CheckMaintenance.
-  Status CheckMaintenance(const std::string& auth_token);
+  Status CheckMaintenance(const auth::Credentials& who);
   void Deliver(raft::Message msg);
   void ReportUnreachable(uint64_t peer);
   void ReportSnapshot(uint64_t peer, bool ok);
@@ -149,7 +159,7 @@ class NodeHost {
   void Loop();
   void RunInbox();
   void ServeHostRequest(const api::GatewayRequest& req,
-                        const std::string& auth_token,
+                        const auth::Credentials& who,
                         std::promise<UnaryAnswer>& answer);
   // Hashes or checks the passwords of an auth call (HTTP thread).
   Status PreparePasswords(api::GatewayRequest& req);
@@ -158,6 +168,7 @@ class NodeHost {
   void ApplyWatchRequest(uint64_t stream, const api::WatchRequest& req);
   void PushWatch(uint64_t stream, const mvcc::WatchResponse& resp);
   void ObserveState();
+  void CheckDiskSpace();
   void MaybeAutoCompact();
   void SyncPeers();
   void FailPending();
@@ -168,7 +179,9 @@ class NodeHost {
   const NodeHostOptions options_;
   std::unique_ptr<storage::RaftLogStore> log_store_;
   std::unique_ptr<storage::LevelDbBackend> backend_;
-  // What the Server writes through: backend_, timed when metrics are on.
+  // What the Server writes through: backend_, fail-stop on a failed
+  // write (disk_space.h), timed when metrics are on.
+  std::unique_ptr<storage::Backend> fail_stop_backend_;
   std::unique_ptr<storage::Backend> timed_backend_;
   PeerTransport& transport_;
   JsonLogger& logger_;
@@ -186,11 +199,13 @@ class NodeHost {
   AutoCompactor compactor_;
   std::set<uint64_t> compaction_tokens_;  // the compactor's own requests
   std::map<uint64_t, PendingCall> calls_;
-  std::map<uint64_t, std::shared_ptr<QueueWatchSession>> streams_;
-  std::map<uint64_t, std::string> stream_tokens_;  // auth token per stream
+  std::map<uint64_t, std::shared_ptr<HostWatchSession>> streams_;
+  std::map<uint64_t, auth::Credentials> stream_auth_;  // per stream
   std::map<uint64_t, std::string> peers_;  // id -> peer URL in transport
   raft::Index members_seen_at_ = ~raft::Index{0};  // none seen yet
   uint64_t last_leader_ = 0;
+  bool disk_short_ = false;         // as last logged
+  bool disk_check_failed_ = false;  // as last logged
 
   // Shared with other threads.
   mutable std::mutex mu_;

@@ -22,6 +22,7 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kClusterHeader = "X-Cairn-Cluster-ID";
 constexpr const char* kFromHeader = "X-Cairn-From";
 constexpr const char* kMessagesPath = "/raft/messages";
+constexpr const char* kStreamPath = "/raft/stream";
 constexpr const char* kSnapshotPath = "/raft/snapshot";
 
 uint32_t ReadFixed32(std::string_view b) {
@@ -71,28 +72,42 @@ std::string EncodeMessageBatch(const std::vector<raft::Message>& msgs) {
   return out;
 }
 
-Result<std::vector<raft::Message>> DecodeMessageBatch(std::string_view body) {
-  std::vector<raft::Message> out;
+Status DecodeMessageFrames(std::string_view data, size_t max_frame,
+                           size_t* used, std::vector<raft::Message>* out) {
   size_t pos = 0;
-  while (pos < body.size()) {
-    const std::string frame = "frame " + std::to_string(out.size());
-    if (body.size() - pos < 4) {
-      return Status::Corruption(frame + ": truncated length");
-    }
-    uint32_t len = ReadFixed32(body.substr(pos, 4));
-    pos += 4;
-    if (len > body.size() - pos) {
+  while (data.size() - pos >= 4) {
+    const std::string frame = "frame " + std::to_string(out->size());
+    const uint32_t len = ReadFixed32(data.substr(pos, 4));
+    if (len > max_frame) {
       return Status::Corruption(frame + ": length " + std::to_string(len) +
-                                " past the end of the body");
+                                " over the limit");
     }
-    Result<raft::Message> m = raft::DecodeMessage(body.substr(pos, len));
+    if (len > data.size() - pos - 4) break;  // not all here yet
+    Result<raft::Message> m = raft::DecodeMessage(data.substr(pos + 4, len));
     if (!m.ok()) {
       return Status::Corruption(frame + ": " + m.status().message());
     }
-    out.push_back(std::move(m).value());
-    pos += len;
+    out->push_back(std::move(m).value());
+    pos += 4 + len;
   }
-  return out;
+  *used = pos;
+  return Status::Ok();
+}
+
+Result<std::vector<raft::Message>> DecodeMessageBatch(std::string_view body) {
+  std::vector<raft::Message> out;
+  size_t used = 0;
+  Status s = DecodeMessageFrames(body, std::numeric_limits<uint32_t>::max(),
+                                 &used, &out);
+  if (!s.ok()) return s;
+  if (used == body.size()) return out;
+  const std::string frame = "frame " + std::to_string(out.size());
+  if (body.size() - used < 4) {
+    return Status::Corruption(frame + ": truncated length");
+  }
+  return Status::Corruption(frame + ": length " +
+                            std::to_string(ReadFixed32(body.substr(used, 4))) +
+                            " past the end of the body");
 }
 
 // One peer's two streams: batched messages and snapshots, each with its
@@ -117,7 +132,8 @@ class PeerTransport::Sender {
       std::lock_guard<std::mutex> lock(mu_);
       stopping_ = true;
     }
-    cv_.notify_all();
+    msg_cv_.notify_all();
+    snap_cv_.notify_all();
     msg_client_.stop();
     snap_client_.stop();
     msg_thread_.join();
@@ -132,14 +148,17 @@ class PeerTransport::Sender {
     if (m.type == raft::MessageType::kSnap) {
       if (snapshot_.has_value()) return CountDrop();
       snapshot_ = std::move(m);
-    } else {
-      if (queue_.size() >= t_.options_.queue_messages ||
-          Clock::now() < down_until_) {
-        return CountDrop();
-      }
-      queue_.push_back(std::move(m));
+      snap_cv_.notify_one();
+      return true;
     }
-    cv_.notify_all();
+    if (queue_.size() >= t_.options_.queue_messages ||
+        Clock::now() < down_until_) {
+      return CountDrop();
+    }
+    queue_.push_back(std::move(m));
+    // Only when the sender may be waiting: while it posts a batch, the
+    // queue fills silently and the next TakeBatch takes it all.
+    if (queue_.size() == 1) msg_cv_.notify_one();
     return true;
   }
 
@@ -154,11 +173,17 @@ class PeerTransport::Sender {
     return false;
   }
 
-  // Takes queued messages up to max_batch_bytes (at least one); empty when
-  // stopping.
-  std::vector<raft::Message> TakeBatch() {
+  // Takes queued messages up to max_batch_bytes (at least one), waiting
+  // for them at most `wait`; empty when stopping or none came.
+  std::vector<raft::Message> TakeBatch(
+      Clock::duration wait = Clock::duration::max()) {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    auto ready = [this] { return stopping_ || !queue_.empty(); };
+    if (wait == Clock::duration::max()) {
+      msg_cv_.wait(lock, ready);
+    } else {
+      msg_cv_.wait_for(lock, wait, ready);
+    }
     std::vector<raft::Message> batch;
     if (stopping_) return batch;
     size_t bytes = 0;
@@ -172,33 +197,87 @@ class PeerTransport::Sender {
     return batch;
   }
 
+  Clock::duration StreamIdle() const {
+    return std::min<Clock::duration>(t_.options_.io_timeout / 2,
+                                     std::chrono::seconds(1));
+  }
+
+  bool Stopping() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stopping_;
+  }
+
+  // After a batch is lost: whatever is queued would meet the same fate, so
+  // it is dropped now (Raft hears at once and the queue holds no stale
+  // messages), and nothing is sent for retry_backoff.
+  void Failed(size_t lost) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.failed_posts;
+      stats_.dropped_messages += lost + queue_.size();
+      queue_.clear();
+      down_until_ = Clock::now() + t_.options_.retry_backoff;
+    }
+    t_.ReportUnreachable(peer_);
+  }
+
+  void Sent(size_t count) {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.sent_messages += count;
+    ++stats_.sent_batches;
+  }
+
+  // A batch after a quiet spell goes as one POST, whose answer says
+  // whether the peer takes this member's messages (204) or why not (410,
+  // 412, ...). The batches after it go on a stream, with no answer each.
   void RunMessages() {
     while (true) {
       std::vector<raft::Message> batch = TakeBatch();
       if (batch.empty()) return;
       std::string body = EncodeMessageBatch(batch);
-      bool ok = Post(msg_client_, kMessagesPath, body, 0);
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (ok) {
-          stats_.sent_messages += batch.size();
-          ++stats_.sent_batches;
-          continue;
-        }
-        ++stats_.failed_posts;
-        // Whatever is queued would meet the same fate: drop it now so that
-        // Raft hears at once and the queue holds no stale messages.
-        stats_.dropped_messages += batch.size() + queue_.size();
-        queue_.clear();
-        down_until_ = Clock::now() + t_.options_.retry_backoff;
+      if (!Post(msg_client_, kMessagesPath, body, 0)) {
+        Failed(batch.size());
+        continue;
       }
-      t_.ReportUnreachable(peer_);
+      Sent(batch.size());
+      Stream();
     }
+  }
+
+  // One POST to /raft/stream whose chunked body carries a batch per chunk
+  // for as long as batches keep coming; ended (cleanly) after
+  // StreamIdle without one, well before the peer's read times out.
+  void Stream() {
+    size_t in_flight = 0;  // messages of a chunk whose write failed
+    auto provider = [&](size_t, httplib::DataSink& sink) {
+      std::vector<raft::Message> batch = TakeBatch(StreamIdle());
+      if (Stopping()) return false;
+      if (batch.empty()) {
+        sink.done();
+        return true;
+      }
+      std::string body = EncodeMessageBatch(batch);
+      const auto start = Clock::now();
+      if (!sink.write(body.data(), body.size())) {
+        in_flight = batch.size();
+        return false;
+      }
+      t_.RecordPost(peer_, true, body.size(), Clock::now() - start, "");
+      Sent(batch.size());
+      return true;
+    };
+    httplib::Result res = msg_client_.Post(kStreamPath, Headers(), provider,
+                                           "application/octet-stream");
+    if (Stopping() || (res && res->status == 204)) return;
+    std::string outcome =
+        res ? std::to_string(res->status) : httplib::to_string(res.error());
+    t_.RecordPost(peer_, false, 0, Clock::duration::zero(), outcome);
+    Failed(in_flight);
   }
 
   std::optional<raft::Message> TakeSnapshot() {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return stopping_ || snapshot_.has_value(); });
+    snap_cv_.wait(lock, [this] { return stopping_ || snapshot_.has_value(); });
     if (stopping_) return std::nullopt;
     // A moved-from optional stays engaged: the slot reads busy until
     // RunSnapshots resets it after the send.
@@ -229,11 +308,14 @@ class PeerTransport::Sender {
 
   // POSTs `body`; with chunk_bytes > 0 the body is written in pieces of
   // that size (the snapshot stream). True on a 204 answer.
+  httplib::Headers Headers() const {
+    return {{kClusterHeader, MemberIdHex(t_.options_.cluster_id)},
+            {kFromHeader, MemberIdHex(t_.options_.local_id)}};
+  }
+
   bool Post(httplib::Client& client, const char* path, const std::string& body,
             size_t chunk_bytes) {
-    httplib::Headers headers = {
-        {kClusterHeader, MemberIdHex(t_.options_.cluster_id)},
-        {kFromHeader, MemberIdHex(t_.options_.local_id)}};
+    const httplib::Headers headers = Headers();
     auto start = Clock::now();
     auto chunked = [&body, chunk_bytes](size_t offset, size_t length,
                                         httplib::DataSink& sink) {
@@ -265,9 +347,11 @@ class PeerTransport::Sender {
   PeerTransport& t_;
   const uint64_t peer_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;                  // guarded by mu_
-  std::deque<raft::Message> queue_;        // guarded by mu_
+  // Separate, so that a message does not wake the snapshot thread too.
+  std::condition_variable msg_cv_;   // the queue has messages, or stopping
+  std::condition_variable snap_cv_;  // a snapshot is waiting, or stopping
+  bool stopping_ = false;            // guarded by mu_
+  std::deque<raft::Message> queue_;  // guarded by mu_
   std::optional<raft::Message> snapshot_;  // guarded by mu_; set: busy
   Clock::time_point down_until_;           // guarded by mu_
   PeerStats stats_;                        // guarded by mu_
@@ -285,6 +369,13 @@ PeerTransport::PeerTransport(PeerTransportOptions options, Callbacks callbacks,
       logger_(logger) {}
 
 PeerTransport::~PeerTransport() {
+  StopReceiving();
+  {
+    // A stream handler may still be reading (until its next chunk, or its
+    // sender ends the idle stream): it uses this transport.
+    std::unique_lock<std::mutex> lock(handlers_mu_);
+    handlers_cv_.wait(lock, [this] { return handlers_ == 0; });
+  }
   std::map<uint64_t, std::unique_ptr<Sender>> senders;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -292,6 +383,8 @@ PeerTransport::~PeerTransport() {
   }
   senders.clear();  // joins outside mu_: a sender may be reporting
 }
+
+void PeerTransport::StopReceiving() { receiving_stopped_.store(true); }
 
 void PeerTransport::AddPeer(uint64_t peer, const std::string& url) {
   auto sender = std::make_unique<Sender>(*this, peer, url);
@@ -438,6 +531,56 @@ void PeerTransport::HandleMessages(const httplib::Request& req,
   res.status = 204;
 }
 
+void PeerTransport::HandleStream(const httplib::Request& req,
+                                 httplib::Response& res,
+                                 const httplib::ContentReader& reader) {
+  std::optional<uint64_t> from =
+      CheckSender(req, res, options_.cluster_id, callbacks_.is_removed);
+  if (!from.has_value()) return;
+  std::string pending;  // the start of a frame not all here yet
+  Status bad;
+  bool removed = false;
+  const bool read = reader([&](const char* data, size_t len) {
+    // A stream that keeps coming must not hold the listener's Stop, nor
+    // carry a member's messages past its removal.
+    if (receiving_stopped_.load()) return false;
+    if (callbacks_.is_removed && callbacks_.is_removed(*from)) {
+      removed = true;
+      return false;
+    }
+    pending.append(data, len);
+    std::vector<raft::Message> msgs;
+    size_t used = 0;
+    bad =
+        DecodeMessageFrames(pending, options_.max_receive_bytes, &used, &msgs);
+    if (!bad.ok()) return false;
+    pending.erase(0, used);
+    if (metrics_ != nullptr) {
+      metrics_->PeerReceivedBytes(*from).Inc(static_cast<double>(len));
+    }
+    for (raft::Message& m : msgs) callbacks_.deliver(std::move(m));
+    return true;
+  });
+  if (removed) {
+    res.status = 410;  // as CheckSender: the sender then stops itself
+    return;
+  }
+  if (receiving_stopped_.load()) {
+    res.status = 503;
+    return;
+  }
+  // What was delivered stays delivered: each frame is checked on its own.
+  if (!bad.ok() || !read || !pending.empty()) {
+    res.status = 400;
+    res.set_content((bad.ok() ? std::string("stream ended inside a frame")
+                              : bad.message()) +
+                        "\n",
+                    "text/plain");
+    return;
+  }
+  res.status = 204;
+}
+
 void PeerTransport::HandleSnapshot(const httplib::Request& req,
                                    httplib::Response& res,
                                    const httplib::ContentReader& reader) {
@@ -479,6 +622,17 @@ void PeerTransport::RegisterHandlers(httplib::Server& server) {
   server.Post(kMessagesPath,
               [this](const httplib::Request& req, httplib::Response& res) {
                 HandleMessages(req, res);
+              });
+  server.Post(kStreamPath,
+              [this](const httplib::Request& req, httplib::Response& res,
+                     const httplib::ContentReader& reader) {
+                {
+                  std::lock_guard<std::mutex> lock(handlers_mu_);
+                  handlers_++;
+                }
+                HandleStream(req, res, reader);
+                std::lock_guard<std::mutex> lock(handlers_mu_);
+                if (--handlers_ == 0) handlers_cv_.notify_all();
               });
   server.Post(kSnapshotPath,
               [this](const httplib::Request& req, httplib::Response& res,

@@ -5,9 +5,13 @@
 // never blocks: it queues the message, or drops it when the queue is full
 // and reports the peer unreachable (as etcd's rafthttp does), so a dead or
 // slow peer never holds up the others or the caller. The sender takes
-// everything queued (up to max_batch_bytes) and POSTs it as one body to
-// /raft/messages over a keep-alive connection. A failed POST drops its
-// batch and reports the peer unreachable; Raft retransmits what matters.
+// everything queued (up to max_batch_bytes) as one batch. After a quiet
+// spell, a batch is POSTed to /raft/messages, whose answer says whether
+// the peer takes this member's messages; the batches after it are written
+// as the chunks of one long POST to /raft/stream, with no answer each (as
+// etcd's rafthttp streams), until none has come for half the I/O timeout.
+// A failed POST or chunk write drops its batch and reports the peer
+// unreachable; Raft retransmits what matters.
 //
 // Snapshots (MsgSnap) go on a separate stream: a second thread per peer
 // POSTs the encoded message to /raft/snapshot, written in chunks of
@@ -21,13 +25,18 @@
 // X-Cairn-From (16 hex digits) name the sender. The receiver decodes the
 // whole body first and delivers nothing unless every frame is valid:
 // a malformed body is answered 400, a foreign cluster 412, success 204.
+// /raft/stream carries the same frames in a chunked body, each delivered
+// as soon as it is whole; a bad frame ends the stream (400), after the
+// frames before it were delivered.
 //
 // Callbacks run on transport threads (sender threads for unreachable and
 // snapshot status, HTTP server threads for delivery); they must be quick
 // and thread-safe (the node hands them to its host loop's queue).
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -111,6 +120,10 @@ class PeerTransport {
   // listener, owned by the caller, which must not outlive this).
   void RegisterHandlers(httplib::Server& server);
 
+  // Ends the /raft/stream handlers at their next chunk (before the peer
+  // listener stops: a live peer's stream never ends by itself).
+  void StopReceiving();
+
   // Per-peer counters, for tests and logs.
   struct PeerStats {
     uint64_t sent_messages = 0;
@@ -129,6 +142,8 @@ class PeerTransport {
                   std::chrono::steady_clock::duration took,
                   const std::string& outcome);
   void HandleMessages(const httplib::Request& req, httplib::Response& res);
+  void HandleStream(const httplib::Request& req, httplib::Response& res,
+                    const httplib::ContentReader& reader);
   void HandleSnapshot(const httplib::Request& req, httplib::Response& res,
                       const httplib::ContentReader& reader);
 
@@ -139,6 +154,11 @@ class PeerTransport {
   mutable std::mutex mu_;
   std::map<uint64_t, std::unique_ptr<Sender>> senders_;  // guarded by mu_
   std::set<uint64_t> inactive_;  // peers whose last POST failed; mu_
+  std::atomic<bool> receiving_stopped_{false};
+  // /raft/stream handlers running; the destructor waits for none.
+  std::mutex handlers_mu_;
+  std::condition_variable handlers_cv_;
+  size_t handlers_ = 0;  // guarded by handlers_mu_
 };
 
 // The /raft/messages body for `msgs`, and its inverse. DecodeMessageBatch
@@ -146,5 +166,11 @@ class PeerTransport {
 // then returns no message at all.
 std::string EncodeMessageBatch(const std::vector<raft::Message>& msgs);
 Result<std::vector<raft::Message>> DecodeMessageBatch(std::string_view body);
+// Decodes the complete frames at the start of `data` into `out`, and sets
+// `used` to the bytes they take; an incomplete last frame is left for
+// later. Errors (kCorruption, naming the frame): a frame longer than
+// `max_frame`, or one that does not decode.
+Status DecodeMessageFrames(std::string_view data, size_t max_frame,
+                           size_t* used, std::vector<raft::Message>* out);
 
 }  // namespace cairn::node

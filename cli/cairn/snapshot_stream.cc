@@ -1,5 +1,6 @@
 #include "cli/cairn/snapshot_stream.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -66,17 +67,23 @@ Status SnapshotStream::Fill() {
   return Status::Ok();
 }
 
-std::optional<std::string> SnapshotStream::Next() {
+Result<std::optional<SnapshotStream::Chunk>> SnapshotStream::NextChunk() {
   if (phase_ == Phase::kStart) {
-    if (Status s = MeasureTotal(); !s.ok()) return ErrorLine(s);
+    if (Status s = MeasureTotal(); !s.ok()) {
+      phase_ = Phase::kDone;
+      return s;
+    }
     phase_ = Phase::kData;
   }
   if (phase_ == Phase::kData) {
-    if (Status s = Fill(); !s.ok()) return ErrorLine(s);
+    if (Status s = Fill(); !s.ok()) {
+      phase_ = Phase::kDone;
+      return s;
+    }
     const size_t n = std::min(pending_.size(), kChunkBytes);
-    const std::string blob = pending_.substr(0, n);
+    Chunk c{.blob = pending_.substr(0, n)};
     pending_.erase(0, n);
-    sha_.Update(blob);
+    sha_.Update(c.blob);
     sent_ += n;
     // The sizing pass and this one read one LevelDB snapshot: they agree.
     CAIRN_CHECK(sent_ <= total_, "snapshot grew while streaming");
@@ -84,13 +91,21 @@ std::optional<std::string> SnapshotStream::Next() {
       CAIRN_CHECK(sent_ == total_, "snapshot shrank while streaming");
       phase_ = Phase::kHash;
     }
-    return ResultLine(blob, total_ - sent_);
+    c.remaining_bytes = total_ - sent_;
+    return std::optional<Chunk>(std::move(c));
   }
   if (phase_ == Phase::kHash) {
     phase_ = Phase::kDone;
-    return ResultLine(sha_.Finish(), 0);
+    return std::optional<Chunk>(Chunk{.blob = sha_.Finish()});
   }
-  return std::nullopt;
+  return std::optional<Chunk>();
+}
+
+std::optional<std::string> SnapshotStream::Next() {
+  Result<std::optional<Chunk>> c = NextChunk();
+  if (!c.ok()) return ErrorLine(c.status());
+  if (!c.value().has_value()) return std::nullopt;
+  return ResultLine(c.value()->blob, c.value()->remaining_bytes);
 }
 
 std::string SnapshotStream::ResultLine(std::string_view blob,
@@ -103,8 +118,7 @@ std::string SnapshotStream::ResultLine(std::string_view blob,
   return out;
 }
 
-std::string SnapshotStream::ErrorLine(const Status& s) {
-  phase_ = Phase::kDone;
+std::string SnapshotStream::ErrorLine(const Status& s) const {
   const api::GatewayError err = api::ToGatewayError(s);
   nlohmann::ordered_json e;
   e["grpc_code"] = static_cast<int>(err.grpc_code);

@@ -22,6 +22,7 @@
 #include "cli/common/sha256.h"
 #include "core/storage/backend_snapshot.h"
 #include "core/storage/leveldb_backend.h"
+#include "core/util/result.h"
 
 namespace cairn::node {
 
@@ -30,6 +31,16 @@ class SnapshotStream {
   static constexpr size_t kChunkBytes = 32 * 1024;
 
   explicit SnapshotStream(std::unique_ptr<storage::LevelDbBackend::View> view);
+
+  // One piece of the stream: dump bytes (or, last, the SHA-256) and the
+  // dump bytes still to come after it.
+  struct Chunk {
+    std::string blob;
+    uint64_t remaining_bytes = 0;
+  };
+  // The next chunk, nullopt when the stream is over, or the read error
+  // that ends it. Use either this or Next on one stream, not both.
+  Result<std::optional<Chunk>> NextChunk();
 
   // The next line (with its newline), or nullopt when the stream is over.
   std::optional<std::string> Next();
@@ -43,7 +54,7 @@ class SnapshotStream {
   // Reads records into pending_ until it holds a chunk or the keys end.
   Status Fill();
   std::string ResultLine(std::string_view blob, uint64_t remaining) const;
-  std::string ErrorLine(const Status& s);
+  std::string ErrorLine(const Status& s) const;
 
   std::unique_ptr<storage::LevelDbBackend::View> view_;
   storage::DumpEncoder enc_;

@@ -128,6 +128,9 @@ void AddSnapshotCommands(Registry reg);
 void AddUserCommands(Registry reg);
 void AddRoleCommands(Registry reg);
 void AddAuthCommands(Registry reg);
+// cairnctl benchmark (etcd's benchmark tool) and check perf (etcdctl's).
+void AddBenchmarkCommand(Registry reg);
+void AddCheckCommand(Registry reg);
 
 // Go's time.ParseDuration (e.g. "2s", "500ms", "1m30s"). Errors:
 // kInvalidArgument with Go's text, e.g. `time: invalid duration "x"`.

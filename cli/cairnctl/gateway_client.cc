@@ -1,8 +1,11 @@
 #include "cli/cairnctl/gateway_client.h"
 
 #include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <charconv>
 #include <set>
@@ -220,8 +223,10 @@ std::string ClientErrorText(int grpc_code, const std::string& message) {
 Status StatusFromGatewayError(const Json& body, int http_status) {
   if (body.is_object() && body.contains("message") &&
       body["message"].is_string()) {
-    const int code = body.contains("code") && body["code"].is_number_integer()
-                         ? body["code"].get<int>()
+    // "code" in a unary error, "grpc_code" in a stream's.
+    const char* key = body.contains("code") ? "code" : "grpc_code";
+    const int code = body.contains(key) && body[key].is_number_integer()
+                         ? body[key].get<int>()
                          : 2;
     return Status(CodeFromGrpc(code), body["message"].get<std::string>());
   }
@@ -439,7 +444,8 @@ void StreamCancel::Leave() {
 
 Status GatewayClient::Stream(std::string_view path, const Json& body,
                              const std::function<bool(const Json&)>& on_message,
-                             StreamCancel* cancel) {
+                             StreamCancel* cancel,
+                             std::chrono::milliseconds idle_timeout) {
   const Status canceled(Code::kUnavailable, "context canceled");
   for (size_t tried = 0; tried < endpoints_.size(); ++tried) {
     const size_t i = (current_ + tried) % endpoints_.size();
@@ -450,7 +456,28 @@ Status GatewayClient::Stream(std::string_view path, const Json& body,
     ApplyTls(http);
     auto [ds, du] = SecUsec(options_.dial_timeout);
     http.set_connection_timeout(ds, du);
-    http.set_read_timeout(24 * 3600, 0);
+    if (idle_timeout.count() > 0) {
+      auto [rs, ru] = SecUsec(idle_timeout);
+      http.set_read_timeout(rs, ru);
+    } else {
+      http.set_read_timeout(24 * 3600, 0);
+    }
+    // A stream may stay quiet for long. TCP keep-alive probes find a
+    // server that closed it without its FIN or RST reaching us (a reset
+    // lost on a lossy link left a watch hanging for ever in the chaos
+    // tests): the read then fails and the caller can reconnect.
+    http.set_socket_options([](socket_t sock) {
+      httplib::default_socket_options(sock);
+      int on = 1;
+      int idle_s = 5;
+      int interval_s = 2;
+      int probes = 3;
+      ::setsockopt(sock, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+      ::setsockopt(sock, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof(idle_s));
+      ::setsockopt(sock, IPPROTO_TCP, TCP_KEEPINTVL, &interval_s,
+                   sizeof(interval_s));
+      ::setsockopt(sock, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes));
+    });
     std::string buffer;
     bool stopped = false;
     SigpipeGuard guard;
@@ -505,8 +532,18 @@ Status GatewayClient::Stream(std::string_view path, const Json& body,
     }
     current_ = i;
     if (res->status != 200) {
-      Json answer = Json::parse(buffer, nullptr, false);
-      return StatusFromGatewayError(answer, res->status);
+      // A refused stream: {"error":{"grpc_code":..,"message":..}} (or a
+      // unary-style error), in the body rather than through the receiver.
+      Json answer =
+          Json::parse(buffer.empty() ? res->body : buffer, nullptr, false);
+      if (answer.is_object() && answer.contains("error") &&
+          answer["error"].is_object()) {
+        answer = answer["error"];
+      }
+      Status s = StatusFromGatewayError(answer, res->status);
+      auto code = answer.is_object() ? answer.find("grpc_code") : answer.end();
+      if (code == answer.end() || !code->is_number_integer()) return s;
+      return Status(s.code(), ClientErrorText(code->get<int>(), s.message()));
     }
     return Status::Ok();
   }

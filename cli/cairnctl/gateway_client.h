@@ -126,10 +126,13 @@ class GatewayClient {
   // the response stream until it returns false or the stream ends. No
   // command timeout applies. Errors as Call; kUnavailable when the stream
   // breaks; kUnavailable "context canceled" when `cancel` (may be null) was
-  // cancelled before or during the stream.
+  // cancelled before or during the stream. A non-zero `idle_timeout` ends
+  // a stream that stays silent that long with kUnavailable "stream broke:
+  // Read"; by default a stream may stay silent for a day (a quiet watch).
   Status Stream(std::string_view path, const Json& body,
                 const std::function<bool(const Json&)>& on_message,
-                StreamCancel* cancel = nullptr);
+                StreamCancel* cancel = nullptr,
+                std::chrono::milliseconds idle_timeout = {});
 
   const std::vector<Endpoint>& endpoints() const { return endpoints_; }
   // The options, with the token Authenticate got.

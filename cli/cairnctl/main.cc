@@ -126,6 +126,8 @@ int main(int argc, char** argv) {
   cairn::ctl::AddUserCommands(reg);
   cairn::ctl::AddRoleCommands(reg);
   cairn::ctl::AddAuthCommands(reg);
+  cairn::ctl::AddBenchmarkCommand(reg);
+  cairn::ctl::AddCheckCommand(reg);
   if (int rc = cairn::cli::Parse(app, argc, argv); rc >= 0) return rc;
   if (std::optional<int> rc = JudgeExtras(app, selected != nullptr, raw_args)) {
     return *rc;

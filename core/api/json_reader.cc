@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/api/base64.h"
+#include "core/api/go_json_scan.h"
 
 namespace cairn::api {
 
@@ -85,24 +86,16 @@ bool TooDeep(std::string_view body) {
   return false;
 }
 
-std::string QuoteChar(char c) {
-  if (c == '\'') return "'\\''";
-  if (c == '"') return "'\"'";
-  if (c >= 0x20 && c < 0x7f) return std::string("'") + c + "'";
-  char buf[16];
-  snprintf(buf, sizeof(buf), "'\\x%02x'", static_cast<unsigned char>(c));
-  return buf;
-}
-
 // Go's syntax error text for a failure at byte `position` (1-based count of
 // bytes read, as nlohmann reports it).
 Status SyntaxError(std::string_view body, size_t position) {
   if (position == 0 || position > body.size()) {
     return Status::InvalidArgument("unexpected EOF");
   }
-  return Status::InvalidArgument("invalid character " +
-                                 QuoteChar(body[position - 1]) +
-                                 " looking for beginning of value");
+  return Status::InvalidArgument(
+      "invalid character " +
+      GoQuoteChar(static_cast<unsigned char>(body[position - 1])) +
+      " looking for beginning of value");
 }
 
 Status TypeError(std::string_view what, std::string_view go_type) {
@@ -117,8 +110,9 @@ std::string BinaryText(const json& v) {
 }
 
 Status InvalidChar(char c, std::string_view context) {
-  return Status::InvalidArgument("invalid character " + QuoteChar(c) + " " +
-                                 std::string(context));
+  return Status::InvalidArgument("invalid character " +
+                                 GoQuoteChar(static_cast<unsigned char>(c)) +
+                                 " " + std::string(context));
 }
 
 // Checks `text` (trimmed, non-empty) against JSON's number grammar, with
@@ -295,7 +289,13 @@ Result<json> ParseBody(std::string_view body) {
   BodySax sax(root);
   bool ok = json::sax_parse(body, &sax, nlohmann::detail::input_format_t::json,
                             /*strict=*/false);
-  if (!ok || sax.has_error()) return SyntaxError(body, sax.error_position());
+  if (!ok || sax.has_error()) {
+    // Go's scanner says which rule broke; nlohmann only where.
+    if (std::optional<std::string> go = GoJsonSyntaxError(body)) {
+      return Status::InvalidArgument(*go);
+    }
+    return SyntaxError(body, sax.error_position());
+  }
   if (root.is_null()) return json::object();
   return root;
 }
@@ -344,6 +344,7 @@ std::string JsonReader::Bytes(std::string_view name,
                               std::string_view json_name) {
   const json* v = Find(name, json_name);
   if (v == nullptr) return {};
+  if (v->is_array()) return ByteArray(*v);
   if (!v->is_string()) {
     Fail(TypeError(GoJsonType(*v), "[]uint8"));
     return {};
@@ -354,6 +355,34 @@ std::string JsonReader::Bytes(std::string_view name,
     return {};
   }
   return std::move(r).value();
+}
+
+std::string JsonReader::ByteArray(const json& array) {
+  // Go decodes a []byte from an array element by element (null is 0);
+  // the first element that is not a uint8 is the error.
+  std::string out;
+  for (const json& e : array) {
+    if (e.is_null()) {
+      out.push_back('\0');
+      continue;
+    }
+    std::string number;
+    if (e.is_number_unsigned()) {
+      if (e.get<uint64_t>() <= 255) {
+        out.push_back(static_cast<char>(e.get<uint64_t>()));
+        continue;
+      }
+      number = std::to_string(e.get<uint64_t>());
+    } else if (e.is_number_integer()) {
+      number = std::to_string(e.get<int64_t>());
+    } else if (e.is_binary()) {
+      number = BinaryText(e);
+    }
+    Fail(number.empty() ? TypeError(GoJsonType(e), "uint8")
+                        : TypeError("number " + number, "uint8"));
+    return {};
+  }
+  return out;
 }
 
 std::string JsonReader::String(std::string_view name,

@@ -79,6 +79,8 @@ class JsonReader {
  private:
   const nlohmann::json* Find(std::string_view name,
                              std::string_view json_name) const;
+  // A bytes field given as an array of numbers, as Go decodes one.
+  std::string ByteArray(const nlohmann::json& array);
 
   const nlohmann::json& obj_;
   Status status_;

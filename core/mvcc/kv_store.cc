@@ -228,7 +228,7 @@ void KvStore::PutKey(WriteTxn& txn, const std::string& key,
               .value = value,
               .lease = lease};
   ki.Put(rev);
-  log_.push_back(Record{.rev = rev, .tombstone = false, .kv = kv});
+  AppendRecord(Record{.rev = rev, .tombstone = false, .kv = kv});
   txn.events.push_back(Event{.type = Event::Type::kPut,
                              .kv = std::move(kv),
                              .prev_kv = std::move(prev)});
@@ -260,7 +260,7 @@ int64_t KvStore::DeleteKeys(WriteTxn& txn, const KeyRange& range) {
                 EscapeBytes(key).c_str(), s.ToString().c_str());
     KeyValue tomb;
     tomb.key = key;
-    log_.push_back(Record{.rev = rev, .tombstone = true, .kv = tomb});
+    AppendRecord(Record{.rev = rev, .tombstone = true, .kv = tomb});
     tomb.mod_revision = rev.main;
     txn.events.push_back(Event{.type = Event::Type::kDelete,
                                .kv = std::move(tomb),

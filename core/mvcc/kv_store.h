@@ -151,8 +151,16 @@ class KvStore {
   int64_t compact_rev() const { return compact_rev_; }
   // Keys in the index, live or with readable history.
   size_t key_count() const { return index_.size(); }
-  // Approximate bytes held by the index and the revision log.
+  // Approximate bytes held by the index and the revision log (walks
+  // both: for tests and benchmarks).
   size_t MemoryBytes() const;
+  // The keyspace's size as the space quota and Status's dbSize see it:
+  // the revision log's records with their keys and values, plus a fixed
+  // cost per indexed key. Kept current by every write and compaction, so
+  // reading it costs nothing (the leader checks it on every tick).
+  size_t SizeBytes() const {
+    return sizeof(KvStore) + log_bytes_ + index_.size() * kIndexBytesPerKey;
+  }
 
  private:
   using Record = KvRecord;
@@ -223,7 +231,16 @@ class KvStore {
   int64_t compact_rev_ = -1;
   Trie index_;
   std::deque<Record> log_;  // sorted by rev
-  KvChanges changes_;       // only with options_.track_changes
+  size_t log_bytes_ = 0;    // RecordBytes of every record in log_
+  static constexpr size_t kIndexBytesPerKey = 128;
+  static size_t RecordBytes(const Record& r) {
+    return sizeof(Record) + r.kv.key.size() + r.kv.value.size();
+  }
+  void AppendRecord(Record r) {
+    log_bytes_ += RecordBytes(r);
+    log_.push_back(std::move(r));
+  }
+  KvChanges changes_;  // only with options_.track_changes
 };
 
 }  // namespace cairn::mvcc

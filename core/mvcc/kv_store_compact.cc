@@ -34,9 +34,11 @@ Result<CompactionResponse> KvStore::Compact(const CompactionRequest& req) {
   }
   std::sort(keep.begin(), keep.end());
   std::deque<Record> kept_log;
+  log_bytes_ = 0;
   for (Record& r : log_) {
     if (r.rev.main > at_rev ||
         std::binary_search(keep.begin(), keep.end(), r.rev)) {
+      log_bytes_ += RecordBytes(r);
       kept_log.push_back(std::move(r));
     } else if (options_.track_changes) {
       changes_.removed.push_back(r.rev);

@@ -73,7 +73,7 @@ Status KvStore::RestoreRecord(KvRecord record) {
   Status s =
       record.tombstone ? RestoreTombstone(rev, ki) : RestorePut(record, ki);
   if (!s.ok()) return bad(s.message());
-  log_.push_back(std::move(record));
+  AppendRecord(std::move(record));
   current_rev_ = rev.main;
   return Status::Ok();
 }

@@ -204,11 +204,27 @@ void WatchHub::FlushProgress() {
 }
 
 std::vector<WatchResponse> WatchHub::TakeResponses() {
+  return TakeResponses([](int64_t) { return false; });
+}
+
+std::vector<WatchResponse> WatchHub::TakeResponses(
+    const std::function<bool(int64_t)>& held) {
   FlushProgress();  // a cancel may have removed the last lagging watcher
-  std::vector<WatchResponse> out(std::make_move_iterator(outbox_.begin()),
-                                 std::make_move_iterator(outbox_.end()));
-  outbox_.clear();
   for (auto& [id, w] : watchers_) w.pending = 0;
+  std::vector<WatchResponse> out;
+  std::deque<WatchResponse> kept;
+  for (WatchResponse& r : outbox_) {
+    auto w = watchers_.find(r.watch_id);
+    // A response of a watcher gone since (its cancel) or a progress
+    // bookmark for all (-1) is never held.
+    if (w != watchers_.end() && held(r.watch_id)) {
+      w->second.pending += r.events.size();
+      kept.push_back(std::move(r));
+    } else {
+      out.push_back(std::move(r));
+    }
+  }
+  outbox_ = std::move(kept);
   return out;
 }
 

@@ -10,7 +10,11 @@
 // most max_pending_events events waiting in the outbox; a write that would
 // overflow that turns the watcher unsynced at the first revision it missed,
 // so a slow consumer costs history reads, never unbounded memory, and sees
-// every event in order, without gaps or repeats. A watcher that needs
+// every event in order, without gaps or repeats. The host may hold a
+// watcher's responses back (TakeResponses' `held`) while its client is not
+// reading: they stay in the outbox, on its budget, so a held watcher falls
+// back to unsynced like any slow one and catches up once released, rather
+// than its stream being ended. A watcher that needs
 // history already compacted is canceled with the compact revision, as
 // etcd does.
 #pragma once
@@ -18,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -99,6 +104,10 @@ class WatchHub {
   // Takes every queued response, oldest first, and frees the watchers'
   // outbox budget.
   std::vector<WatchResponse> TakeResponses();
+  // The same, but the responses of watchers for which `held(id)` is true
+  // stay queued, in order, and keep their budget.
+  std::vector<WatchResponse> TakeResponses(
+      const std::function<bool(int64_t)>& held);
 
   size_t watcher_count() const { return watchers_.size(); }
   size_t unsynced_count() const;

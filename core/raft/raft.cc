@@ -40,7 +40,8 @@ Raft::Raft(const Config& c)
       heartbeat_timeout_(c.heartbeat_tick),
       election_timeout_(c.election_tick),
       random_(c.random),
-      logger_(c.logger) {
+      logger_(c.logger),
+      debug_logger_(c.debug_logger) {
   CAIRN_CHECK(c.id != kNone, "cannot use none as id");
   CAIRN_CHECK(c.heartbeat_tick > 0, "heartbeat tick must be > 0");
   CAIRN_CHECK(c.election_tick > c.heartbeat_tick,
@@ -79,6 +80,15 @@ void Raft::Logf(const char* fmt, ...) const {
   const std::string line = StrFormatV(fmt, args);
   va_end(args);
   logger_(line);
+}
+
+void Raft::Debugf(const char* fmt, ...) const {
+  if (!debug_logger_) return;
+  va_list args;
+  va_start(args, fmt);
+  const std::string line = StrFormatV(fmt, args);
+  va_end(args);
+  debug_logger_(line);
 }
 
 HardState Raft::GetHardState() const {

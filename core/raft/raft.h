@@ -87,6 +87,10 @@ struct Config {
   // Receives one line per notable event ("1 became leader at term 2").
   // Optional; used by transcripts and the simulator's traces.
   std::function<void(const std::string&)> logger;
+  // Receives the lines etcd-io/raft logs at debug level, which can come
+  // hundreds of times a second (a snapshot not sent to an inactive
+  // follower). Optional.
+  std::function<void(const std::string&)> debug_logger;
 };
 
 // A snapshot of a node's state for hosts and transcripts.
@@ -173,6 +177,8 @@ class Raft {
   // run). Callers whose arguments cost something test logging() first.
   void Logf(const char* fmt, ...) const __attribute__((format(printf, 2, 3)));
   bool logging() const { return static_cast<bool>(logger_); }
+  // As Logf, for the debug_logger.
+  void Debugf(const char* fmt, ...) const __attribute__((format(printf, 2, 3)));
 
   // raft_leader.cc: the leader's side of replication, commit, reads.
   Status StepLeader(Message& m);
@@ -246,6 +252,7 @@ class Raft {
   std::vector<Message> pending_read_index_messages_;
   Random* random_;
   std::function<void(const std::string&)> logger_;
+  std::function<void(const std::string&)> debug_logger_;
 };
 
 }  // namespace cairn::raft

@@ -203,10 +203,8 @@ bool Raft::MaybeSendAppend(NodeId to, bool send_if_empty) {
 bool Raft::SendSnapshot(NodeId to, Progress& pr, Message& m) {
   // The entries the follower needs were compacted: send the snapshot.
   if (!pr.recent_active) {
-    Logf(
-        "ignore sending snapshot to %llu since it is not recently "
-        "active",
-        U(to));
+    Debugf("ignore sending snapshot to %llu since it is not recently active",
+           U(to));
     return false;
   }
   Result<Snapshot> snap = log_.GetSnapshot();

@@ -64,6 +64,9 @@ void Server::StartRaft(raft::Index applied) {
   c.check_quorum = config_.check_quorum;
   c.pre_vote = config_.pre_vote;
   c.logger = [this](const std::string& line) { Log(line); };
+  c.debug_logger = [this](const std::string& line) {
+    logger_.Debug(StrFormat("[%llx] ", U(config_.member_id)) + line);
+  };
   raw_ = std::make_unique<raft::RawNode>(c);
 }
 
@@ -105,6 +108,7 @@ void Server::Tick(int64_t now_ms) {
   ExpireRequests();
   CheckMove();
   if (is_leader() && !removed_) LeaderDuties();
+  MaybeRaiseDiskAlarm();
   MaybePublish();
 }
 
@@ -134,36 +138,57 @@ bool Server::Process() {
 }
 
 // The one host loop (STYLE.md A2, docs/raft.md): persist, send, apply,
-// advance, in this order for every Ready.
+// advance, in this order for every Ready (a leader may send first: below).
 void Server::HandleReady(raft::Ready rd) {
   if (rd.soft_state) {
     UpdateRole(*rd.soft_state);
     CheckMove();
   }
-  // (1) Persist. Messages may promise these bytes (votes, append acks),
-  // so they must be durable before anything is sent; failure is fatal.
+  // Transport::Send gives no delivery report, so a snapshot counts as
+  // sent once handed over (below): were it lost, the leader would
+  // otherwise wait in StateSnapshot forever (found by the simulator, kv
+  // workload); as it is, the follower's next answer shows whether it
+  // arrived, and the leader probes or sends another.
+  std::vector<uint64_t> snapshots_to;
+  for (const raft::Message& m : rd.messages) {
+    if (m.type == raft::MessageType::kSnap) snapshots_to.push_back(m.to);
+  }
   const raft::Snapshot* snap = rd.snapshot ? &*rd.snapshot : nullptr;
   const raft::HardState* hs = rd.hard_state ? &*rd.hard_state : nullptr;
+  // (2 before 1) A leader sends first and writes its log while the
+  // followers write theirs (dissertation 10.2.1; etcd does the same). Its
+  // messages then promise nothing of this Ready's writes: it was leader
+  // before this Ready (its term and vote were durable when it won), the
+  // commit index it sends does not cover the entries being written (a
+  // lone voter commits its own entries at once), and no answer is
+  // counted before this loop returns, after the write.
+  const bool send_first = is_leader() && !rd.soft_state &&
+                          !rd.messages.empty() && snap == nullptr &&
+                          (hs == nullptr || rd.entries.empty() ||
+                           hs->commit < rd.entries.front().index);
+  if (send_first) transport_.Send(std::move(rd.messages));
+  // (1) Persist. A follower's messages may promise these bytes (votes,
+  // append acks), so they must be durable before it sends; failure is
+  // fatal.
   if (snap != nullptr || hs != nullptr || !rd.entries.empty()) {
     Status s = log_store_.Save(hs, rd.entries, snap, rd.must_sync);
     CAIRN_CHECK(s.ok(), "raft log save failed: %s", s.ToString().c_str());
   }
   NoteProposed(rd.entries);
-  // (2) Send. Transport::Send gives no delivery report, so a snapshot
-  // counts as sent once handed over (below): were it lost, the leader
-  // would otherwise wait in StateSnapshot forever (found by the
-  // simulator, kv workload); as it is, the follower's next answer shows
-  // whether it arrived, and the leader probes or sends another.
-  std::vector<uint64_t> snapshots_to;
-  for (const raft::Message& m : rd.messages) {
-    if (m.type == raft::MessageType::kSnap) snapshots_to.push_back(m.to);
+  // (2) Send.
+  if (!send_first && !rd.messages.empty()) {
+    transport_.Send(std::move(rd.messages));
   }
-  if (!rd.messages.empty()) transport_.Send(std::move(rd.messages));
   // (3) Apply: a snapshot replaces the whole state, then the committed
   // entries follow it; one backend batch records it all.
   if (snap != nullptr) InstallSnapshot(*snap);
   if (!rd.committed_entries.empty()) {
     ApplyEntries(rd.committed_entries);
+  }
+  // This member's disk alarm applied: once disarmed while still short,
+  // the next Tick raises it again at once.
+  if (next_disk_alarm_ms_ != 0 && sm_->HasNoSpaceAlarm(config_.member_id)) {
+    next_disk_alarm_ms_ = 0;
   }
   OnReadStates(rd.read_states);
   ServeReadyReads();
@@ -227,7 +252,7 @@ size_t Server::pending_count() const {
 }
 
 void Server::Submit(uint64_t token, Request request,
-                    const std::string& auth_token) {
+                    const auth::Credentials& creds) {
   if (removed_) return Respond(token, ErrStopped());
   if (pending_count() >= config_.max_pending_requests) {
     return Respond(token, ErrTooManyRequests());
@@ -243,11 +268,11 @@ void Server::Submit(uint64_t token, Request request,
   std::optional<auth::AuthInfo> who;
   if (!no_auth) {
     if (std::holds_alternative<api::HashKVRequest>(request)) {
-      if (Status s = CheckMaintenance(auth_token); !s.ok()) {
+      if (Status s = CheckMaintenance(creds); !s.ok()) {
         return Respond(token, s);
       }
     }
-    Result<std::optional<auth::AuthInfo>> r = ResolveAuth(auth_token);
+    Result<std::optional<auth::AuthInfo>> r = ResolveAuth(creds);
     if (!r.ok()) {
       // The alarm call is the maintenance service's: etcd reports a bad
       // token there in the auth package's words.

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "core/api/cluster_types.h"
+#include "core/auth/credentials.h"
 #include "core/auth/password_hasher.h"
 #include "core/auth/token_store.h"
 #include "core/lease/lease.h"
@@ -148,14 +149,16 @@ class Server {
   // ErrTooManyRequests (too many pending), ErrTimeout, ErrLeaderChanged,
   // ErrStopped (after this member was removed), and the request's own.
   //
-  // `auth_token` is the client's token (the Authorization header), empty
-  // for none. A token this member does not know (never issued, expired,
-  // its user's password changed, auth disabled) fails the request with
-  // "etcdserver: invalid auth token"; with auth enabled, reads are checked
+  // `who` is the client's token (the Authorization header), empty for
+  // none, else its certificate's CN. A token this member does not know
+  // (never issued, expired, its user's password changed, auth disabled)
+  // fails the request with "etcdserver: invalid auth token"; without a
+  // token the CN is the user (no CN: etcd's "user name is empty" where a
+  // user is needed); with auth enabled, reads are checked
   // when served, writes and auth calls when applied (state_machine.h),
   // member changes before they are proposed (role root only).
   void Submit(uint64_t client_token, Request request,
-              const std::string& auth_token = "");
+              const auth::Credentials& who = {});
   // A Raft message from a peer (invalid ones are logged and dropped).
   void Step(const raft::Message& msg);
   // The host's clock: runs the Raft ticks due since the last Tick (one
@@ -169,6 +172,19 @@ class Server {
   // than streaming), and the outcome of a snapshot sent to it.
   void ReportUnreachable(uint64_t peer);
   void ReportSnapshot(uint64_t peer, bool ok);
+  // The host's measure of this member's free disk space: the bytes it may
+  // still write before it reaches its reserve. While that is 0 or less, or
+  // after a write did not fit in it, this member proposes the NOSPACE
+  // alarm for itself (again after a request timeout if the proposal was
+  // lost, at once after the alarm was disarmed while still short). Writes
+  // that need space (NeedsSpace: puts, txns with a put, lease grants) are
+  // refused with ErrNoSpace before they are proposed when they do not fit,
+  // and each one proposed is counted against the headroom (twice its
+  // entry's size: the log and the keyspace) until the next report. A
+  // snapshot (the whole keyspace written to the log store) that does not
+  // fit waits until a report finds room for it. Unlimited until first
+  // called.
+  void ReportDiskHeadroom(int64_t bytes);
   // Runs the host loop until Raft has no Ready left. Returns whether it
   // handled any.
   bool Process();
@@ -184,11 +200,16 @@ class Server {
   // else the check's error, its message as etcd's cancel reason ("rpc
   // error: code = PermissionDenied desc = etcdserver: permission denied").
   Result<int64_t> CreateWatch(uint64_t stream_id, mvcc::WatchCreateRequest req,
-                              const std::string& auth_token = "");
+                              const auth::Credentials& who = {});
   // Cancels a stream's watch; kNotFound for an unknown id.
   Status CancelWatch(uint64_t stream_id, int64_t watch_id);
   // Cancels every watch of a stream (the client went away).
   void CloseStream(uint64_t stream_id);
+  // Holds back (or releases) a stream's watch responses while its client
+  // is not reading: they wait in the hub on its watchers' budgets, which
+  // fall back to replaying history when full (see WatchHub), instead of
+  // piling up in the host. Unknown streams are ignored.
+  void HoldStream(uint64_t stream_id, bool hold);
 
   // ---- Auth helpers for the host -------------------------------------------
 
@@ -201,7 +222,7 @@ class Server {
   // role root (hash, hashkv, defragment, snapshot). Errors, as etcd's
   // maintenance server gives them (gRPC Unknown): "auth: invalid auth
   // token", "auth: user name is empty", "auth: permission denied".
-  Status CheckMaintenance(const std::string& auth_token);
+  Status CheckMaintenance(const auth::Credentials& who);
 
   // ---- Outputs ------------------------------------------------------------
 
@@ -267,6 +288,9 @@ class Server {
   };
   struct Stream {
     std::map<int64_t, WatchInfo> watches;  // by stream-local id
+    // No id below this is free: the search for the lowest free id starts
+    // here, so a flood of creates on one stream is not quadratic.
+    int64_t free_hint = 0;
   };
 
   // server.cc: construction, inputs, the loop.
@@ -289,7 +313,7 @@ class Server {
                     std::optional<auth::AuthInfo> auth = std::nullopt);
   // server_auth.cc.
   Result<std::optional<auth::AuthInfo>> ResolveAuth(
-      const std::string& auth_token);
+      const auth::Credentials& who);
   void SubmitAuth(uint64_t token, Request request,
                   std::optional<auth::AuthInfo> auth);
   void AfterAuthApplied(const AuthWriteRequest& req, const Response& resp);
@@ -326,6 +350,7 @@ class Server {
   void LeaderDuties();
   void MaybePublish();
   void MaybeRaiseNoSpace();
+  void MaybeRaiseDiskAlarm();
   void MaybePromoteLessor();
   void CheckMove();
 
@@ -338,7 +363,9 @@ class Server {
   void InstallSnapshot(const raft::Snapshot& snap);
 
   // server_watch.cc: per-stream watch ids over the hub's global ones.
-  void DrainHub();
+  // Moves the hub's responses to watch_out_, but those of held streams
+  // unless `all`.
+  void DrainHub(bool all = false);
   void ResetWatches(StateMachine& next);
 
   Config config_;
@@ -365,6 +392,11 @@ class Server {
   raft::ConfState conf_state_;
   bool removed_ = false;
   int64_t next_alarm_ms_ = 0;
+  // ReportDiskHeadroom's last value, less what was proposed since.
+  int64_t disk_headroom_ = INT64_MAX;
+  bool disk_short_ = false;
+  bool snapshot_postponed_ = false;  // for want of disk space
+  int64_t next_disk_alarm_ms_ = 0;
 
   uint64_t next_request_id_ = 0;
   std::map<uint64_t, PendingWrite> writes_;  // by request id
@@ -383,6 +415,7 @@ class Server {
   // re-created after a snapshot install).
   std::set<int64_t> quiet_created_;
   std::vector<StreamWatchResponse> watch_out_;
+  std::set<uint64_t> held_streams_;
 };
 
 }  // namespace cairn::server

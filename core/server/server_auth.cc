@@ -30,12 +30,19 @@ struct ToOp {
 }  // namespace
 
 Result<std::optional<auth::AuthInfo>> Server::ResolveAuth(
-    const std::string& auth_token) {
-  if (auth_token.empty()) {
+    const auth::Credentials& who) {
+  if (who.token.empty()) {
     if (!sm_->auth().enabled()) return std::optional<auth::AuthInfo>();
-    return std::optional<auth::AuthInfo>(auth::AuthInfo{});
+    // Revision 0: no user ("user name is empty" where one is needed).
+    if (who.cert_common_name.empty()) {
+      return std::optional<auth::AuthInfo>(auth::AuthInfo{});
+    }
+    // etcd's AuthInfoFromTLS: the CN, at the current auth revision,
+    // whether or not such a user exists (the permission check says).
+    return std::optional<auth::AuthInfo>(auth::AuthInfo{
+        .user = who.cert_common_name, .revision = sm_->auth().revision()});
   }
-  std::optional<std::string> user = tokens_.Resolve(auth_token, now_ms_);
+  std::optional<std::string> user = tokens_.Resolve(who.token, now_ms_);
   if (!user.has_value()) return auth::ErrInvalidAuthToken();
   return std::optional<auth::AuthInfo>(
       auth::AuthInfo{.user = *user, .revision = sm_->auth().revision()});
@@ -54,8 +61,8 @@ Result<std::string> Server::PasswordHashOf(const std::string& name) const {
   return u->password_hash;
 }
 
-Status Server::CheckMaintenance(const std::string& auth_token) {
-  Result<std::optional<auth::AuthInfo>> who = ResolveAuth(auth_token);
+Status Server::CheckMaintenance(const auth::Credentials& creds) {
+  Result<std::optional<auth::AuthInfo>> who = ResolveAuth(creds);
   Status s = who.status();
   if (who.ok() && who.value().has_value()) {
     s = sm_->auth().CheckAdmin(*who.value());

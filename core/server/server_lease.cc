@@ -185,7 +185,7 @@ void Server::LeaderDuties() {
 // request timeout if the proposal was lost).
 void Server::MaybeRaiseNoSpace() {
   if (config_.quota_bytes <= 0 || sm_->NoSpace()) return;
-  if (static_cast<int64_t>(sm_->kv().MemoryBytes()) <= config_.quota_bytes) {
+  if (static_cast<int64_t>(sm_->kv().SizeBytes()) <= config_.quota_bytes) {
     return;
   }
   if (now_ms_ < next_alarm_ms_) return;
@@ -197,6 +197,33 @@ void Server::MaybeRaiseNoSpace() {
   Status s = ProposeInternal(a);
   if (!s.ok()) Log("NOSPACE alarm dropped: " + s.ToString());
   Log("keyspace over its quota: raising NOSPACE");
+}
+
+void Server::ReportDiskHeadroom(int64_t bytes) {
+  disk_headroom_ = bytes;
+  disk_short_ = bytes <= 0;
+  if (snapshot_postponed_ &&
+      bytes >= static_cast<int64_t>(sm_->kv().SizeBytes())) {
+    Snapshot();
+  }
+  MaybeRaiseDiskAlarm();
+}
+
+// A member short of disk space raises NOSPACE for itself, through Raft
+// like any alarm (a follower's proposal goes to the leader), so that the
+// whole cluster stops taking writes that need space.
+void Server::MaybeRaiseDiskAlarm() {
+  if (!disk_short_ || removed_) return;
+  if (sm_->HasNoSpaceAlarm(config_.member_id)) return;
+  if (now_ms_ < next_disk_alarm_ms_) return;
+  next_disk_alarm_ms_ = now_ms_ + config_.request_timeout_ms;
+  api::AlarmRequest a;
+  a.action = api::AlarmRequest::Action::kActivate;
+  a.member_id = config_.member_id;
+  a.alarm = api::AlarmType::kNoSpace;
+  Status s = ProposeInternal(a);
+  Log(s.ok() ? std::string("disk space short: raising NOSPACE")
+             : "disk space short: NOSPACE alarm dropped: " + s.ToString());
 }
 
 }  // namespace cairn::server

@@ -198,12 +198,24 @@ void Server::Snapshot() {
 void Server::CreateSnapshot() {
   const raft::Index index = sm_->applied_index();
   if (index <= snapshot_index_) return;
+  // A snapshot writes the whole keyspace to the log store again: on a disk
+  // short of that it waits (the log keeps its entries) rather than fail,
+  // and is taken once ReportDiskHeadroom finds the space.
+  if (disk_headroom_ < static_cast<int64_t>(sm_->kv().SizeBytes())) {
+    if (!snapshot_postponed_) Log("snapshot postponed: disk space short");
+    snapshot_postponed_ = true;
+    disk_short_ = true;
+    MaybeRaiseDiskAlarm();
+    return;
+  }
+  snapshot_postponed_ = false;
   raft::Snapshot snap;
   snap.metadata.index = index;
   snap.metadata.term = sm_->applied_term();
   snap.metadata.conf_state = sm_->ConfState();
   Result<std::string> data = storage::DumpBackend(backend_);
   CAIRN_CHECK(data.ok(), "dump: %s", data.status().ToString().c_str());
+  disk_headroom_ -= static_cast<int64_t>(data.value().size());
   snap.data = std::move(data).value();
   // Saving a snapshot replaces the whole log, so the entries after it
   // (persisted, maybe not yet committed) are written again in the same

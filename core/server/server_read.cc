@@ -124,7 +124,7 @@ void Server::ServeRange(const PendingRead& read) {
 api::StatusResponse Server::MakeStatus() const {
   api::StatusResponse s;
   s.version = "3.4.23";
-  s.db_size = static_cast<int64_t>(sm_->kv().MemoryBytes());
+  s.db_size = static_cast<int64_t>(sm_->kv().SizeBytes());
   s.db_size_in_use = s.db_size;
   s.leader = lead_;
   const raft::RaftStatus rs = raw_->GetStatus();

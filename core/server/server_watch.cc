@@ -14,10 +14,10 @@ namespace cairn::server {
 
 Result<int64_t> Server::CreateWatch(uint64_t stream_id,
                                     mvcc::WatchCreateRequest req,
-                                    const std::string& auth_token) {
+                                    const auth::Credentials& creds) {
   // etcd's isWatchPermitted: any failure (a bad token, no token, no READ
   // on the range) cancels the watch with PermissionDenied.
-  Result<std::optional<auth::AuthInfo>> who = ResolveAuth(auth_token);
+  Result<std::optional<auth::AuthInfo>> who = ResolveAuth(creds);
   Status allowed = who.status();
   if (who.ok() && who.value().has_value()) {
     allowed = sm_->auth().CheckPermitted(*who.value(), req.key, req.range_end,
@@ -51,7 +51,9 @@ Result<int64_t> Server::CreateWatch(uint64_t stream_id,
   }
   if (local == 0) {
     // The lowest free id of the stream, as etcd's watch stream assigns.
+    local = st.free_hint;
     while (st.watches.count(local) != 0) local++;
+    st.free_hint = local + 1;
   }
   req.watch_id = 0;  // the hub chooses its own (global) id
   Result<int64_t> hub_id = sm_->hub().Watch(req);
@@ -84,6 +86,15 @@ void Server::CloseStream(uint64_t stream_id) {
     watch_owner_.erase(w.hub_id);
   }
   streams_.erase(st);
+  held_streams_.erase(stream_id);
+}
+
+void Server::HoldStream(uint64_t stream_id, bool hold) {
+  if (!hold) {
+    held_streams_.erase(stream_id);
+  } else if (streams_.contains(stream_id)) {
+    held_streams_.insert(stream_id);
+  }
 }
 
 std::vector<StreamWatchResponse> Server::TakeWatchResponses() {
@@ -91,8 +102,14 @@ std::vector<StreamWatchResponse> Server::TakeWatchResponses() {
   return std::exchange(watch_out_, {});
 }
 
-void Server::DrainHub() {
-  for (mvcc::WatchResponse& r : sm_->hub().TakeResponses()) {
+void Server::DrainHub(bool all) {
+  auto held = [this, all](int64_t hub_id) {
+    if (all || held_streams_.empty()) return false;
+    auto owner = watch_owner_.find(hub_id);
+    return owner != watch_owner_.end() &&
+           held_streams_.contains(owner->second.first);
+  };
+  for (mvcc::WatchResponse& r : sm_->hub().TakeResponses(held)) {
     auto owner = watch_owner_.find(r.watch_id);
     if (owner == watch_owner_.end()) continue;  // its stream was closed
     const auto [stream_id, local] = owner->second;
@@ -111,7 +128,9 @@ void Server::DrainHub() {
       w.next_rev = std::max(w.next_rev, r.header.revision + 1);
     }
     if (r.canceled) {
-      streams_[stream_id].watches.erase(local);
+      Stream& st = streams_[stream_id];
+      st.watches.erase(local);
+      st.free_hint = std::min(st.free_hint, local);
       watch_owner_.erase(owner);
     }
     r.watch_id = local;
@@ -122,7 +141,8 @@ void Server::DrainHub() {
 // Moves every watch onto the hub of `next` (a state restored from a
 // snapshot), resuming at the first revision its client has not seen.
 void Server::ResetWatches(StateMachine& next) {
-  DrainHub();
+  // Everything, held or not: the old hub goes away.
+  DrainHub(/*all=*/true);
   watch_owner_.clear();
   quiet_created_.clear();
   for (auto& [stream_id, st] : streams_) {

@@ -81,9 +81,23 @@ void Server::SubmitWrite(uint64_t token, const Request& request,
 
 void Server::ProposeWrite(uint64_t token, WriteRequest req,
                           std::optional<auth::AuthInfo> auth) {
+  const bool needs_space = NeedsSpace(req);
+  // Refused at apply anyway; refused here, the request costs no log entry
+  // on any member (etcd's quota check before proposing).
+  if (needs_space && sm_->NoSpace()) return Respond(token, ErrNoSpace());
   const uint64_t id = NextRequestId();
-  Status s = raw_->Propose(EncodeEntryPayload(
-      EntryPayload{.request_id = id, .request = req, .auth = std::move(auth)}));
+  std::string data = EncodeEntryPayload(
+      EntryPayload{.request_id = id, .request = req, .auth = std::move(auth)});
+  if (needs_space) {
+    const int64_t cost = 2 * static_cast<int64_t>(data.size());
+    if (disk_headroom_ < cost) {
+      disk_short_ = true;
+      MaybeRaiseDiskAlarm();
+      return Respond(token, ErrNoSpace());
+    }
+    disk_headroom_ -= cost;
+  }
+  Status s = raw_->Propose(std::move(data));
   if (!s.ok()) return Respond(token, ProposeError(s));
   writes_[id] =
       PendingWrite{.client_token = token,

@@ -25,6 +25,14 @@ bool TxnHasPut(const mvcc::TxnRequest& t) {
 
 }  // namespace
 
+bool NeedsSpace(const WriteRequest& req) {
+  if (const auto* t = std::get_if<mvcc::TxnRequest>(&req)) {
+    return TxnHasPut(*t);
+  }
+  return std::holds_alternative<mvcc::PutRequest>(req) ||
+         std::holds_alternative<api::LeaseGrantRequest>(req);
+}
+
 Result<Response> StateMachine::ApplyWrite(
     const WriteRequest& req, const std::optional<auth::AuthInfo>& auth,
     raft::Index index, int64_t now_ms) {
@@ -34,15 +42,14 @@ Result<Response> StateMachine::ApplyWrite(
   if (auth.has_value()) {
     if (Status s = CheckWriteAuth(req, *auth); !s.ok()) return s;
   }
+  if (NoSpace() && NeedsSpace(req)) return ErrNoSpace();
   if (const auto* p = std::get_if<mvcc::PutRequest>(&req)) {
-    if (NoSpace()) return ErrNoSpace();
     return ApplyPut(*p);
   }
   if (const auto* d = std::get_if<mvcc::DeleteRangeRequest>(&req)) {
     return ApplyDelete(*d);
   }
   if (const auto* t = std::get_if<mvcc::TxnRequest>(&req)) {
-    if (NoSpace() && TxnHasPut(*t)) return ErrNoSpace();
     return ApplyTxn(*t);
   }
   if (const auto* c = std::get_if<mvcc::CompactionRequest>(&req)) {
@@ -51,7 +58,6 @@ Result<Response> StateMachine::ApplyWrite(
     return Response(r.value());
   }
   if (const auto* g = std::get_if<api::LeaseGrantRequest>(&req)) {
-    if (NoSpace()) return ErrNoSpace();
     return ApplyGrant(*g, now_ms);
   }
   if (const auto* v = std::get_if<api::LeaseRevokeRequest>(&req)) {

@@ -56,6 +56,13 @@ struct StateMachineOptions {
   bool sim_revoke_keeps_key = false;
 };
 
+// Whether `req` may add to the keyspace: a put, a txn with a put on some
+// branch (nested ones included), a lease grant. These are refused with
+// ErrNoSpace while a NOSPACE alarm is active (etcd's capped applier);
+// deletes, compactions, revokes, alarms and the rest still go through so
+// that space can be freed.
+bool NeedsSpace(const WriteRequest& req);
+
 class StateMachine {
  public:
   // An empty state (applied index 0) tracking its changes.
@@ -119,6 +126,10 @@ class StateMachine {
   // Alarms matching a get request (member 0 / alarm kNone match all).
   std::vector<api::AlarmMember> Alarms(const api::AlarmRequest& req) const;
   bool NoSpace() const;
+  // Whether this member's NOSPACE alarm is active.
+  bool HasNoSpaceAlarm(uint64_t member_id) const {
+    return alarms_.count({member_id, api::AlarmType::kNoSpace}) != 0;
+  }
   // The raft ConfState this membership implies (voters and learners).
   raft::ConfState ConfState() const;
 

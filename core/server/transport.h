@@ -37,6 +37,9 @@ class Logger {
   // One line, already prefixed with the member id by the Server
   // ("[2] became leader at term 3"). No trailing newline.
   virtual void Log(std::string_view line) = 0;
+  // A line etcd logs at debug level (Raft's frequent ones); dropped
+  // unless the host wants them.
+  virtual void Debug(std::string_view /*line*/) {}
 };
 
 }  // namespace cairn::server

@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <thread>
 
 #include "cli/cairn/http_listener.h"
 #include "cli/cairn/metrics.h"
@@ -116,7 +117,8 @@ class ClientApiTest : public ::testing::Test {
     metrics_.GetCounter("etcd_server_proposals_failed_total", "Failed.").Inc();
     api_ = std::make_unique<ClientApi>(
         ClientApiOptions{.max_request_bytes = max_request_bytes,
-                         .server_version = "0.1.0"},
+                         .server_version = "0.1.0",
+                         .max_watch_streams = max_watch_streams_},
         std::move(handlers));
     api_->RegisterHandlers(listener_->server());
     auto port = listener_->Start("127.0.0.1", 0);
@@ -126,6 +128,8 @@ class ClientApiTest : public ::testing::Test {
   }
 
   void TearDown() override { listener_->Stop(); }
+
+  size_t max_watch_streams_ = 512;
 
   httplib::Result Post(const std::string& path, const std::string& body,
                        const httplib::Headers& headers = {}) {
@@ -190,7 +194,19 @@ TEST_F(ClientApiTest, ErrorsAsEtcdPrintsThem) {
   ASSERT_TRUE(get);
   EXPECT_EQ(get->status, 405);
   EXPECT_EQ(get->body, "Method Not Allowed\n");
+  // etcd 3.4 serves /v3beta/ as /v3/, but not /v3alpha/.
+  auto alpha = Post("/v3alpha/kv/range", R"({"key":"Zm9v"})");
+  ASSERT_TRUE(alpha);
+  EXPECT_EQ(alpha->status, 404);
   EXPECT_EQ(Seen().size(), 1u);  // only the compacted range got through
+  auto beta = Post("/v3beta/kv/range", R"({"key":"Zm9v"})");
+  ASSERT_TRUE(beta);
+  EXPECT_EQ(beta->status, 200);
+  ASSERT_EQ(Seen().size(), 2u);
+  EXPECT_EQ(Seen().back().rfind("range key=foo", 0), 0u) << Seen().back();
+  auto beta_get = client_->Get("/v3beta/kv/range");
+  ASSERT_TRUE(beta_get);
+  EXPECT_EQ(beta_get->status, 405);
 }
 
 TEST_F(ClientApiTest, MaxRequestBytes) {
@@ -349,6 +365,45 @@ TEST_F(ClientApiTest, WatchStreamIsTwoWay) {
   EXPECT_EQ(Seen(), (std::vector<std::string>{"watch-create key=foo",
                                               "watch-create key=bar",
                                               "watch-cancel watch_id=1"}));
+}
+
+// Over the bound of open watch streams a new one is answered 503 (and
+// the connection closed); once a stream ends its place is free again.
+TEST_F(ClientApiTest, WatchStreamsOverTheBoundGet503) {
+  listener_->Stop();
+  max_watch_streams_ = 1;
+  Start(1572864);
+  {
+    RawConn conn(port_);
+    ASSERT_TRUE(conn.ok());
+    conn.Send(
+        "POST /v3/watch HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n");
+    conn.SendChunk(R"({"create_request":{"key":"Zm9v"}})");
+    ASSERT_TRUE(conn.ReadUntil("\"created\":true")) << conn.received();
+    auto refused = Post("/v3/watch", R"({"create_request":{"key":"YmFy"}})");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 503);
+    EXPECT_EQ(refused->body,
+              R"({"error":"too many watch streams",)"
+              R"("message":"too many watch streams","code":14})");
+    EXPECT_EQ(refused->get_header_value("Connection"), "close");
+    conn.Send("0\r\n\r\n");
+    EXPECT_TRUE(conn.ReadUntil("\r\n0\r\n\r\n")) << conn.received();
+  }
+  // The first stream's place is freed when its response is over (bounded
+  // wait: 5 s).
+  int status = 0;
+  for (int i = 0; i < 50 && status != 200; i++) {
+    httplib::Client c("127.0.0.1", port_);
+    auto res = c.Post("/v3/watch", R"({"create_request":{"key":"YmFy"}})",
+                      "application/json");
+    status = res ? res->status : 0;
+    if (status != 200) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  EXPECT_EQ(status, 200);
 }
 
 }  // namespace

@@ -47,7 +47,7 @@ start_etcd() {
     # The second run reuses the first run's ports: the member and cluster
     # ids derive from the peer URL, and must match between the runs.
     if [ -z "${CPORT:-}" ] || [ "$attempt" -gt 1 ]; then
-      CPORT=$((20000 + RANDOM % 20000)); PPORT=$((CPORT + 1))
+      CPORT=$((20000 + RANDOM % 12000)); PPORT=$((CPORT + 1))  # below the ephemeral ports
     fi
     etcd --name compat --data-dir "$WORK/data" \
       --listen-client-urls "http://127.0.0.1:$CPORT" \
@@ -91,7 +91,7 @@ start_cairn() {
     CAIRN_PIDS+=($!)
   }
   for attempt in 1 2 3; do
-    CPORT=$((20000 + RANDOM % 20000)); PPORT=$((CPORT + 1))
+    CPORT=$((20000 + RANDOM % 12000)); PPORT=$((CPORT + 1))  # below the ephemeral ports
     p2=$((CPORT + 2)); q2=$((CPORT + 3)); p3=$((CPORT + 4)); q3=$((CPORT + 5))
     cluster="compat=http://127.0.0.1:$PPORT,c2=http://127.0.0.1:$q2,c3=http://127.0.0.1:$q3"
     rm -rf "$WORK"/cairn-*

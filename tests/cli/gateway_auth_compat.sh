@@ -23,7 +23,7 @@ trap cleanup EXIT
 start() {  # binary
   local bin=$1
   for _ in 1 2 3 4 5; do
-    P=$((20000 + RANDOM % 20000))
+    P=$((20000 + RANDOM % 12000))  # below the ephemeral ports
     rm -rf "$WORK/data"
     "$bin" --name p --data-dir "$WORK/data" \
       --listen-client-urls "http://127.0.0.1:$P" \

@@ -55,6 +55,44 @@ TEST(NodeConfigTest, Defaults) {
   EXPECT_EQ(c.log_level, LogLevel::kInfo);
 }
 
+// --listen-grpc-urls (issue #13): none by default, plain http:// URLs
+// only for now, from the flag or CAIRN_LISTEN_GRPC_URLS.
+TEST(NodeConfigTest, ListenGrpcUrls) {
+  ConfigOutcome none = Parse({});
+  ASSERT_TRUE(none.config.has_value()) << none.err;
+  EXPECT_TRUE(none.config->listen_grpc_urls.empty());
+  ConfigOutcome two =
+      Parse({"--listen-grpc-urls", "http://127.0.0.1:1,http://127.0.0.1:2"});
+  ASSERT_TRUE(two.config.has_value()) << two.err;
+  EXPECT_EQ(
+      two.config->listen_grpc_urls,
+      (std::vector<std::string>{"http://127.0.0.1:1", "http://127.0.0.1:2"}));
+  ConfigOutcome env =
+      Parse({}, {{"CAIRN_LISTEN_GRPC_URLS", "http://127.0.0.1:3"}});
+  ASSERT_TRUE(env.config.has_value()) << env.err;
+  EXPECT_EQ(env.config->listen_grpc_urls,
+            std::vector<std::string>{"http://127.0.0.1:3"});
+  EXPECT_EQ(ErrorOf({"--listen-grpc-urls", "https://127.0.0.1:1"}),
+            "invalid value \"https://127.0.0.1:1\" for flag "
+            "-listen-grpc-urls: only http:// URLs (plain gRPC) are supported "
+            "yet");
+  EXPECT_EQ(ErrorOf({"--listen-grpc-urls", "ftp://x:1"}),
+            "invalid value \"ftp://x:1\" for flag -listen-grpc-urls: URL "
+            "scheme must be http, https, unix, or unixs: ftp://x:1");
+}
+
+// --disk-reserve-bytes (cairn's own): 0 is 64 MiB + 2 * max-request-bytes.
+TEST(NodeConfigTest, DiskReserve) {
+  ConfigOutcome def = Parse({"--max-request-bytes", "1000"});
+  ASSERT_TRUE(def.config.has_value()) << def.err;
+  EXPECT_EQ(def.config->disk_reserve_bytes, (uint64_t{64} << 20) + 2000);
+  ConfigOutcome set = Parse({}, {{"CAIRN_DISK_RESERVE_BYTES", "4096"}});
+  ASSERT_TRUE(set.config.has_value()) << set.err;
+  EXPECT_EQ(set.config->disk_reserve_bytes, 4096u);
+  EXPECT_EQ(ErrorOf({"--disk-reserve-bytes", "-1"}),
+            "invalid value \"-1\" for flag -disk-reserve-bytes: parse error");
+}
+
 TEST(NodeConfigTest, ThreeMemberFlags) {
   ConfigOutcome out = Parse({"--name",
                              "b",

@@ -76,7 +76,8 @@ out=$(ctl1 snapshot status -w json "$WORK/snap.db")
 out=$(ctl1 snapshot status -w fields "$WORK/snap.db")
 [[ $out == *"\"Hash\" : $hash"*"\"Revision\" : 123"*"\"Size\" : $size"* ]] || fail "status fields: $out"
 out=$(ctl1 snapshot status -w table "$WORK/snap.db")
-[[ $out == *"|   HASH   | REVISION | TOTAL KEYS | TOTAL SIZE |"* ]] || fail "status table: $out"
+# The hash column is as wide as the hash, which has no leading zeros (%x).
+[[ $out =~ \|\ +HASH\ +\|\ REVISION\ \|\ TOTAL\ KEYS\ \|\ TOTAL\ SIZE\ \| ]] || fail "status table: $out"
 ok "snapshot save (same bytes as the stream) and status in four formats"
 
 # ---- error paths ------------------------------------------------------------

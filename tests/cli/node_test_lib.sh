@@ -26,12 +26,22 @@ ok() {  # closes a step: "ok" unless it failed somewhere
   mark=$fails
 }
 
-# A port nobody listens on (random, checked).
+# A port nobody listens on (random, checked), below the kernel's
+# ephemeral range: a port in that range can be taken by any outgoing
+# connection (our own members' peer links included) between the check and
+# the bind. A port is never handed out twice by one script.
+EPHEMERAL_LOW=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+# (Callers run it in $(...), a subshell: the ports handed out are kept in
+# a file.)
 free_port() {
-  local p
+  local p span=$((EPHEMERAL_LOW - 10000))
   while true; do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    p=$((10000 + (RANDOM * 32768 + RANDOM) % span))
+    grep -qx "$p" "$WORK/.ports" 2>/dev/null && continue
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+    echo "$p" >>"$WORK/.ports"
+    echo "$p"
+    return
   done
 }
 peer() { echo "http://127.0.0.1:${PPORT[$1]}"; }

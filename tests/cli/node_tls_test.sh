@@ -46,6 +46,7 @@ make_cert() {  # name common-name ca
 make_ca ca && make_ca peer-ca && make_ca stranger-ca &&
   make_cert server server ca && make_cert client alice ca &&
   make_cert stranger alice stranger-ca && make_cert peer peer peer-ca &&
+  make_cert rootc root ca &&
   make_cert bad-peer peer stranger-ca || { echo "FAIL: openssl"; exit 1; }
 ok "a PKI made with openssl"
 
@@ -200,6 +201,37 @@ id=$(ctl member list | grep "${PPORT[m4]}" | cut -d, -f1)
 eventually ctl endpoint health || fail "cluster unhealthy after m4"
 out=$(ctl_at m3 put after-m4 ok) && [[ $out == OK ]] || fail "put after m4: $out"
 ok "a member with another PKI's peer certificate and CA cannot join, and logs it"
+
+# ---- auth: the client certificate's CN is the user -------------------------
+ROOTC=(--cacert "$PKI/ca.pem" --cert "$PKI/rootc.pem" --key "$PKI/rootc-key.pem")
+ctl user add root:rootpw >/dev/null && ctl user grant-role root root >/dev/null &&
+  ctl role add r >/dev/null && ctl role grant-permission r readwrite /cn/ --prefix >/dev/null &&
+  ctl user add alice:pw >/dev/null && ctl user grant-role alice r >/dev/null &&
+  ctl auth enable >/dev/null || fail "setting up auth"
+# client.pem's CN is alice: no token needed, alice's permissions apply.
+out=$(ctl_at m2 put /cn/a 1 2>&1) && [[ $out == OK ]] || fail "put as CN alice: $out"
+out=$(ctl_at m3 get /cn/a --print-value-only 2>&1) && [[ $out == 1 ]] || fail "get as CN alice: $out"
+out=$(ctl_at m1 get foo 2>&1)
+[[ $? -eq 1 && $out == "Error: etcdserver: permission denied" ]] || fail "CN alice read foo: $out"
+out=$(ctl_at m1 user list 2>&1)
+[[ $out == "Error: etcdserver: permission denied" ]] || fail "CN alice listed users: $out"
+out=$(tcurl -X POST "$(sclient m2)/v3/kv/range" -d '{"key":"L2NuL2E="}')
+[[ $out == *'"value":"MQ=="'* ]] || fail "curl as CN alice: $out"
+# A token wins over the CN.
+out=$(ctl_at m1 --user root:rootpw user list 2>&1) && [[ $out == $'alice\nroot' ]] ||
+  fail "root's token with alice's certificate: $out"
+# rootc.pem's CN is root: admin calls and the snapshot are allowed.
+out=$(timeout 20 "$CTL" --endpoints="$(sclient m1)" "${ROOTC[@]}" user list 2>&1) &&
+  [[ $out == $'alice\nroot' ]] || fail "user list as CN root: $out"
+timeout 20 "$CTL" --endpoints="$(sclient m1)" "${ROOTC[@]}" snapshot save "$WORK/cn.db" >/dev/null 2>&1 ||
+  fail "snapshot as CN root"
+out=$(ctl_at m1 snapshot save "$WORK/cn-alice.db" 2>&1)
+[[ $out == "Error: rpc error: code = Unknown desc = auth: permission denied" ]] ||
+  fail "snapshot as CN alice: $out"
+timeout 20 "$CTL" --endpoints="$(sclient m1)" "${ROOTC[@]}" auth disable >/dev/null ||
+  fail "auth disable as CN root"
+out=$(ctl_at m1 get foo --print-value-only 2>&1) && [[ $out == bar ]] || fail "get after auth disable: $out"
+ok "with auth on, the client certificate's CN is the user; a token wins over it"
 
 for n in m1 m2 m3; do alive "$n" || fail "$n died"; done
 ok "every member still up"

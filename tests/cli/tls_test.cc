@@ -10,10 +10,6 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -24,64 +20,12 @@
 #include "cli/cairn/client_api.h"
 #include "cli/cairn/http_listener.h"
 #include "cli/cairn/logger.h"
+#include "tests/cli/test_pki.h"
 
 namespace cairn::node {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct KeyDeleter {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct CertDeleter {
-  void operator()(X509* x) const { X509_free(x); }
-};
-using Key = std::unique_ptr<EVP_PKEY, KeyDeleter>;
-using Cert = std::unique_ptr<X509, CertDeleter>;
-
-// A CA or a leaf certificate (SANs 127.0.0.1 and localhost), signed by
-// `issuer` (itself when null).
-struct Identity {
-  Key key;
-  Cert cert;
-};
-
-Identity MakeIdentity(const std::string& cn, const Identity* issuer,
-                      int serial) {
-  Identity id;
-  id.key.reset(EVP_EC_gen("P-256"));
-  id.cert.reset(X509_new());
-  X509* x = id.cert.get();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
-  X509_gmtime_adj(X509_getm_notBefore(x), -60);
-  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-  X509_set_pubkey(x, id.key.get());
-  X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(cn.c_str()),
-                             -1, -1, 0);
-  X509* issuer_cert = issuer != nullptr ? issuer->cert.get() : x;
-  X509_set_issuer_name(x, X509_get_subject_name(issuer_cert));
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, issuer_cert, x, nullptr, nullptr, 0);
-  auto add = [&](int nid, const char* value) {
-    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-    X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
-  };
-  if (issuer == nullptr) {
-    add(NID_basic_constraints, "critical,CA:TRUE");
-    add(NID_key_usage, "critical,keyCertSign,cRLSign");
-  } else {
-    add(NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
-    add(NID_ext_key_usage, "serverAuth,clientAuth");
-  }
-  X509_sign(x, issuer != nullptr ? issuer->key.get() : id.key.get(),
-            EVP_sha256());
-  return id;
-}
 
 class TlsTest : public ::testing::Test {
  protected:
@@ -103,15 +47,7 @@ class TlsTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   void Write(const std::string& name, const Identity& id) {
-    FILE* c = std::fopen(Path(name).c_str(), "w");
-    ASSERT_NE(c, nullptr);
-    PEM_write_X509(c, id.cert.get());
-    std::fclose(c);
-    FILE* k = std::fopen(Path(name + "-key").c_str(), "w");
-    ASSERT_NE(k, nullptr);
-    PEM_write_PrivateKey(k, id.key.get(), nullptr, nullptr, 0, nullptr,
-                         nullptr);
-    std::fclose(k);
+    ASSERT_TRUE(WriteIdentity(id, Path(name), Path(name + "-key")));
   }
   std::string Path(const std::string& name) const {
     return (dir_ / (name + ".pem")).string();

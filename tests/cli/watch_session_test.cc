@@ -1,8 +1,8 @@
-// QueueWatchSession: order, finish, idle timeouts, the byte budget and
-// close; then a real /v3/watch stream through ClientApi on 127.0.0.1 where
-// responses pushed over time reach the client as they come, and a client
-// that hangs up closes the session (at the next response that cannot be
-// written) so the host can cancel its watchers.
+// QueueWatchSession: order, finish, idle timeouts, the soft byte budget and
+// close; request flow control; then a real /v3/watch stream through ClientApi
+// on 127.0.0.1 where responses pushed over time reach the client as they come,
+// and a client that hangs up closes the session (at the next response that
+// cannot be written) so the host can cancel its watchers.
 #include "cli/cairn/watch_session.h"
 
 #include <gtest/gtest.h>
@@ -46,14 +46,34 @@ TEST(QueueWatchSessionTest, OrderIdleFinish) {
   EXPECT_EQ(s.Next(out, milliseconds(1)), Poll::kEnd);
 }
 
+// The byte budget is soft: a push past it is taken (nothing is lost), the
+// session just says it has no room, and says so once the reader emptied
+// a full queue (OnRoom, so the host takes what it held back).
+class RoomCounter : public QueueWatchSession {
+ public:
+  using QueueWatchSession::QueueWatchSession;
+  int rooms = 0;
+
+ protected:
+  void OnRoom() override { rooms++; }
+};
+
 TEST(QueueWatchSessionTest, BudgetAndClose) {
-  QueueWatchSession s(10);
-  EXPECT_TRUE(s.Push(std::string(20, 'x')));  // one oversized goes through
-  EXPECT_FALSE(s.Push("y"));
+  RoomCounter s(10);
+  EXPECT_TRUE(s.has_room());
+  EXPECT_TRUE(s.Push("01234"));
+  EXPECT_TRUE(s.has_room());
+  EXPECT_TRUE(s.Push(std::string(20, 'x')));
+  EXPECT_FALSE(s.has_room());
+  EXPECT_TRUE(s.Push("y"));  // still taken
   std::string out;
   EXPECT_EQ(s.Next(out, milliseconds(1)), Poll::kData);
-  EXPECT_TRUE(s.Push("0123456789"));
-  EXPECT_FALSE(s.Push("z"));
+  EXPECT_EQ(out, "01234" + std::string(20, 'x') + "y");
+  EXPECT_TRUE(s.has_room());
+  EXPECT_EQ(s.rooms, 1);
+  EXPECT_TRUE(s.Push("abc"));
+  EXPECT_EQ(s.Next(out, milliseconds(1)), Poll::kData);
+  EXPECT_EQ(s.rooms, 1);  // it was not full
   EXPECT_FALSE(s.closed());
   s.Close();
   EXPECT_TRUE(s.closed());
@@ -70,6 +90,29 @@ TEST(QueueWatchSessionTest, WakesAWaitingReader) {
   EXPECT_EQ(s.Next(out, milliseconds(10000)), Poll::kData);
   EXPECT_EQ(out, "late\n");
   pusher.join();
+}
+
+// Request flow control: the 65th request waits until one is applied, and
+// a waiting one gives up when the stream closes.
+TEST(QueueWatchSessionTest, RequestSlotsAreBounded) {
+  auto s = std::make_shared<QueueWatchSession>(1 << 20);
+  for (size_t i = 0; i < QueueWatchSession::kMaxRequestsInFlight; i++) {
+    ASSERT_TRUE(s->AcquireRequestSlot());
+  }
+  std::atomic<int> got{-1};
+  std::thread waiter([&] { got = s->AcquireRequestSlot() ? 1 : 0; });
+  std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_EQ(got.load(), -1);  // still waiting
+  s->ReleaseRequestSlot();
+  EXPECT_TRUE(WaitFor([&] { return got.load() == 1; }, milliseconds(5000)));
+  waiter.join();
+  got = -1;
+  std::thread closed([&] { got = s->AcquireRequestSlot() ? 1 : 0; });
+  std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_EQ(got.load(), -1);
+  s->Close();
+  EXPECT_TRUE(WaitFor([&] { return got.load() == 0; }, milliseconds(5000)));
+  closed.join();
 }
 
 TEST(QueueWatchSessionTest, StreamsOverHttpAndClosesWhenTheClientLeaves) {

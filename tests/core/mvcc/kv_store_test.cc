@@ -130,5 +130,28 @@ TEST(KvStoreTest, MemoryIsAccounted) {
   EXPECT_LT(per_key, 1000u);
 }
 
+// SizeBytes is kept up to date by writes and compactions rather than
+// computed: each record costs its struct, key and value bytes, each key
+// in the index a fixed amount.
+TEST(KvStoreTest, SizeBytesFollowsWritesAndCompaction) {
+  KvStore store;
+  const size_t empty = store.SizeBytes();
+  const size_t record = sizeof(KvRecord);
+  ASSERT_TRUE(store.Put(PutRequest{.key = "k", .value = "v"}).ok());
+  const size_t one = store.SizeBytes();
+  EXPECT_GT(one, empty + record + 2);  // plus the new key's index cost
+  const size_t per_key = one - empty - record - 2;
+  ASSERT_TRUE(store.Put(PutRequest{.key = "k", .value = "vvv"}).ok());
+  EXPECT_EQ(store.SizeBytes(), one + record + 4);
+  ASSERT_TRUE(store.DeleteRange(DeleteRangeRequest{.key = "k"}).ok());
+  const size_t deleted = store.SizeBytes();
+  EXPECT_EQ(deleted, one + record + 4 + record + 1);  // the tombstone: key
+  ASSERT_TRUE(store.Put(PutRequest{.key = "x", .value = "y"}).ok());
+  EXPECT_EQ(store.SizeBytes(), deleted + record + 2 + per_key);
+  // Compacting past the delete drops k's three records and its index.
+  ASSERT_TRUE(store.Compact(CompactionRequest{.revision = 5}).ok());
+  EXPECT_EQ(store.SizeBytes(), empty + record + 2 + per_key);
+}
+
 }  // namespace
 }  // namespace cairn::mvcc

@@ -4,7 +4,8 @@
 //   watch KEY [end=E | prefix | from_key] [start=N] [prev_kv] [noput]
 //         [nodelete] [progress_notify] [id=N]
 //   cancel ID; sync; progress; request-progress;
-//   responses (takes and prints every queued watch response)
+//   responses [held=(ID,ID...)] (takes and prints every queued watch
+//   response, but those of the held watchers)
 // Hub options come from the file's first line "hub max_pending=N batch=N".
 // Also a randomized check that a slow watcher with a tiny budget still sees
 // exactly the events a fast one sees, in order, without gaps or repeats.
@@ -13,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -86,7 +88,12 @@ struct Env {
       hub->RequestProgress();
       return "ok\n";
     }
-    if (d.cmd == "responses") return PrintResponses(hub->TakeResponses());
+    if (d.cmd == "responses") {
+      std::set<int64_t> held;
+      for (const std::string& id : d.Args("held")) held.insert(std::stoll(id));
+      return PrintResponses(hub->TakeResponses(
+          [&held](int64_t id) { return held.contains(id); }));
+    }
     std::vector<Event> events;
     std::string out = RunKvCommand(store, d, &events);
     hub->Notify(events);
@@ -141,13 +148,20 @@ TEST(WatchHubTest, SlowWatcherCatchesUpWithoutGapsOrRepeats) {
   WatchCreateRequest all{.key = std::string(1, '\0'),
                          .range_end = std::string(1, '\0'),
                          .prev_kv = true};
+  // A watcher whose responses the host holds back at random (its client
+  // not reading), with a small budget too.
+  WatchHub held(
+      store, WatchHubOptions{.max_pending_events = 3, .sync_batch_events = 2});
   ASSERT_TRUE(fast.Watch(all).ok());
   ASSERT_TRUE(slow.Watch(all).ok());
+  ASSERT_TRUE(held.Watch(all).ok());
   std::vector<Event> written;  // every event the writes returned
   std::vector<Event> fast_seen;
   std::vector<Event> slow_seen;
-  auto drain = [](WatchHub& hub, std::vector<Event>& seen) {
-    for (WatchResponse& r : hub.TakeResponses()) {
+  std::vector<Event> held_seen;
+  auto drain = [](WatchHub& hub, std::vector<Event>& seen, bool hold = false) {
+    for (WatchResponse& r :
+         hub.TakeResponses([hold](int64_t) { return hold; })) {
       for (Event& ev : r.events) seen.push_back(std::move(ev));
     }
   };
@@ -168,18 +182,28 @@ TEST(WatchHubTest, SlowWatcherCatchesUpWithoutGapsOrRepeats) {
     written.insert(written.end(), evs.begin(), evs.end());
     fast.Notify(evs);
     slow.Notify(evs);
+    held.Notify(evs);
     drain(fast, fast_seen);
     if (rnd.OneIn(1, 5)) {
       slow.Sync();
       drain(slow, slow_seen);
     }
+    held.Sync();
+    drain(held, held_seen, rnd.OneIn(2, 3));
   }
   for (int i = 0; i < 10000 && slow.unsynced_count() > 0; i++) {
     slow.Sync();
     drain(slow, slow_seen);
   }
   drain(slow, slow_seen);
+  for (int i = 0; i < 10000 && held.unsynced_count() > 0; i++) {
+    held.Sync();
+    drain(held, held_seen);
+  }
+  drain(held, held_seen);
   ASSERT_EQ(slow.unsynced_count(), 0u) << "seed=" << seed;
+  ASSERT_EQ(held.unsynced_count(), 0u) << "seed=" << seed;
+  ASSERT_EQ(held_seen, written) << "seed=" << seed;
   // The fast watcher sees exactly what was written; the slow one (part of
   // it replayed from history) sees the same.
   ASSERT_EQ(fast_seen, written) << "seed=" << seed;

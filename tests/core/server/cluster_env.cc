@@ -9,6 +9,7 @@
 //   watch M stream=S KEY [prefix] [rev=N] | cancel-watch M stream=S id=N
 //   crash M | restart M | isolate M | heal | start-member M
 //   status [M...] | hash
+//   disk M headroom=N      (the host's free space less its reserve)
 //
 // M is a member alias: 1..n for the founders, and for a member added by
 // member-add the next free number (printed when the answer arrives).
@@ -58,10 +59,11 @@ class ClusterEnv::EnvLogger : public Logger {
     // Only the server-level milestones; raft's own chatter is covered by
     // the raft transcripts.
     static constexpr const char* kShown[] = {
-        "became leader", "revoked expired", "lessor promoted",
-        "snapshot at",   "installed snap",  "was removed",
-        "recovered at",  "applied member",  "bootstrapped",
-        "restoring it",  "over its quota"};
+        "became leader",     "revoked expired", "lessor promoted",
+        "snapshot at",       "installed snap",  "was removed",
+        "recovered at",      "applied member",  "bootstrapped",
+        "restoring it",      "over its quota",  "disk space short",
+        "snapshot postponed"};
     for (const char* s : kShown) {
       if (line.find(s) != std::string_view::npos) {
         out_.push_back(std::string(line));
@@ -125,6 +127,8 @@ std::string ClusterEnv::Handle(const TestData& d) {
     isolated_.clear();
   } else if (d.cmd == "snapshot") {
     Get(d.Positionals().at(0)).server->Snapshot();
+  } else if (d.cmd == "disk") {
+    ServerOf(d.Positionals().at(0)).ReportDiskHeadroom(d.ArgInt("headroom", 0));
   } else if (d.cmd == "status") {
     r = Status(d);
   } else if (d.cmd == "hash") {

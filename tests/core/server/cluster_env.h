@@ -55,6 +55,20 @@ class MemoryLogStore : public storage::RaftLogStore {
   raft::MemoryStorage mem_;
 };
 
+// A Transport that queues what is sent, for the test to deliver.
+class QueueTransport : public Transport {
+ public:
+  void Send(std::vector<raft::Message> msgs) override {
+    for (auto& m : msgs) out.push_back(std::move(m));
+  }
+  std::vector<raft::Message> out;
+};
+
+class NullLogger : public Logger {
+ public:
+  void Log(std::string_view) override {}
+};
+
 class ClusterEnv {
  public:
   ClusterEnv();

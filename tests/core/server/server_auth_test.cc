@@ -29,19 +29,6 @@ class FakeHasher : public auth::PasswordHasher {
   }
 };
 
-class QueueTransport : public Transport {
- public:
-  void Send(std::vector<raft::Message> msgs) override {
-    for (auto& m : msgs) out.push_back(std::move(m));
-  }
-  std::vector<raft::Message> out;
-};
-
-class NullLogger : public Logger {
- public:
-  void Log(std::string_view) override {}
-};
-
 struct Member {
   uint64_t id = 0;
   MemoryLogStore log;
@@ -100,9 +87,14 @@ class AuthCluster {
   }
 
   Result<Response> Call(int member, Request req, const std::string& tok = "") {
+    return CallAs(member, std::move(req), {.token = tok});
+  }
+
+  Result<Response> CallAs(int member, Request req,
+                          const auth::Credentials& who) {
     Server& s = *members_[member]->server;
     const uint64_t t = next_token_++;
-    s.Submit(t, std::move(req), tok);
+    s.Submit(t, std::move(req), who);
     for (int i = 0; i < 200; i++) {
       for (auto& m : members_) {
         if (m->server == nullptr) continue;
@@ -257,9 +249,9 @@ TEST(ServerAuthTest, TokensAndPermissionsAcrossMembers) {
             auth::ErrPermissionDenied());
   EXPECT_EQ(StatusOf(c.Call(0, api::MemberRemoveRequest{.id = 2}, alice)),
             auth::ErrPermissionDenied());
-  EXPECT_EQ(c.at(0).server->CheckMaintenance(alice),
+  EXPECT_EQ(c.at(0).server->CheckMaintenance({.token = alice}),
             Status(Code::kIOError, "auth: permission denied"));
-  EXPECT_TRUE(c.at(0).server->CheckMaintenance(root).ok());
+  EXPECT_TRUE(c.at(0).server->CheckMaintenance({.token = root}).ok());
   EXPECT_EQ(
       StatusOf(c.Call(0, api::AuthUserDeleteRequest{.name = "root"}, root)),
       auth::ErrInvalidAuthMgmt());
@@ -268,11 +260,14 @@ TEST(ServerAuthTest, TokensAndPermissionsAcrossMembers) {
   EXPECT_EQ(std::get<api::AuthUserListResponse>(list.value()).users,
             (std::vector<std::string>{"alice", "root"}));
   // Watches are checked at creation.
-  EXPECT_EQ(
-      c.at(1).server->CreateWatch(7, {.key = "a"}, alice).status().message(),
-      "rpc error: code = PermissionDenied desc = etcdserver: permission "
-      "denied");
-  EXPECT_TRUE(c.at(1).server->CreateWatch(7, {.key = "/foo/1"}, alice).ok());
+  EXPECT_EQ(c.at(1)
+                .server->CreateWatch(7, {.key = "a"}, {.token = alice})
+                .status()
+                .message(),
+            "rpc error: code = PermissionDenied desc = etcdserver: permission "
+            "denied");
+  EXPECT_TRUE(
+      c.at(1).server->CreateWatch(7, {.key = "/foo/1"}, {.token = alice}).ok());
   // A password change kills the user's tokens on every member.
   ASSERT_TRUE(c.Call(0,
                      api::AuthUserChangePasswordRequest{.name = "alice",
@@ -292,6 +287,53 @@ TEST(ServerAuthTest, TokensAndPermissionsAcrossMembers) {
   EXPECT_EQ(StatusOf(c.Call(0, mvcc::RangeRequest{.key = "a"}, root)),
             auth::ErrInvalidAuthToken());
   EXPECT_TRUE(c.Call(0, mvcc::RangeRequest{.key = "a"}).ok());
+}
+
+// With --client-cert-auth a request without a token is its certificate
+// CN's (etcd's AuthInfoFromTLS); a token, when given, wins.
+TEST(ServerAuthTest, CertificateCommonNameIsTheUser) {
+  AuthCluster c(2);
+  SetUpAuth(c);
+  const auth::Credentials alice_cert{.cert_common_name = "alice"};
+  for (int m : {0, 1}) {
+    EXPECT_TRUE(
+        c.CallAs(m, mvcc::RangeRequest{.key = "/foo/x"}, alice_cert).ok());
+    EXPECT_EQ(StatusOf(c.CallAs(m, mvcc::RangeRequest{.key = "a"}, alice_cert)),
+              auth::ErrPermissionDenied());
+  }
+  EXPECT_TRUE(
+      c.CallAs(0, mvcc::PutRequest{.key = "a", .value = "1"}, alice_cert).ok());
+  EXPECT_EQ(StatusOf(c.CallAs(0, api::AuthUserListRequest{}, alice_cert)),
+            auth::ErrPermissionDenied());
+  EXPECT_TRUE(
+      c.CallAs(0, api::AuthUserListRequest{}, {.cert_common_name = "root"})
+          .ok());
+  EXPECT_TRUE(
+      c.at(0).server->CheckMaintenance({.cert_common_name = "root"}).ok());
+  EXPECT_EQ(c.at(0).server->CheckMaintenance(alice_cert),
+            Status(Code::kIOError, "auth: permission denied"));
+  // A CN no user has: denied, not "user name is empty".
+  EXPECT_EQ(StatusOf(c.CallAs(0, mvcc::RangeRequest{.key = "/foo/x"},
+                              {.cert_common_name = "mallory"})),
+            auth::ErrPermissionDenied());
+  EXPECT_TRUE(
+      c.at(1).server->CreateWatch(9, {.key = "/foo/1"}, alice_cert).ok());
+  EXPECT_FALSE(c.at(1).server->CreateWatch(9, {.key = "a"}, alice_cert).ok());
+  // The token decides when there is one: root's token over alice's CN.
+  const std::string root = c.Token(0, "root", "rootpw");
+  EXPECT_TRUE(c.CallAs(0, api::AuthUserListRequest{},
+                       {.token = root, .cert_common_name = "alice"})
+                  .ok());
+  EXPECT_EQ(
+      StatusOf(c.CallAs(0, api::AuthUserListRequest{},
+                        {.token = "bogus.1", .cert_common_name = "root"})),
+      auth::ErrInvalidAuthToken());
+  // With auth disabled the CN does not matter.
+  ASSERT_TRUE(c.Call(0, api::AuthDisableRequest{}, root).ok());
+  c.Run(20);
+  EXPECT_TRUE(c.CallAs(1, mvcc::RangeRequest{.key = "a"},
+                       {.cert_common_name = "mallory"})
+                  .ok());
 }
 
 TEST(ServerAuthTest, TokensExpireAfterTtl) {

@@ -1,0 +1,760 @@
+#include "cli/cairn/connection_guard.h"
+
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "core/api/gateway_error.h"
+
+namespace cairn::node {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A request head larger than this is refused (cpp-httplib itself allows
+// 8 KiB per line).
+constexpr size_t kMaxHeadBytes = 64 * 1024;
+constexpr auto kSweepInterval = std::chrono::milliseconds(100);
+// A refused connection is given this long to take its answer, and at
+// most kMaxDraining are (beyond, they are closed at once).
+constexpr auto kDrainTime = std::chrono::milliseconds(1000);
+constexpr size_t kMaxDraining = 256;
+// Bodies waited for in the waiting room take at most this much memory
+// across a listener's connections; beyond, a body is read by a worker
+// (as all were before), which the request read timeout bounds.
+constexpr size_t kMaxBufferedBodyBytes = 64 << 20;
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    const auto lower = [](char c) {
+      return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// Runs each task on the calling thread: the accept loop's, where
+// GuardedServer::process_and_close_socket only registers the connection.
+class InlineQueue : public httplib::TaskQueue {
+ public:
+  void enqueue(std::function<void()> fn) override { fn(); }
+  void shutdown() override {}
+};
+
+}  // namespace
+
+size_t RequestHeadEnd(std::string_view data) {
+  // The head ends with an empty line: "\n" then "\n" or "\r\n".
+  for (size_t i = data.find('\n'); i != std::string_view::npos;
+       i = data.find('\n', i + 1)) {
+    if (i + 1 < data.size() && data[i + 1] == '\n') return i + 2;
+    if (i + 2 < data.size() && data[i + 1] == '\r' && data[i + 2] == '\n') {
+      return i + 3;
+    }
+  }
+  return 0;
+}
+
+RequestBody ParseRequestBody(std::string_view head) {
+  RequestBody body;
+  bool has_length = false;
+  bool chunked = false;
+  bool invalid = false;
+  size_t at = head.find('\n');
+  while (at != std::string_view::npos && at + 1 < head.size()) {
+    const size_t start = at + 1;
+    at = head.find('\n', start);
+    const std::string_view line = Trim(
+        head.substr(start, at == std::string_view::npos ? std::string_view::npos
+                                                        : at - start));
+    if (line.empty()) break;  // the end of the head
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    const std::string_view name = line.substr(0, colon);
+    const std::string_view value = Trim(line.substr(colon + 1));
+    if (EqualsIgnoringCase(name, "Content-Length")) {
+      size_t length = 0;
+      bool ok = !value.empty() && value.size() <= 18;
+      for (char c : value) {
+        ok = ok && c >= '0' && c <= '9';
+        if (ok) length = length * 10 + static_cast<size_t>(c - '0');
+      }
+      // Two that differ are ambiguous: cpp-httplib decides.
+      if (!ok || (has_length && length != body.length)) invalid = true;
+      has_length = true;
+      body.length = length;
+    } else if (EqualsIgnoringCase(name, "Transfer-Encoding")) {
+      // cpp-httplib reads "chunked" alone as chunked.
+      if (EqualsIgnoringCase(value, "chunked")) {
+        chunked = true;
+      } else {
+        invalid = true;
+      }
+    } else if (EqualsIgnoringCase(name, "Expect")) {
+      body.expect_continue = EqualsIgnoringCase(value, "100-continue");
+    }
+  }
+  if (chunked) {
+    body.kind = RequestBody::Kind::kChunked;
+  } else if (invalid) {
+    body.kind = RequestBody::Kind::kInvalid;
+  } else if (has_length) {
+    body.kind = RequestBody::Kind::kLength;
+  }
+  if (body.kind != RequestBody::Kind::kLength) body.length = 0;
+  return body;
+}
+
+size_t ScanChunkedBody(std::string_view data, ChunkScan& scan) {
+  // A line longer than this (a chunk size with extensions, a trailer) is
+  // not waited for.
+  constexpr size_t kMaxLine = 4096;
+  for (;;) {
+    if (scan.at > data.size()) return 0;
+    const size_t nl = data.find('\n', scan.at);
+    if (nl == std::string_view::npos) {
+      return data.size() - scan.at > kMaxLine ? std::string_view::npos : 0;
+    }
+    std::string_view line = data.substr(scan.at, nl - scan.at);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (scan.trailers) {
+      scan.at = nl + 1;
+      if (line.empty()) return scan.at;  // the end of the body
+      continue;
+    }
+    line = Trim(line.substr(0, line.find(';')));
+    size_t size = 0;
+    if (line.empty() || line.size() > 15) return std::string_view::npos;
+    for (char c : line) {
+      int digit;
+      if (c >= '0' && c <= '9') {
+        digit = c - '0';
+      } else if (c >= 'a' && c <= 'f') {
+        digit = c - 'a' + 10;
+      } else if (c >= 'A' && c <= 'F') {
+        digit = c - 'A' + 10;
+      } else {
+        return std::string_view::npos;
+      }
+      size = size * 16 + static_cast<size_t>(digit);
+    }
+    if (size == 0) {
+      scan.trailers = true;
+      scan.at = nl + 1;
+      continue;
+    }
+    // The chunk's data and its CRLF.
+    if (data.size() - (nl + 1) < size + 2) return 0;
+    scan.at = nl + 1 + size + 2;
+  }
+}
+
+std::string RefusalResponse() {
+  const std::string body = api::EncodeGatewayError(
+      {503, api::GrpcCode::kUnavailable, "too many open connections"});
+  return "HTTP/1.1 503 Service Unavailable\r\n"
+         "Content-Type: application/json\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) +
+         "\r\n"
+         "Connection: close\r\n\r\n" +
+         body;
+}
+
+GuardedServer::GuardedServer(ConnectionLimits limits)
+    : GuardedServer(limits, nullptr) {}
+
+GuardedServer::GuardedServer(ConnectionLimits limits, SSL_CTX* tls_ctx)
+    : limits_(limits),
+      tls_ctx_(tls_ctx),
+      max_connections_(limits.max_connections) {
+  new_task_queue = [] { return new InlineQueue; };
+  // cpp-httplib's own per-read timeouts, for what it reads itself.
+  const auto io_s = limits_.io_timeout.count() / 1000;
+  const auto io_us = (limits_.io_timeout.count() % 1000) * 1000;
+  set_read_timeout(io_s, io_us);
+  set_write_timeout(io_s, io_us);
+}
+
+GuardedServer::~GuardedServer() {
+  StopConnections();
+  // Sessions still alive (none once stopped) hold their own reference.
+  if (tls_ctx_ != nullptr) SSL_CTX_free(tls_ctx_);
+}
+
+void GuardedServer::StartConnections() {
+  // Each connection is a descriptor: raise the soft limit to the hard
+  // one (Go's runtime does so at start since 1.19, for etcd too).
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+    max_connections_ =
+        std::min(max_connections_,
+                 std::max<size_t>(16, static_cast<size_t>(lim.rlim_cur) / 4));
+  }
+  // cpp-httplib listens with a backlog of 5: a burst of connections
+  // overflows it and the kernel drops them. Go (etcd) uses somaxconn;
+  // listen again on the bound socket to do the same.
+  if (svr_sock_ != INVALID_SOCKET) ::listen(svr_sock_, SOMAXCONN);
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = wake_fd_;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  waiting_room_ = std::thread([this] { WaitingRoom(); });
+}
+
+void GuardedServer::StopConnections() {
+  std::vector<std::thread> workers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  if (waiting_room_.joinable()) {
+    const uint64_t one = 1;
+    (void)::write(wake_fd_, &one, sizeof(one));
+    waiting_room_.join();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = conns_.begin(); it != conns_.end();) {
+      it = it->second.state == State::kWaiting ? conns_.erase(it)
+                                               : std::next(it);
+    }
+    for (const auto& [fd, deadline] : draining_) ::close(fd);
+    draining_.clear();
+    workers.swap(workers_);
+  }
+  // Requests in handlers (and those queued) finish first, then the
+  // workers see stopping_ and end.
+  work_cv_.notify_all();
+  for (std::thread& t : workers) t.join();
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+  epoll_fd_ = wake_fd_ = -1;
+}
+
+ConnectionStats GuardedServer::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  ConnectionStats s = counters_;
+  s.open = conns_.size();
+  s.busy = busy_;
+  return s;
+}
+
+bool GuardedServer::process_and_close_socket(socket_t sock) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_ || epoll_fd_ < 0) {
+    ::close(sock);
+    return false;
+  }
+  if (conns_.size() >= max_connections_) {
+    // Make room by closing the connection that has waited longest with
+    // no request in progress; refuse when all are busy.
+    auto oldest = conns_.end();
+    for (auto it = conns_.begin(); it != conns_.end(); ++it) {
+      if (it->second.state == State::kWaiting &&
+          (oldest == conns_.end() || it->second.since < oldest->second.since)) {
+        oldest = it;
+      }
+    }
+    if (oldest == conns_.end()) {
+      counters_.refused++;
+      // Over TLS nothing can be said before a handshake, which would
+      // take a connection slot itself.
+      if (tls()) {
+        ::close(sock);
+      } else {
+        RefuseLocked(sock, RefusalResponse());
+      }
+      return false;
+    }
+    counters_.evicted++;
+    CloseLocked(oldest->first);
+  }
+  if (!tls()) {
+    conns_[sock].conn =
+        std::make_shared<Connection>(sock, nullptr, limits_.io_timeout);
+    Wait(sock, Clock::now());
+    return true;
+  }
+  SSL* ssl = SSL_new(tls_ctx_);
+  if (ssl == nullptr) {
+    ERR_clear_error();
+    ::close(sock);
+    return false;
+  }
+  // The waiting room drives the handshake; it must end within
+  // header_timeout.
+  const auto now = Clock::now();
+  Entry& e = conns_[sock];
+  e.conn = std::make_shared<Connection>(sock, ssl, limits_.io_timeout);
+  e.state = State::kWaiting;
+  e.since = now;
+  e.deadline = now + limits_.header_timeout;
+  e.head_started = true;
+  e.handshaking = true;
+  Watch(sock, true);
+  return true;
+}
+
+void GuardedServer::Wait(int fd, Clock::time_point now) {
+  Entry& e = conns_.at(fd);
+  e.state = State::kWaiting;
+  e.since = now;
+  e.deadline = now + limits_.idle_timeout;
+  e.head_started = false;
+  e.handshaking = false;
+  e.body_need = 0;
+  e.conn->Compact();
+  // Over TLS, decrypted bytes may wait in OpenSSL with nothing left on
+  // the socket, which epoll would never report: take them now (and read
+  // the socket until it would block, as edge-triggering wants).
+  if (e.conn->tls() &&
+      e.conn->Fill(kMaxHeadBytes) == Connection::Progress::kFailed) {
+    CloseLocked(fd);
+    return;
+  }
+  if (!CheckBuffered(fd, e, now)) Watch(fd, false);
+}
+
+void GuardedServer::Watch(int fd, bool handshake) {
+  // Edge-triggered: each arrival of bytes is one event (a head that is
+  // not complete yet is not reported again until more come). Adding a
+  // socket that already has bytes reports it at once. A TLS handshake
+  // may need to send as well.
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET | (handshake ? EPOLLOUT : 0u);
+  ev.data.fd = fd;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) CloseLocked(fd);
+}
+
+bool GuardedServer::CheckBuffered(int fd, Entry& e, Clock::time_point now) {
+  const std::string_view data = e.conn->buffered();
+  if (data.empty()) return false;
+  if (!e.head_started) {
+    e.head_started = true;
+    e.deadline = std::min(e.deadline, now + limits_.header_timeout);
+  }
+  if (e.body_need > 0) return false;  // AfterBodyFill decides
+  if (const size_t head_end = RequestHeadEnd(data); head_end > 0) {
+    OnHead(fd, e, data, head_end, now);
+    // Still here when waiting for the body.
+    auto it = conns_.find(fd);
+    return it == conns_.end() || it->second.state != State::kWaiting;
+  }
+  if (data.size() < kMaxHeadBytes) return false;
+  RefuseHeadLocked(fd);
+  return true;
+}
+
+void GuardedServer::OnHead(int fd, Entry& e, std::string_view data,
+                           size_t head_end, Clock::time_point now) {
+  const std::string_view head = data.substr(0, head_end);
+  bool streaming = false;
+  for (const std::string& path : streaming_paths_) {
+    streaming = streaming || IsStreamingRequest(head, path);
+  }
+  // Only a body with a length or chunked, under the request read
+  // timeout, is waited for: one on a streaming path, or on a listener
+  // without the timeout (the peer listener's), is read by a worker as
+  // before.
+  const RequestBody body = ParseRequestBody(head);
+  const bool chunked = body.kind == RequestBody::Kind::kChunked;
+  ChunkScan scan{head_end, false};
+  if (streaming || request_read_timeout_.count() == 0 ||
+      (body.kind != RequestBody::Kind::kLength && !chunked) ||
+      (!chunked && data.size() - head_end >= body.length) ||
+      (chunked && ScanChunkedBody(data, scan) != 0)) {
+    Dispatch(fd, now, streaming);
+    return;
+  }
+  if (body.length > payload_max_length_) {
+    // cpp-httplib would read (skip) the whole body in a worker first.
+    RefuseRequestLocked(fd,
+                        "HTTP/1.1 413 Payload Too Large\r\n"
+                        "Content-Length: 0\r\nConnection: close\r\n\r\n");
+    return;
+  }
+  // A chunked body's size is known at its end: it may take up to the
+  // payload limit (a worker then refuses it).
+  e.body_need =
+      head_end + (chunked ? std::min(payload_max_length_, kMaxBufferedBodyBytes)
+                          : body.length);
+  e.body_chunked = chunked;
+  e.chunk_scan = scan;
+  e.head_at = now;
+  e.deadline = now + request_read_timeout_;
+  // The client may wait for this before it sends the body. cpp-httplib
+  // sends its own once the body is here: two interim answers are
+  // allowed (RFC 9110, 15.2).
+  if (body.expect_continue) e.conn->TrySend("HTTP/1.1 100 Continue\r\n\r\n");
+  // Take what is there now: edge-triggered epoll reports only news.
+  const size_t have = e.conn->buffered().size();
+  const size_t limit = BodyFillLimit(e);
+  const Connection::Progress p = e.conn->Fill(limit);
+  body_buffered_ -= limit - have;
+  AfterBodyFill(fd, e, p);
+}
+
+size_t GuardedServer::BodyFillLimit(Entry& e) {
+  const size_t have = e.conn->buffered().size();
+  const size_t room =
+      kMaxBufferedBodyBytes - std::min(kMaxBufferedBodyBytes, body_buffered_);
+  const size_t want = e.body_need - std::min(e.body_need, have);
+  const size_t take = std::min(want, room);
+  body_buffered_ += take;  // reserved until the fill is accounted
+  return have + take;
+}
+
+void GuardedServer::AfterBodyFill(int fd, Entry& e, Connection::Progress p) {
+  const size_t have = e.conn->buffered().size();
+  body_buffered_ = body_buffered_ - e.body_held + have;
+  e.body_held = have;
+  // Complete, or (kDone short of it) the bound on buffered bodies was
+  // reached: a worker reads the rest (or refuses a chunked body over the
+  // payload limit). A chunked body that does not parse goes to the
+  // worker too, which answers it. A chunked body is read past its end
+  // until the socket would block: a client that then ended its side (a
+  // half close) is answered still.
+  const bool complete =
+      e.body_chunked ? ScanChunkedBody(e.conn->buffered(), e.chunk_scan) != 0
+                     : have >= e.body_need;
+  if (complete || p == Connection::Progress::kDone) {
+    Dispatch(fd, e.head_at, false);
+  } else if (p == Connection::Progress::kFailed) {
+    CloseLocked(fd);  // the client went away before its body
+  }
+}
+
+void GuardedServer::RefuseHeadLocked(int fd) {
+  RefuseRequestLocked(fd,
+                      "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                      "Content-Length: 0\r\nConnection: close\r\n\r\n");
+}
+
+void GuardedServer::RefuseRequestLocked(int fd, std::string_view response) {
+  counters_.refused++;
+  Entry& e = conns_.at(fd);
+  if (e.conn->tls()) {
+    e.conn->TrySend(response);  // best effort, then closed
+  } else {
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+    // The socket outlives the entry: RefuseLocked owns a copy.
+    RefuseLocked(::dup(fd), std::string(response));
+  }
+  CloseLocked(fd);
+}
+
+void GuardedServer::WaitingRoom() {
+  std::vector<epoll_event> events(256);
+  std::vector<char> peek(kMaxHeadBytes);
+  // TLS connections with news, worked on without mu_ (handshakes cost
+  // CPU): they stay in conns_, and only this thread touches a waiting
+  // one; an entry closed meanwhile is gone or another when we are back.
+  // With each, how far to fill its buffer and what that reserved of the
+  // bound on buffered bodies.
+  struct TlsReady {
+    int fd;
+    std::shared_ptr<Connection> conn;
+    size_t limit;
+    size_t reserved;
+  };
+  std::vector<TlsReady> tls_ready;
+  std::vector<Connection::Progress> tls_progress;
+  auto last_sweep = Clock::now();
+  for (;;) {
+    const int n =
+        ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
+                     static_cast<int>(kSweepInterval.count()));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+      const auto now = Clock::now();
+      for (int i = 0; i < n; i++) {
+        const int fd = events[size_t(i)].data.fd;
+        if (auto d = draining_.find(fd); d != draining_.end()) {
+          Drain(d);
+          continue;
+        }
+        auto it = conns_.find(fd);
+        if (fd == wake_fd_ || it == conns_.end() ||
+            it->second.state != State::kWaiting) {
+          continue;
+        }
+        if (Entry& e = it->second; e.conn->tls()) {
+          size_t limit = kMaxHeadBytes;
+          size_t reserved = 0;
+          if (e.body_need > 0) {
+            limit = BodyFillLimit(e);
+            reserved = limit - e.conn->buffered().size();
+          }
+          tls_ready.push_back({fd, e.conn, limit, reserved});
+        } else {
+          OnPlainReadable(fd, it->second, peek, now);
+        }
+      }
+    }
+    for (const TlsReady& r : tls_ready) {
+      tls_progress.push_back(AdvanceTls(*r.conn, r.limit));
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    const auto now = Clock::now();
+    for (size_t i = 0; i < tls_ready.size(); i++) {
+      body_buffered_ -= tls_ready[i].reserved;
+      AfterTls(tls_ready[i].fd, tls_ready[i].conn, tls_progress[i], now);
+    }
+    // Released under mu_: the last reference closes the socket.
+    tls_ready.clear();
+    tls_progress.clear();
+    if (now - last_sweep >= kSweepInterval) {
+      last_sweep = now;
+      Sweep(now);
+    }
+  }
+}
+
+void GuardedServer::Drain(std::map<int, Clock::time_point>::iterator it) {
+  const int fd = it->first;
+  char sink[4096];
+  ssize_t got;
+  do {
+    got = ::recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+  } while (got > 0);
+  if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+    ::close(fd);
+    draining_.erase(it);
+  }
+}
+
+void GuardedServer::OnPlainReadable(int fd, Entry& e, std::vector<char>& peek,
+                                    Clock::time_point now) {
+  if (e.body_need > 0) {
+    // Waiting for a body: read it into the connection's buffer.
+    const size_t have = e.conn->buffered().size();
+    const size_t limit = BodyFillLimit(e);
+    const Connection::Progress p = e.conn->Fill(limit);
+    body_buffered_ -= limit - have;
+    AfterBodyFill(fd, e, p);
+    return;
+  }
+  const ssize_t got =
+      ::recv(fd, peek.data(), peek.size(), MSG_PEEK | MSG_DONTWAIT);
+  if (got == 0 ||
+      (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+    CloseLocked(fd);  // the client went away
+    return;
+  }
+  if (got <= 0) return;
+  if (!e.head_started) {
+    e.head_started = true;
+    e.deadline = std::min(e.deadline, now + limits_.header_timeout);
+  }
+  std::string head(e.conn->buffered());
+  head.append(peek.data(), size_t(got));
+  if (const size_t head_end = RequestHeadEnd(head); head_end > 0) {
+    OnHead(fd, e, head, head_end, now);
+  } else if (head.size() >= kMaxHeadBytes) {
+    RefuseHeadLocked(fd);
+  }
+}
+
+void GuardedServer::Sweep(Clock::time_point now) {
+  for (auto it = draining_.begin(); it != draining_.end();) {
+    if (it->second <= now) {
+      ::close(it->first);
+      it = draining_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = conns_.begin(); it != conns_.end();) {
+    const int fd = it->first;
+    ++it;
+    Entry& e = conns_.at(fd);
+    if (e.state == State::kWaiting && e.deadline <= now) {
+      counters_.timed_out++;
+      CloseLocked(fd);
+    }
+  }
+}
+
+void GuardedServer::RefuseLocked(int fd, const std::string& response) {
+  if (fd < 0) return;
+  // Best effort: the socket is new, its send buffer empty.
+  (void)::send(fd, response.data(), response.size(),
+               MSG_NOSIGNAL | MSG_DONTWAIT);
+  // Closing now would answer the request still arriving with a reset,
+  // which can destroy the response before the client reads it: end our
+  // side, drop what comes in until the client closes or kDrainTime.
+  ::shutdown(fd, SHUT_WR);
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP;
+  ev.data.fd = fd;
+  if (draining_.size() >= kMaxDraining ||
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    ::close(fd);
+    return;
+  }
+  draining_[fd] = Clock::now() + kDrainTime;
+}
+
+void GuardedServer::set_request_read_timeout(
+    std::chrono::milliseconds timeout,
+    std::vector<std::string> streaming_paths) {
+  std::lock_guard<std::mutex> lock(mu_);
+  request_read_timeout_ = timeout;
+  streaming_paths_ = std::move(streaming_paths);
+}
+
+bool IsStreamingRequest(std::string_view head, std::string_view path) {
+  if (path.empty()) return false;
+  const size_t space = head.find(' ');
+  if (space == std::string_view::npos) return false;
+  const std::string_view target = head.substr(space + 1);
+  if (target.substr(0, path.size()) != path) return false;
+  return target.size() > path.size() &&
+         (target[path.size()] == ' ' || target[path.size()] == '?');
+}
+
+void GuardedServer::Dispatch(int fd, Clock::time_point head_at,
+                             bool streaming) {
+  Entry& e = conns_.at(fd);
+  e.state = State::kBusy;
+  e.since = Clock::now();
+  ReleaseBody(e);
+  e.read_deadline = request_read_timeout_.count() == 0 || streaming
+                        ? Clock::time_point::max()
+                        : head_at + request_read_timeout_;
+  busy_++;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  jobs_.push_back({e.conn, e.read_deadline});
+  if (jobs_.size() > idle_workers_ && workers_.size() < limits_.max_workers) {
+    workers_.emplace_back([this] { Worker(); });
+  }
+  work_cv_.notify_one();
+}
+
+void GuardedServer::Worker() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    idle_workers_++;
+    work_cv_.wait(lock, [this] { return !jobs_.empty() || stopping_; });
+    idle_workers_--;
+    if (jobs_.empty()) return;  // stopping
+    Job job = std::move(jobs_.front());
+    jobs_.pop_front();
+    std::shared_ptr<Connection> conn = std::move(job.conn);
+    const bool last = stopping_;
+    lock.unlock();
+    conn->BeginRequest(job.read_deadline);
+    bool closed = false;
+    std::function<void(httplib::Request&)> setup;
+    if (conn->tls()) {
+      // The session, for the client certificate (VerifiedClientCommonName).
+      setup = [&conn](httplib::Request& req) { req.ssl = conn->ssl(); };
+    }
+    const bool ok = process_request(*conn, last, closed, setup);
+    const bool keep = ok && !closed && !last && !conn->close_after();
+    lock.lock();
+    busy_--;
+    if (keep && !stopping_) {
+      Wait(conn->fd(), Clock::now());
+    } else {
+      CloseLocked(conn->fd());
+    }
+  }
+}
+
+void GuardedServer::ReleaseBody(Entry& e) {
+  body_buffered_ -= e.body_held;
+  e.body_held = 0;
+  e.body_need = 0;
+  e.body_chunked = false;
+}
+
+void GuardedServer::CloseLocked(int fd) {
+  auto it = conns_.find(fd);
+  if (it == conns_.end()) return;
+  if (it->second.state == State::kWaiting) {
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  }
+  ReleaseBody(it->second);
+  // The socket closes with the last reference (a worker may still hold
+  // one on its way out).
+  conns_.erase(it);
+}
+
+GuardedServer::Connection::Progress GuardedServer::AdvanceTls(Connection& conn,
+                                                              size_t limit) {
+  if (!conn.handshake_done()) {
+    const Connection::Progress p = conn.Handshake();
+    if (p != Connection::Progress::kDone) return p;
+  }
+  return conn.Fill(limit);
+}
+
+void GuardedServer::AfterTls(int fd, const std::shared_ptr<Connection>& conn,
+                             Connection::Progress progress,
+                             Clock::time_point now) {
+  auto it = conns_.find(fd);
+  if (it == conns_.end() || it->second.conn != conn ||
+      it->second.state != State::kWaiting) {
+    return;  // closed meanwhile (evicted, or the listener stopping)
+  }
+  Entry& e = it->second;
+  if (e.body_need > 0) {
+    AfterBodyFill(fd, e, progress);
+    return;
+  }
+  if (progress == Connection::Progress::kFailed) {
+    CloseLocked(fd);  // refused handshake (logged), or the client left
+    return;
+  }
+  if (e.handshaking && conn->handshake_done()) {
+    // From now on it waits for its first request as an idle connection
+    // does.
+    e.handshaking = false;
+    e.head_started = false;
+    e.since = now;
+    e.deadline = now + limits_.idle_timeout;
+    if (CheckBuffered(fd, e, now)) return;
+    // No longer woken each time the socket can take more bytes.
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+    ev.data.fd = fd;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) != 0) CloseLocked(fd);
+    return;
+  }
+  CheckBuffered(fd, e, now);
+}
+
+}  // namespace cairn::node

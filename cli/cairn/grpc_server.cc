@@ -1,0 +1,413 @@
+#include "cli/cairn/grpc_server.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <thread>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "cli/cairn/grpc_convert.h"
+#include "core/api/gateway_error.h"
+#include "etcdserverpb/rpc.grpc.pb.h"
+
+namespace cairn::node {
+
+namespace pb = etcdserverpb;
+
+namespace {
+
+// etcd lets a message grow this much past --max-request-bytes before gRPC
+// itself refuses it (embed's grpcOverheadBytes); the request is then
+// checked against the limit proper, as the gateway checks it.
+constexpr size_t kGrpcOverheadBytes = 512 * 1024;
+
+// What every service shares: the handlers and the limits.
+struct Core {
+  GrpcUnaryHandler unary;
+  GrpcWatchHandler watch;
+  GrpcSnapshotHandler snapshot;
+  size_t max_request_bytes = 0;
+  size_t max_watch_streams = 0;
+  std::chrono::milliseconds watch_poll{200};
+  // Watch streams open now.
+  mutable std::atomic<size_t> watch_streams{0};
+};
+
+RequestAuth AuthOf(const grpc::ServerContext& ctx) {
+  RequestAuth auth;
+  const auto& md = ctx.client_metadata();
+  if (auto it = md.find("token"); it != md.end()) {
+    auth.token.assign(it->second.data(), it->second.size());
+  }
+  return auth;
+}
+
+// One unary call: convert, check the size, serve, convert back.
+template <typename In, typename Out>
+grpc::Status Serve(const Core& core, const grpc::ServerContext& ctx,
+                   const In& in, Out* out) {
+  Result<api::GatewayRequest> req = FromProto(in);
+  if (!req.ok()) return ToGrpcStatus(req.status());
+  Status size = api::CheckRequestSize(
+      ClientApi::RequestBytes(req.value(), in.ByteSizeLong()),
+      core.max_request_bytes);
+  if (!size.ok()) return ToGrpcStatus(size);
+  Result<HostAnswer> answer = core.unary(req.value(), AuthOf(ctx));
+  if (!answer.ok()) return ToGrpcStatus(answer.status());
+  return ToGrpcStatus(ToProto(answer.value(), out));
+}
+
+class KvService final : public pb::KV::Service {
+ public:
+  explicit KvService(const Core& core) : core_(core) {}
+  grpc::Status Range(grpc::ServerContext* ctx, const pb::RangeRequest* in,
+                     pb::RangeResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+  grpc::Status Put(grpc::ServerContext* ctx, const pb::PutRequest* in,
+                   pb::PutResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+  grpc::Status DeleteRange(grpc::ServerContext* ctx,
+                           const pb::DeleteRangeRequest* in,
+                           pb::DeleteRangeResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+  grpc::Status Txn(grpc::ServerContext* ctx, const pb::TxnRequest* in,
+                   pb::TxnResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+  grpc::Status Compact(grpc::ServerContext* ctx,
+                       const pb::CompactionRequest* in,
+                       pb::CompactionResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+
+ private:
+  const Core& core_;
+};
+
+class LeaseService final : public pb::Lease::Service {
+ public:
+  explicit LeaseService(const Core& core) : core_(core) {}
+  // Each request is a unary keep-alive (forwarded to the leader by the
+  // handler on a follower); an error ends the stream with it, as etcd's
+  // leaseKeepAlive returns it. A client that half-closes ends the stream.
+  grpc::Status LeaseKeepAlive(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<pb::LeaseKeepAliveResponse,
+                               pb::LeaseKeepAliveRequest>* stream) override {
+    pb::LeaseKeepAliveRequest in;
+    while (stream->Read(&in)) {
+      pb::LeaseKeepAliveResponse out;
+      grpc::Status s = Serve(core_, *ctx, in, &out);
+      if (!s.ok()) return s;
+      if (!stream->Write(out)) break;
+    }
+    return grpc::Status::OK;
+  }
+  grpc::Status LeaseGrant(grpc::ServerContext* ctx,
+                          const pb::LeaseGrantRequest* in,
+                          pb::LeaseGrantResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+  grpc::Status LeaseRevoke(grpc::ServerContext* ctx,
+                           const pb::LeaseRevokeRequest* in,
+                           pb::LeaseRevokeResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+  grpc::Status LeaseTimeToLive(grpc::ServerContext* ctx,
+                               const pb::LeaseTimeToLiveRequest* in,
+                               pb::LeaseTimeToLiveResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+  grpc::Status LeaseLeases(grpc::ServerContext* ctx,
+                           const pb::LeaseLeasesRequest* in,
+                           pb::LeaseLeasesResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+
+ private:
+  const Core& core_;
+};
+
+class ClusterService final : public pb::Cluster::Service {
+ public:
+  explicit ClusterService(const Core& core) : core_(core) {}
+  grpc::Status MemberAdd(grpc::ServerContext* ctx,
+                         const pb::MemberAddRequest* in,
+                         pb::MemberAddResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+  grpc::Status MemberRemove(grpc::ServerContext* ctx,
+                            const pb::MemberRemoveRequest* in,
+                            pb::MemberRemoveResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+  grpc::Status MemberUpdate(grpc::ServerContext* ctx,
+                            const pb::MemberUpdateRequest* in,
+                            pb::MemberUpdateResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+  grpc::Status MemberList(grpc::ServerContext* ctx,
+                          const pb::MemberListRequest* in,
+                          pb::MemberListResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+  grpc::Status MemberPromote(grpc::ServerContext* ctx,
+                             const pb::MemberPromoteRequest* in,
+                             pb::MemberPromoteResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+
+ private:
+  const Core& core_;
+};
+
+class MaintenanceService final : public pb::Maintenance::Service {
+ public:
+  explicit MaintenanceService(const Core& core) : core_(core) {}
+  // The gateway's snapshot stream, chunk by chunk (etcd 3.4 sends them
+  // without a header); the last chunk is the dump's SHA-256.
+  grpc::Status Snapshot(
+      grpc::ServerContext* ctx, const pb::SnapshotRequest*,
+      grpc::ServerWriter<pb::SnapshotResponse>* writer) override {
+    if (!core_.snapshot) {
+      return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+    Result<SnapshotChunkSource> source = core_.snapshot(AuthOf(*ctx));
+    if (!source.ok()) return ToGrpcStatus(source.status());
+    while (!ctx->IsCancelled()) {
+      Result<std::optional<SnapshotStream::Chunk>> chunk = source.value()();
+      if (!chunk.ok()) return ToGrpcStatus(chunk.status());
+      if (!chunk.value().has_value()) return grpc::Status::OK;
+      pb::SnapshotResponse resp;
+      resp.set_remaining_bytes(chunk.value()->remaining_bytes);
+      resp.set_blob(std::move(chunk.value()->blob));
+      if (!writer->Write(resp)) break;
+    }
+    return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+  }
+  grpc::Status Alarm(grpc::ServerContext* ctx, const pb::AlarmRequest* in,
+                     pb::AlarmResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+  grpc::Status Status(grpc::ServerContext* ctx, const pb::StatusRequest* in,
+                      pb::StatusResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+  grpc::Status Defragment(grpc::ServerContext* ctx,
+                          const pb::DefragmentRequest* in,
+                          pb::DefragmentResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+  grpc::Status Hash(grpc::ServerContext* ctx, const pb::HashRequest* in,
+                    pb::HashResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+  grpc::Status HashKV(grpc::ServerContext* ctx, const pb::HashKVRequest* in,
+                      pb::HashKVResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+  grpc::Status MoveLeader(grpc::ServerContext* ctx,
+                          const pb::MoveLeaderRequest* in,
+                          pb::MoveLeaderResponse* out) override {
+    return Serve(core_, *ctx, *in, out);
+  }
+
+ private:
+  const Core& core_;
+};
+
+// One open watch stream, counted while it lives.
+class WatchSlot {
+ public:
+  explicit WatchSlot(std::atomic<size_t>& count) : count_(count) {}
+  ~WatchSlot() { count_.fetch_sub(1); }
+  WatchSlot(const WatchSlot&) = delete;
+  WatchSlot& operator=(const WatchSlot&) = delete;
+
+ private:
+  std::atomic<size_t>& count_;
+};
+
+std::string EncodeProtoWatchResponse(const mvcc::WatchResponse& resp,
+                                     const api::ResponseHeader& header) {
+  pb::WatchResponse out;
+  ToProto(resp, header, &out);
+  return out.SerializeAsString();
+}
+
+using WatchStream =
+    grpc::ServerReaderWriter<pb::WatchResponse, pb::WatchRequest>;
+
+// Writes the session's responses until the session ends, a write fails or
+// the call is over; then cancels the call, so that a reader blocked on
+// the client's next request returns.
+void WriteWatchResponses(grpc::ServerContext* ctx, WatchStream* stream,
+                         QueueWatchSession& session,
+                         std::chrono::milliseconds poll) {
+  std::vector<std::string> batch;
+  bool open = true;
+  while (open && !ctx->IsCancelled()) {
+    WatchSession::Poll p = session.NextEach(batch, poll);
+    if (p == WatchSession::Poll::kEnd) break;
+    if (p == WatchSession::Poll::kIdle) continue;
+    for (const std::string& encoded : batch) {
+      pb::WatchResponse resp;
+      if (!resp.ParseFromString(encoded) || !stream->Write(resp)) {
+        open = false;
+        break;
+      }
+    }
+  }
+  ctx->TryCancel();
+}
+
+// Watch: the same session as the gateway's /v3/watch. This thread reads
+// the client's requests and submits them; another writes the responses.
+// A client that half-closes keeps its stream (etcd's recvLoop ends, the
+// stream goes on) until it cancels the call.
+class WatchService final : public pb::Watch::Service {
+ public:
+  explicit WatchService(const Core& core) : core_(core) {}
+  grpc::Status Watch(grpc::ServerContext* ctx, WatchStream* stream) override {
+    if (!core_.watch) {
+      return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+    if (core_.watch_streams.fetch_add(1) >= core_.max_watch_streams) {
+      core_.watch_streams.fetch_sub(1);
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "too many watch streams");
+    }
+    WatchSlot slot(core_.watch_streams);
+    std::shared_ptr<QueueWatchSession> session =
+        core_.watch(AuthOf(*ctx), EncodeProtoWatchResponse);
+    std::thread writer(WriteWatchResponses, ctx, stream, std::ref(*session),
+                       core_.watch_poll);
+    pb::WatchRequest in;
+    while (stream->Read(&in)) {
+      api::WatchRequest req = FromProto(in);
+      // A message that sets no member is ignored, as etcd ignores it.
+      if (!std::holds_alternative<std::monostate>(req)) {
+        session->Submit(std::move(req));
+      }
+    }
+    writer.join();
+    session->Close();
+    return grpc::Status::OK;
+  }
+
+ private:
+  const Core& core_;
+};
+
+class AuthService final : public pb::Auth::Service {
+ public:
+  explicit AuthService(const Core& core) : core_(core) {}
+#define CAIRN_AUTH_METHOD(Method, Req, Resp)                       \
+  grpc::Status Method(grpc::ServerContext* ctx, const pb::Req* in, \
+                      pb::Resp* out) override {                    \
+    return Serve(core_, *ctx, *in, out);                           \
+  }
+  CAIRN_AUTH_METHOD(AuthEnable, AuthEnableRequest, AuthEnableResponse)
+  CAIRN_AUTH_METHOD(AuthDisable, AuthDisableRequest, AuthDisableResponse)
+  CAIRN_AUTH_METHOD(Authenticate, AuthenticateRequest, AuthenticateResponse)
+  CAIRN_AUTH_METHOD(UserAdd, AuthUserAddRequest, AuthUserAddResponse)
+  CAIRN_AUTH_METHOD(UserGet, AuthUserGetRequest, AuthUserGetResponse)
+  CAIRN_AUTH_METHOD(UserList, AuthUserListRequest, AuthUserListResponse)
+  CAIRN_AUTH_METHOD(UserDelete, AuthUserDeleteRequest, AuthUserDeleteResponse)
+  CAIRN_AUTH_METHOD(UserChangePassword, AuthUserChangePasswordRequest,
+                    AuthUserChangePasswordResponse)
+  CAIRN_AUTH_METHOD(UserGrantRole, AuthUserGrantRoleRequest,
+                    AuthUserGrantRoleResponse)
+  CAIRN_AUTH_METHOD(UserRevokeRole, AuthUserRevokeRoleRequest,
+                    AuthUserRevokeRoleResponse)
+  CAIRN_AUTH_METHOD(RoleAdd, AuthRoleAddRequest, AuthRoleAddResponse)
+  CAIRN_AUTH_METHOD(RoleGet, AuthRoleGetRequest, AuthRoleGetResponse)
+  CAIRN_AUTH_METHOD(RoleList, AuthRoleListRequest, AuthRoleListResponse)
+  CAIRN_AUTH_METHOD(RoleDelete, AuthRoleDeleteRequest, AuthRoleDeleteResponse)
+  CAIRN_AUTH_METHOD(RoleGrantPermission, AuthRoleGrantPermissionRequest,
+                    AuthRoleGrantPermissionResponse)
+  CAIRN_AUTH_METHOD(RoleRevokePermission, AuthRoleRevokePermissionRequest,
+                    AuthRoleRevokePermissionResponse)
+#undef CAIRN_AUTH_METHOD
+
+ private:
+  const Core& core_;
+};
+
+}  // namespace
+
+class GrpcServer::Services {
+ public:
+  explicit Services(GrpcHandlers handlers, const GrpcServerOptions& options)
+      : kv(core),
+        lease(core),
+        cluster(core),
+        maintenance(core),
+        watch(core),
+        auth(core) {
+    core.unary = std::move(handlers.unary);
+    core.watch = std::move(handlers.watch);
+    core.snapshot = std::move(handlers.snapshot);
+    core.max_request_bytes = options.max_request_bytes;
+    core.max_watch_streams = options.max_watch_streams;
+    core.watch_poll = options.watch_poll;
+  }
+  Core core;  // set before serving, read-only after
+  KvService kv;
+  LeaseService lease;
+  ClusterService cluster;
+  MaintenanceService maintenance;
+  WatchService watch;
+  AuthService auth;
+};
+
+GrpcServer::GrpcServer() = default;
+
+GrpcServer::~GrpcServer() { Stop(); }
+
+Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const std::string& host,
+                                                      int port,
+                                                      GrpcServerOptions options,
+                                                      GrpcHandlers handlers) {
+  std::unique_ptr<GrpcServer> s(new GrpcServer());
+  s->services_ = std::make_unique<Services>(std::move(handlers), options);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(host + ":" + std::to_string(port),
+                           grpc::InsecureServerCredentials(), &s->port_);
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(options.max_request_bytes + kGrpcOverheadBytes));
+  builder.SetMaxSendMessageSize(-1);  // unbounded, as etcd's
+  // gRPC would share a port another process listens on (SO_REUSEPORT):
+  // a port in use must be an error, as for the other listeners.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  grpc::ResourceQuota quota("cairn-grpc");
+  quota.SetMaxThreads(options.max_threads);
+  builder.SetResourceQuota(quota);
+  builder.RegisterService(&s->services_->kv);
+  builder.RegisterService(&s->services_->lease);
+  builder.RegisterService(&s->services_->cluster);
+  builder.RegisterService(&s->services_->maintenance);
+  builder.RegisterService(&s->services_->watch);
+  builder.RegisterService(&s->services_->auth);
+  s->server_ = builder.BuildAndStart();
+  if (s->server_ == nullptr || s->port_ == 0) {
+    return Status::IOError("listen tcp " + host + ":" + std::to_string(port) +
+                           ": cannot serve gRPC there");
+  }
+  return s;
+}
+
+void GrpcServer::Stop() {
+  if (server_ == nullptr) return;
+  // Calls in progress get a second to finish; then they are canceled.
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  server_->Wait();
+  server_.reset();
+}
+
+}  // namespace cairn::node

@@ -1,0 +1,117 @@
+// GrpcServer: the node's gRPC front end, etcd 3.4's v3 API over gRPC
+// (cli/cairn/grpc/proto) for stock etcd clients such as etcdctl 3.4. It is
+// a thin adapter, as the JSON gateway (client_api.h) is: each call's
+// message is converted to the api::GatewayRequest the gateway would have
+// decoded (grpc_convert.h), checked against --max-request-bytes as the
+// gateway checks it, handed to the same unary handler, and the typed
+// answer converted back; errors become etcd's gRPC status codes and
+// messages (api::ToGatewayError's mapping). The token of an
+// authenticated client comes from the call's "token" metadata, as etcd
+// reads it.
+//
+// Served: every unary method of KV, Lease, Cluster, Maintenance and Auth;
+// the streams Watch (through the same watch sessions as the gateway's
+// /v3/watch: requests go to WatchSession::Submit, the responses come back
+// encoded as etcdserverpb.WatchResponse by grpc_convert's ToProto) and
+// LeaseKeepAlive (each request served as the gateway's unary
+// /v3/lease/keepalive, forwarded to the leader by the handler), and
+// Maintenance.Snapshot (the chunks of the gateway's snapshot stream).
+// Not yet: TLS (plain HTTP/2 only), and serving on the client port rather
+// than on its own address (--listen-grpc-urls).
+//
+// Edge code. Threads: gRPC's synchronous server runs each call on one of
+// its threads (at most GrpcServerOptions::max_threads at once; beyond
+// that a call fails with RESOURCE_EXHAUSTED), which blocks in the handler
+// until the answer is known; a watch stream holds that thread (reading
+// requests) and one more of its own (writing responses) while it lasts,
+// and at most max_watch_streams are open at once. The handlers must be
+// thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli/cairn/client_api.h"
+#include "cli/cairn/host_answer.h"
+#include "cli/cairn/snapshot_stream.h"
+#include "cli/cairn/watch_session.h"
+#include "core/api/requests.h"
+#include "core/util/result.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace cairn::node {
+
+struct GrpcServerOptions {
+  size_t max_request_bytes = 1572864;  // --max-request-bytes
+  // Calls served at once (each holds a thread while its answer is due).
+  int max_threads = 512;
+  // Watch streams open at once (each holds two threads); over the bound
+  // a new stream fails with UNAVAILABLE "too many watch streams", as the
+  // gateway's /v3/watch answers 503.
+  size_t max_watch_streams = 128;
+  // How long a watch stream's writer waits for responses before checking
+  // whether the call is over.
+  std::chrono::milliseconds watch_poll{200};
+};
+
+// Serves one decoded request, blocking until it is answered (the node's:
+// NodeHost::Call, forwarding a leader-only request to the leader).
+using GrpcUnaryHandler = std::function<Result<HostAnswer>(
+    const api::GatewayRequest& req, const RequestAuth& auth)>;
+
+// Opens a watch stream (no requests yet) whose responses `encode` turns
+// into queued messages (the node's: NodeHost::OpenWatch).
+using GrpcWatchHandler = std::function<std::shared_ptr<QueueWatchSession>(
+    const RequestAuth& auth, WatchEncoder encode)>;
+
+// The chunks of one snapshot: each call gives the next, nullopt at the
+// end, or the error that ends the stream.
+using SnapshotChunkSource =
+    std::function<Result<std::optional<SnapshotStream::Chunk>>()>;
+// Opens a snapshot stream for `auth`, or refuses it (etcd: role root when
+// auth is on).
+using GrpcSnapshotHandler =
+    std::function<Result<SnapshotChunkSource>(const RequestAuth& auth)>;
+
+struct GrpcHandlers {
+  GrpcUnaryHandler unary;        // required
+  GrpcWatchHandler watch;        // empty: Watch answers UNIMPLEMENTED
+  GrpcSnapshotHandler snapshot;  // empty: Snapshot answers UNIMPLEMENTED
+};
+
+class GrpcServer {
+ public:
+  // Listens on host:port (port 0: a free one) and starts serving.
+  // Errors: kIOError when the address cannot be bound.
+  static Result<std::unique_ptr<GrpcServer>> Start(const std::string& host,
+                                                   int port,
+                                                   GrpcServerOptions options,
+                                                   GrpcHandlers handlers);
+  ~GrpcServer();  // Stop()
+  GrpcServer(const GrpcServer&) = delete;
+  GrpcServer& operator=(const GrpcServer&) = delete;
+
+  // The port it listens on.
+  int port() const { return port_; }
+  // Stops accepting calls, waits for the calls in progress (their
+  // handlers must return: stop the server before the host loop), and
+  // stops. Idempotent.
+  void Stop();
+
+ private:
+  class Services;
+  GrpcServer();
+
+  std::unique_ptr<Services> services_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace cairn::node
