@@ -1,6 +1,7 @@
 #include "cli/cairn/connection_guard.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/epoll.h>
@@ -578,6 +579,9 @@ void GuardedServer::OnPlainReadable(int fd, Entry& e, std::vector<char>& peek,
     e.head_started = true;
     e.deadline = std::min(e.deadline, now + limits_.header_timeout);
   }
+  if (MaybeHandOff(fd, e, std::string_view(peek.data(), size_t(got)))) {
+    return;
+  }
   std::string head(e.conn->buffered());
   head.append(peek.data(), size_t(got));
   if (const size_t head_end = RequestHeadEnd(head); head_end > 0) {
@@ -627,6 +631,28 @@ void GuardedServer::RefuseLocked(int fd, const std::string& response) {
   draining_[fd] = Clock::now() + kDrainTime;
 }
 
+void GuardedServer::set_http2_handoff(std::function<void(int fd)> handoff) {
+  std::lock_guard<std::mutex> lock(mu_);
+  http2_handoff_ = std::move(handoff);
+}
+
+bool GuardedServer::MaybeHandOff(int fd, const Entry& e, std::string_view got) {
+  if (!http2_handoff_ || !e.fresh || !e.conn->buffered().empty()) return false;
+  const size_t n = std::min(got.size(), kHttp2Preface.size());
+  if (got.substr(0, n) != kHttp2Preface.substr(0, n)) return false;
+  // A prefix: the rest comes with a later readiness (edge-triggered, so
+  // it is reported), or the header timeout closes the connection.
+  if (n < kHttp2Preface.size()) return true;
+  // The entry's connection closes its descriptor when dropped; the
+  // hand-off gets a duplicate of the same socket.
+  const int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  CloseLocked(fd);
+  if (dup < 0) return true;
+  counters_.http2++;
+  http2_handoff_(dup);
+  return true;
+}
+
 void GuardedServer::set_request_read_timeout(
     std::chrono::milliseconds timeout,
     std::vector<std::string> streaming_paths) {
@@ -649,6 +675,7 @@ void GuardedServer::Dispatch(int fd, Clock::time_point head_at,
                              bool streaming) {
   Entry& e = conns_.at(fd);
   e.state = State::kBusy;
+  e.fresh = false;
   e.since = Clock::now();
   ReleaseBody(e);
   e.read_deadline = request_read_timeout_.count() == 0 || streaming

@@ -40,6 +40,12 @@
 //    without the bound (the peer listener), are read by a worker.
 //    To a client that sent "Expect: 100-continue" the waiting room says
 //    "100 Continue" itself (cpp-httplib says it again later).
+//  - On a plain listener with an HTTP/2 hand-off (set_http2_handoff), a
+//    new connection whose first bytes are HTTP/2's client preface ("PRI *
+//    HTTP/2.0...", what a gRPC client with prior knowledge sends) leaves
+//    the guard: its socket goes to the hand-off (the node's gRPC server),
+//    which from then on owns it and bounds it by its own rules. So etcd
+//    clients reach the gRPC API on the client port, as with etcd.
 //  - Workers are started as needed, up to max_workers; a request whose
 //    handler runs long (a watch stream) holds one, a finished keep-alive
 //    connection goes back to the waiting room.
@@ -59,6 +65,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -96,7 +103,12 @@ struct ConnectionStats {
   // closed by header_timeout, idle_timeout or (a body in the waiting
   // room) the request read timeout
   uint64_t timed_out = 0;
+  uint64_t http2 = 0;  // handed to the HTTP/2 hand-off
 };
+
+// HTTP/2's client connection preface (RFC 9113, 3.4).
+inline constexpr std::string_view kHttp2Preface =
+    "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 // Where the request head in `data` (bytes already received, not yet
 // consumed) ends: the offset just past "\r\n\r\n", or 0 when it has not
@@ -164,6 +176,12 @@ class GuardedServer : public httplib::Server {
   void set_request_read_timeout(std::chrono::milliseconds timeout,
                                 std::vector<std::string> streaming_paths);
 
+  // Receives the socket of each new plain connection that opens with
+  // kHttp2Preface (nothing read from it yet); it owns the descriptor
+  // from then on. Ignored over TLS. Called on the waiting room's thread,
+  // under its lock: it must not block. Call before serving.
+  void set_http2_handoff(std::function<void(int fd)> handoff);
+
  private:
   using Connection = GuardedConnection;
   enum class State { kWaiting, kBusy };
@@ -173,6 +191,7 @@ class GuardedServer : public httplib::Server {
     std::chrono::steady_clock::time_point since;     // entered this state
     std::chrono::steady_clock::time_point deadline;  // when waiting
     bool head_started = false;
+    bool fresh = true;         // no request served yet
     bool handshaking = false;  // TLS: waiting for the handshake
     // Waiting for a request body: its buffer must hold this many bytes
     // (head and body); 0 when not.
@@ -235,6 +254,10 @@ class GuardedServer : public httplib::Server {
                 bool streaming);
   void Worker();
   void CloseLocked(int fd);  // under mu_
+  // Under mu_: whether a new connection's first bytes `got` are HTTP/2's
+  // preface (then handed off, or closed when that fails) or may still
+  // become it (then waits for more).
+  bool MaybeHandOff(int fd, const Entry& e, std::string_view got);
   // Under mu_: answers `fd` with `response` and closes it soon after
   // (the waiting room drains it). Takes ownership of `fd`.
   void RefuseLocked(int fd, const std::string& response);
@@ -258,6 +281,7 @@ class GuardedServer : public httplib::Server {
   std::deque<Job> jobs_;                               // guarded by mu_
   std::chrono::milliseconds request_read_timeout_{0};  // guarded by mu_
   std::vector<std::string> streaming_paths_;           // guarded by mu_
+  std::function<void(int)> http2_handoff_;             // guarded by mu_
   std::vector<std::thread> workers_;                   // guarded by mu_
   size_t idle_workers_ = 0;                            // guarded by mu_
   size_t busy_ = 0;                                    // guarded by mu_

@@ -1,8 +1,12 @@
 #include "cli/cairn/grpc_server.h"
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/server_posix.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <fstream>
+#include <iterator>
 #include <thread>
 #include <utility>
 #include <variant>
@@ -31,15 +35,25 @@ struct Core {
   size_t max_request_bytes = 0;
   size_t max_watch_streams = 0;
   std::chrono::milliseconds watch_poll{200};
+  bool cert_auth = false;  // --client-cert-auth over TLS
   // Watch streams open now.
   mutable std::atomic<size_t> watch_streams{0};
 };
 
-RequestAuth AuthOf(const grpc::ServerContext& ctx) {
+// The call's token and, under --client-cert-auth, its verified client
+// certificate's CN (which serves as the user when no token is given, as
+// etcd does).
+RequestAuth AuthOf(const Core& core, const grpc::ServerContext& ctx) {
   RequestAuth auth;
   const auto& md = ctx.client_metadata();
   if (auto it = md.find("token"); it != md.end()) {
     auth.token.assign(it->second.data(), it->second.size());
+  }
+  if (core.cert_auth && ctx.auth_context() != nullptr &&
+      ctx.auth_context()->IsPeerAuthenticated()) {
+    const std::vector<grpc::string_ref> cn =
+        ctx.auth_context()->FindPropertyValues("x509_common_name");
+    if (!cn.empty()) auth.cert_common_name.assign(cn[0].data(), cn[0].size());
   }
   return auth;
 }
@@ -54,7 +68,7 @@ grpc::Status Serve(const Core& core, const grpc::ServerContext& ctx,
       ClientApi::RequestBytes(req.value(), in.ByteSizeLong()),
       core.max_request_bytes);
   if (!size.ok()) return ToGrpcStatus(size);
-  Result<HostAnswer> answer = core.unary(req.value(), AuthOf(ctx));
+  Result<HostAnswer> answer = core.unary(req.value(), AuthOf(core, ctx));
   if (!answer.ok()) return ToGrpcStatus(answer.status());
   return ToGrpcStatus(ToProto(answer.value(), out));
 }
@@ -177,7 +191,7 @@ class MaintenanceService final : public pb::Maintenance::Service {
     if (!core_.snapshot) {
       return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "");
     }
-    Result<SnapshotChunkSource> source = core_.snapshot(AuthOf(*ctx));
+    Result<SnapshotChunkSource> source = core_.snapshot(AuthOf(core_, *ctx));
     if (!source.ok()) return ToGrpcStatus(source.status());
     while (!ctx->IsCancelled()) {
       Result<std::optional<SnapshotStream::Chunk>> chunk = source.value()();
@@ -284,7 +298,7 @@ class WatchService final : public pb::Watch::Service {
     }
     WatchSlot slot(core_.watch_streams);
     std::shared_ptr<QueueWatchSession> session =
-        core_.watch(AuthOf(*ctx), EncodeProtoWatchResponse);
+        core_.watch(AuthOf(core_, *ctx), EncodeProtoWatchResponse);
     std::thread writer(WriteWatchResponses, ctx, stream, std::ref(*session),
                        core_.watch_poll);
     pb::WatchRequest in;
@@ -356,6 +370,7 @@ class GrpcServer::Services {
     core.max_request_bytes = options.max_request_bytes;
     core.max_watch_streams = options.max_watch_streams;
     core.watch_poll = options.watch_poll;
+    core.cert_auth = !options.tls.Empty() && options.tls.client_cert_auth;
   }
   Core core;  // set before serving, read-only after
   KvService kv;
@@ -368,17 +383,58 @@ class GrpcServer::Services {
 
 GrpcServer::GrpcServer() = default;
 
+namespace {
+
+Result<std::string> ReadPem(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
+    return Status::IOError("open " + path + ": cannot read");
+  }
+  return text;
+}
+
+// Plain, or TLS with the client URLs' certificate, key and CA; with
+// client_cert_auth a client must present a certificate the CA signed.
+Result<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+    const TlsInfo& tls) {
+  if (tls.Empty()) return grpc::InsecureServerCredentials();
+  Result<std::string> cert = ReadPem(tls.cert_file);
+  if (!cert.ok()) return cert.status();
+  Result<std::string> key = ReadPem(tls.key_file);
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions opts(
+      tls.client_cert_auth
+          ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+          : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  if (!tls.trusted_ca_file.empty()) {
+    Result<std::string> ca = ReadPem(tls.trusted_ca_file);
+    if (!ca.ok()) return ca.status();
+    opts.pem_root_certs = ca.value();
+  }
+  opts.pem_key_cert_pairs.push_back({key.value(), cert.value()});
+  return grpc::SslServerCredentials(opts);
+}
+
+}  // namespace
+
 GrpcServer::~GrpcServer() { Stop(); }
 
-Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const std::string& host,
+Result<std::unique_ptr<GrpcServer>> GrpcServer::Build(const std::string& host,
                                                       int port,
                                                       GrpcServerOptions options,
                                                       GrpcHandlers handlers) {
   std::unique_ptr<GrpcServer> s(new GrpcServer());
   s->services_ = std::make_unique<Services>(std::move(handlers), options);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(host + ":" + std::to_string(port),
-                           grpc::InsecureServerCredentials(), &s->port_);
+  if (!host.empty()) {
+    Result<std::shared_ptr<grpc::ServerCredentials>> creds =
+        Credentials(options.tls);
+    if (!creds.ok()) return creds.status();
+    builder.AddListeningPort(host + ":" + std::to_string(port), creds.value(),
+                             &s->port_);
+  }
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(options.max_request_bytes + kGrpcOverheadBytes));
   builder.SetMaxSendMessageSize(-1);  // unbounded, as etcd's
@@ -395,14 +451,39 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const std::string& host,
   builder.RegisterService(&s->services_->watch);
   builder.RegisterService(&s->services_->auth);
   s->server_ = builder.BuildAndStart();
-  if (s->server_ == nullptr || s->port_ == 0) {
+  if (s->server_ == nullptr || (!host.empty() && s->port_ == 0)) {
     return Status::IOError("listen tcp " + host + ":" + std::to_string(port) +
                            ": cannot serve gRPC there");
   }
   return s;
 }
 
+Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const std::string& host,
+                                                      int port,
+                                                      GrpcServerOptions options,
+                                                      GrpcHandlers handlers) {
+  return Build(host, port, std::move(options), std::move(handlers));
+}
+
+Result<std::unique_ptr<GrpcServer>> GrpcServer::StartUnbound(
+    GrpcServerOptions options, GrpcHandlers handlers) {
+  return Build("", 0, std::move(options), std::move(handlers));
+}
+
+void GrpcServer::AcceptFd(int fd) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopped_ || server_ == nullptr) {
+    ::close(fd);
+    return;
+  }
+  grpc::AddInsecureChannelFromFd(server_.get(), fd);
+}
+
 void GrpcServer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopped_ = true;
+  }
   if (server_ == nullptr) return;
   // Calls in progress get a second to finish; then they are canceled.
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));

@@ -16,8 +16,11 @@
 // LeaseKeepAlive (each request served as the gateway's unary
 // /v3/lease/keepalive, forwarded to the leader by the handler), and
 // Maintenance.Snapshot (the chunks of the gateway's snapshot stream).
-// Not yet: TLS (plain HTTP/2 only), and serving on the client port rather
-// than on its own address (--listen-grpc-urls).
+// It listens on its own address (--listen-grpc-urls), or is fed the
+// connections that reach a plain client listener speaking HTTP/2
+// (AcceptFd; GuardedServer::set_http2_handoff), so that, as with etcd,
+// the client port serves both. Its own address may serve TLS
+// (GrpcServerOptions::tls); the client port's hand-off is plain only.
 //
 // Edge code. Threads: gRPC's synchronous server runs each call on one of
 // its threads (at most GrpcServerOptions::max_threads at once; beyond
@@ -32,12 +35,14 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
 #include "cli/cairn/client_api.h"
 #include "cli/cairn/host_answer.h"
 #include "cli/cairn/snapshot_stream.h"
+#include "cli/cairn/tls.h"
 #include "cli/cairn/watch_session.h"
 #include "core/api/requests.h"
 #include "core/util/result.h"
@@ -59,6 +64,11 @@ struct GrpcServerOptions {
   // How long a watch stream's writer waits for responses before checking
   // whether the call is over.
   std::chrono::milliseconds watch_poll{200};
+  // TLS for Start's address (its certificate, key, trusted CA and
+  // client_cert_auth, as the client URLs'); empty: plain. With
+  // client_cert_auth the verified certificate's CN is the user of a call
+  // without a token.
+  TlsInfo tls;
 };
 
 // Serves one decoded request, blocking until it is answered (the node's:
@@ -89,17 +99,24 @@ struct GrpcHandlers {
 class GrpcServer {
  public:
   // Listens on host:port (port 0: a free one) and starts serving.
-  // Errors: kIOError when the address cannot be bound.
+  // Errors: kIOError when the address cannot be bound or a TLS file
+  // cannot be read.
   static Result<std::unique_ptr<GrpcServer>> Start(const std::string& host,
                                                    int port,
                                                    GrpcServerOptions options,
                                                    GrpcHandlers handlers);
+  // Listens nowhere: serves the connections given to AcceptFd.
+  static Result<std::unique_ptr<GrpcServer>> StartUnbound(
+      GrpcServerOptions options, GrpcHandlers handlers);
   ~GrpcServer();  // Stop()
   GrpcServer(const GrpcServer&) = delete;
   GrpcServer& operator=(const GrpcServer&) = delete;
 
-  // The port it listens on.
+  // The port it listens on (0 when unbound).
   int port() const { return port_; }
+  // Serves the connected socket `fd` (whose peer is to send HTTP/2's
+  // preface first), which it takes; closes it once stopped. Thread-safe.
+  void AcceptFd(int fd);
   // Stops accepting calls, waits for the calls in progress (their
   // handlers must return: stop the server before the host loop), and
   // stops. Idempotent.
@@ -108,10 +125,17 @@ class GrpcServer {
  private:
   class Services;
   GrpcServer();
+  // Builds and starts the server; `host` empty: unbound.
+  static Result<std::unique_ptr<GrpcServer>> Build(const std::string& host,
+                                                   int port,
+                                                   GrpcServerOptions options,
+                                                   GrpcHandlers handlers);
 
   std::unique_ptr<Services> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  std::mutex mu_;         // orders AcceptFd before Stop
+  bool stopped_ = false;  // guarded by mu_
 };
 
 }  // namespace cairn::node

@@ -14,6 +14,7 @@
 // timeouts, and the number of open connections is bounded.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -57,6 +58,11 @@ class HttpListener {
 
   // Register handlers here before Start.
   httplib::Server& server() { return *server_; }
+  // Before Start: where new plain connections speaking HTTP/2 go
+  // (GuardedServer::set_http2_handoff); ignored over TLS.
+  void set_http2_handoff(std::function<void(int fd)> handoff) {
+    server_->set_http2_handoff(std::move(handoff));
+  }
 
   // Binds host:port (port 0 picks a free one) and starts serving on a
   // thread. Returns the bound port. Errors: kIOError

@@ -232,7 +232,7 @@ void LogTls(JsonLogger& logger, const char* kind,
 Status Listen(std::vector<std::unique_ptr<HttpListener>>& out,
               const std::vector<std::string>& urls, const TlsInfo& tls,
               JsonLogger& logger,
-              const std::function<void(httplib::Server&)>& register_fn) {
+              const std::function<void(HttpListener&)>& register_fn) {
   for (const std::string& url : urls) {
     Result<ListenAddress> addr = ParseListenUrl(url);
     if (!addr.ok()) return addr.status();
@@ -245,7 +245,7 @@ Status Listen(std::vector<std::unique_ptr<HttpListener>>& out,
     } else {
       l = std::make_unique<HttpListener>();
     }
-    register_fn(l->server());
+    register_fn(*l);
     Result<int> port = l->Start(addr.value().host, addr.value().port);
     if (!port.ok()) return port.status();
     out.push_back(std::move(l));
@@ -354,17 +354,18 @@ GrpcHandlers MakeGrpcHandlers(NodeHost& host, JsonLogger& logger,
   return h;
 }
 
-// One gRPC server per --listen-grpc-urls URL (plain http:// only, checked
-// with the flags).
+// One gRPC server per --listen-grpc-urls URL (https:// ones with the
+// client TLS files).
 Status ListenGrpc(std::vector<std::unique_ptr<GrpcServer>>& out,
                   const NodeConfig& cfg, NodeHost& host, JsonLogger& logger) {
   for (const std::string& url : cfg.listen_grpc_urls) {
     Result<ListenAddress> addr = ParseListenUrl(url);
     if (!addr.ok()) return addr.status();
-    Result<std::unique_ptr<GrpcServer>> server = GrpcServer::Start(
-        addr.value().host, addr.value().port,
-        GrpcServerOptions{.max_request_bytes = cfg.max_request_bytes},
-        MakeGrpcHandlers(host, logger, cfg.client_tls));
+    GrpcServerOptions options{.max_request_bytes = cfg.max_request_bytes};
+    if (addr.value().tls) options.tls = cfg.client_tls;
+    Result<std::unique_ptr<GrpcServer>> server =
+        GrpcServer::Start(addr.value().host, addr.value().port, options,
+                          MakeGrpcHandlers(host, logger, cfg.client_tls));
     if (!server.ok()) return server.status();
     out.push_back(std::move(server).value());
   }
@@ -434,9 +435,9 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
       std::move(stores.value().log), std::move(stores.value().backend),
       *p->transport, logger, p->metrics.get());
   Status s = Listen(p->peer_listeners, cfg.listen_peer_urls, cfg.peer_tls,
-                    logger, [parts](httplib::Server& srv) {
-                      parts->transport->RegisterHandlers(srv);
-                      RegisterPeerRoutes(srv, *parts->host);
+                    logger, [parts](HttpListener& l) {
+                      parts->transport->RegisterHandlers(l.server());
+                      RegisterPeerRoutes(l.server(), *parts->host);
                     });
   if (!s.ok()) return s;
   p->host->Start();
@@ -444,9 +445,18 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
       ClientApiOptions{.max_request_bytes = cfg.max_request_bytes,
                        .server_version = kVersion},
       MakeHandlers(*p->host, p->registry, logger, cfg.client_tls));
+  // gRPC on the client port: plain connections that open with HTTP/2's
+  // preface go to a gRPC server listening nowhere of its own.
+  Result<std::unique_ptr<GrpcServer>> fed = GrpcServer::StartUnbound(
+      GrpcServerOptions{.max_request_bytes = cfg.max_request_bytes},
+      MakeGrpcHandlers(*p->host, logger, cfg.client_tls));
+  if (!fed.ok()) return fed.status();
+  p->grpc_servers.push_back(std::move(fed).value());
   s = Listen(p->client_listeners, cfg.listen_client_urls, cfg.client_tls,
-             logger, [parts](httplib::Server& srv) {
-               parts->client_api->RegisterHandlers(srv);
+             logger,
+             [parts, grpc = parts->grpc_servers.back().get()](HttpListener& l) {
+               parts->client_api->RegisterHandlers(l.server());
+               l.set_http2_handoff([grpc](int fd) { grpc->AcceptFd(fd); });
              });
   if (!s.ok()) return s;
   logger.Info("serving client requests",

@@ -70,8 +70,9 @@ const FlagDesc kFlags[] = {
     {"advertise-client-urls", &RawFlags::advertise_client_urls, "URLS",
      "List of this member's client URLs to advertise to the cluster."},
     {"listen-grpc-urls", &RawFlags::listen_grpc_urls, "URLS",
-     "List of http:// URLs to serve etcd's v3 gRPC API on (plain, no TLS; "
-     "every service and stream). Empty: none."},
+     "List of URLs to serve etcd's v3 gRPC API on alone (every service and "
+     "stream; https:// with the client --cert-file and --key-file). Plain "
+     "client URLs serve it too. Empty: none."},
     {"listen-peer-urls", &RawFlags::listen_peer_urls, "URLS",
      "List of URLs to listen on for peer traffic."},
     {"initial-advertise-peer-urls", &RawFlags::initial_advertise_peer_urls,
@@ -373,18 +374,13 @@ Status ParseSizes(const RawFlags& raw, NodeConfig& cfg) {
   return Status::Ok();
 }
 
-// --listen-grpc-urls: optional, and plain gRPC only for now.
+// --listen-grpc-urls: optional; https:// ones need the client TLS files
+// (CheckTlsFlags).
 Status ParseGrpcUrls(const std::string& value, NodeConfig& cfg) {
   cfg.listen_grpc_urls.clear();
   if (value.empty()) return Status::Ok();
   Result<std::vector<std::string>> urls = ParseUrls("listen-grpc-urls", value);
   if (!urls.ok()) return urls.status();
-  for (const std::string& url : urls.value()) {
-    if (url.rfind("http://", 0) != 0) {
-      return BadValue("listen-grpc-urls", value,
-                      "only http:// URLs (plain gRPC) are supported yet");
-    }
-  }
   cfg.listen_grpc_urls = std::move(urls).value();
   return Status::Ok();
 }
@@ -523,7 +519,10 @@ Status CheckTlsFlags(const NodeConfig& cfg) {
           ": KeyFile and CertFile are not presented");
     }
   }
-  for (const std::string& url : cfg.listen_client_urls) {
+  std::vector<std::string> client_urls = cfg.listen_client_urls;
+  client_urls.insert(client_urls.end(), cfg.listen_grpc_urls.begin(),
+                     cfg.listen_grpc_urls.end());
+  for (const std::string& url : client_urls) {
     if (IsHttps(url) && cfg.client_tls.Empty()) {
       return Status::InvalidArgument(
           "TLS key/cert (--cert-file, --key-file) must be provided for "

@@ -46,6 +46,7 @@ Status SnapshotStream::MeasureTotal() {
     more = r.value();
   }
   total_ += storage::DumpEncoder::TrailerBytes(records);
+  total_ += storage::DumpPaddingBytes(total_);
   view_->Rewind();
   pending_ = enc_.Header();
   return Status::Ok();
@@ -62,6 +63,7 @@ Status SnapshotStream::Fill() {
   }
   if (!more_keys_ && !trailer_added_) {
     pending_ += enc_.Trailer();
+    pending_.append(storage::DumpPaddingBytes(sent_ + pending_.size()), '\0');
     trailer_added_ = true;
   }
   return Status::Ok();

@@ -3,8 +3,9 @@
 //
 // The content is the member's whole backend as a dump
 // (storage::DumpEncoder's format), read from a LevelDB snapshot so the
-// member goes on serving while it streams, followed by a SHA-256 of the
-// dump, as etcd appends one to its db file. Lines are
+// member goes on serving while it streams, padded to a whole number of
+// 512-byte pages and followed by a SHA-256 of it all, as etcd appends one
+// to its bbolt file (stock etcdctl keeps only a file of that shape). Lines are
 //   {"result":{"remaining_bytes":"N","blob":"<base64>"}}
 // with blobs of 32 KiB (etcd's snapshotSendBufferSize) and remaining_bytes
 // the dump bytes still to come after this blob (left out when 0, as

@@ -123,7 +123,12 @@ Status RestoreBackend(Backend& backend, std::string_view dump) {
   const uint64_t count = r.Varint();
   const size_t covered = dump.size() - r.remaining();
   const uint64_t crc = r.Fixed(4);
-  if (!r.done() || tag != kEndTag) return Bad("bad or missing trailer");
+  if (!r.ok() || tag != kEndTag) return Bad("bad or missing trailer");
+  const std::string_view padding = dump.substr(dump.size() - r.remaining());
+  if (padding.size() >= kDumpAlignment ||
+      padding.find_first_not_of('\0') != std::string_view::npos) {
+    return Bad("bad or missing trailer");
+  }
   if (crc != Crc32c(dump.substr(0, covered))) return Bad("checksum mismatch");
   if (count != batch.ops().size() - deletes) {
     return Bad("record count mismatch");

@@ -9,10 +9,13 @@
 //     u8 1, varint key length, key, varint value length, value,
 //     u32 crc32c of this record's bytes before the crc
 //   u8 2, varint record count, u32 crc32c of every byte before it
+//   optionally, fewer than kDumpAlignment zero bytes of padding
 //
 // Each record carries its own checksum so that the encoding can later be
 // sent and verified in chunks; the trailer's checksum and count catch a
-// truncated or reordered whole.
+// truncated or reordered whole. The padding lets a snapshot file be sized
+// as etcd's bbolt files are (pages, then a 32-byte SHA-256), which stock
+// etcdctl checks before it keeps a downloaded snapshot.
 #pragma once
 
 #include <cstddef>
@@ -49,7 +52,14 @@ class DumpEncoder {
   uint64_t records_ = 0;
 };
 
-// Every key and value of `backend`, ascending by key. Errors: the
+// Padded dumps are a whole number of these.
+inline constexpr size_t kDumpAlignment = 512;
+// How many zero bytes pad a dump of `dump_bytes` to kDumpAlignment.
+inline size_t DumpPaddingBytes(size_t dump_bytes) {
+  return (kDumpAlignment - dump_bytes % kDumpAlignment) % kDumpAlignment;
+}
+
+// Every key and value of `backend`, ascending by key (unpadded). Errors: the
 // backend's Scan errors (kCorruption, kIOError).
 Result<std::string> DumpBackend(const Backend& backend);
 
@@ -58,7 +68,8 @@ Result<std::string> DumpBackend(const Backend& backend);
 // that after a crash the backend holds either the old or the new content.
 // The whole input is verified before anything is written. Errors:
 // kCorruption for malformed input (bad magic, checksum, order, length,
-// count; nothing is written); the backend's Scan errors while listing the
+// count, padding that is not zeros or not shorter than kDumpAlignment;
+// nothing is written); the backend's Scan errors while listing the
 // present keys (nothing is written); the Commit's kIOError.
 Status RestoreBackend(Backend& backend, std::string_view dump);
 

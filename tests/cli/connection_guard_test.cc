@@ -23,6 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -143,6 +144,7 @@ class ConnectionGuardTest : public ::testing::Test {
   void StartWith(ConnectionLimits limits,
                  milliseconds request_read_timeout = milliseconds(0)) {
     listener_ = std::make_unique<HttpListener>(limits);
+    if (handoff_) listener_->set_http2_handoff(handoff_);
     if (payload_max_ > 0)
       listener_->server().set_payload_max_length(payload_max_);
     dynamic_cast<GuardedServer&>(listener_->server())
@@ -205,7 +207,8 @@ class ConnectionGuardTest : public ::testing::Test {
   }
 
   std::unique_ptr<HttpListener> listener_;
-  size_t payload_max_ = 0;  // 0: cpp-httplib's
+  std::function<void(int)> handoff_;  // set before StartWith
+  size_t payload_max_ = 0;            // 0: cpp-httplib's
   int port_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -565,6 +568,87 @@ TEST_F(ConnectionGuardTest, AnOversizedHeadGets431) {
   EXPECT_EQ(answer.rfind("HTTP/1.1 431", 0), 0u) << answer;
   ::close(fd);
   EXPECT_TRUE(Ping());
+}
+
+namespace http2 {
+
+// Collects the sockets the guard hands off.
+struct HandedOff {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<int> fds;
+  std::function<void(int)> Sink() {
+    return [this](int fd) {
+      std::lock_guard<std::mutex> lock(mu);
+      fds.push_back(fd);
+      cv.notify_all();
+    };
+  }
+  int WaitOne(milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu);
+    if (!cv.wait_for(lock, timeout, [this] { return !fds.empty(); })) return -1;
+    return fds.front();
+  }
+  size_t count() {
+    std::lock_guard<std::mutex> lock(mu);
+    return fds.size();
+  }
+  ~HandedOff() {
+    for (int fd : fds) ::close(fd);
+  }
+};
+
+}  // namespace http2
+
+TEST_F(ConnectionGuardTest, AnHttp2PrefaceIsHandedOffWithNothingRead) {
+  http2::HandedOff handed;
+  handoff_ = handed.Sink();
+  StartWith({.max_connections = 8, .max_workers = 2});
+  const int fd = Connect(port_);
+  ASSERT_GE(fd, 0);
+  // Part of the preface: it may still be one, so it waits.
+  Send(fd, std::string(kHttp2Preface.substr(0, 10)));
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_EQ(handed.count(), 0u);
+  Send(fd, std::string(kHttp2Preface.substr(10)) + "frames");
+  const int got = handed.WaitOne(milliseconds(5000));
+  ASSERT_GE(got, 0);
+  // The new owner reads every byte the client sent, and is heard.
+  bool closed = false;
+  EXPECT_EQ(ReadAll(got, milliseconds(300), &closed),
+            std::string(kHttp2Preface) + "frames");
+  ASSERT_EQ(::send(got, "hello", 5, MSG_NOSIGNAL), 5);
+  EXPECT_EQ(ReadAll(fd, milliseconds(300), &closed), "hello");
+  EXPECT_EQ(listener_->connection_stats().http2, 1u);
+  EXPECT_EQ(listener_->connection_stats().open, 0u);
+  EXPECT_TRUE(Ping());  // HTTP/1.1 beside it
+  ::close(fd);
+}
+
+TEST_F(ConnectionGuardTest, OnlyANewConnectionIsHandedOff) {
+  http2::HandedOff handed;
+  handoff_ = handed.Sink();
+  StartWith({.max_connections = 8, .max_workers = 2});
+  // A keep-alive connection that served a request, then says the preface:
+  // cpp-httplib answers it (400), it is not handed off.
+  const int fd = Connect(port_);
+  ASSERT_GE(fd, 0);
+  Send(fd, "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(ReadResponseBody(fd, milliseconds(5000)), "pong");
+  Send(fd, std::string(kHttp2Preface));
+  bool closed = false;
+  const std::string answer = ReadAll(fd, milliseconds(2000), &closed);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+  EXPECT_EQ(handed.count(), 0u);
+  ::close(fd);
+  // Bytes that only start like the preface are HTTP/1.1's.
+  const int fd2 = Connect(port_);
+  ASSERT_GE(fd2, 0);
+  Send(fd2, "PRX / HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(ReadAll(fd2, milliseconds(2000), &closed).rfind("HTTP/1.1 ", 0),
+            std::string::npos);
+  EXPECT_EQ(handed.count(), 0u);
+  ::close(fd2);
 }
 
 }  // namespace

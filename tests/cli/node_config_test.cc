@@ -55,8 +55,8 @@ TEST(NodeConfigTest, Defaults) {
   EXPECT_EQ(c.log_level, LogLevel::kInfo);
 }
 
-// --listen-grpc-urls (issue #13): none by default, plain http:// URLs
-// only for now, from the flag or CAIRN_LISTEN_GRPC_URLS.
+// --listen-grpc-urls (issue #13): none by default, http:// or https://
+// URLs, from the flag or CAIRN_LISTEN_GRPC_URLS.
 TEST(NodeConfigTest, ListenGrpcUrls) {
   ConfigOutcome none = Parse({});
   ASSERT_TRUE(none.config.has_value()) << none.err;
@@ -72,10 +72,15 @@ TEST(NodeConfigTest, ListenGrpcUrls) {
   ASSERT_TRUE(env.config.has_value()) << env.err;
   EXPECT_EQ(env.config->listen_grpc_urls,
             std::vector<std::string>{"http://127.0.0.1:3"});
+  // https:// needs the client certificate and key, as an https client URL.
   EXPECT_EQ(ErrorOf({"--listen-grpc-urls", "https://127.0.0.1:1"}),
-            "invalid value \"https://127.0.0.1:1\" for flag "
-            "-listen-grpc-urls: only http:// URLs (plain gRPC) are supported "
-            "yet");
+            "TLS key/cert (--cert-file, --key-file) must be provided for "
+            "client url https://127.0.0.1:1 with HTTPS scheme");
+  ConfigOutcome tls = Parse({"--listen-grpc-urls", "https://127.0.0.1:1",
+                             "--cert-file", "c.pem", "--key-file", "k.pem"});
+  ASSERT_TRUE(tls.config.has_value()) << tls.err;
+  EXPECT_EQ(tls.config->listen_grpc_urls,
+            std::vector<std::string>{"https://127.0.0.1:1"});
   EXPECT_EQ(ErrorOf({"--listen-grpc-urls", "ftp://x:1"}),
             "invalid value \"ftp://x:1\" for flag -listen-grpc-urls: URL "
             "scheme must be http, https, unix, or unixs: ftp://x:1");

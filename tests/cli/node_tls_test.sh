@@ -11,7 +11,9 @@
 # failing while the node stays up and serves the next TLS request; a
 # member whose peer certificate and CA are from another PKI unable to join
 # (and logging why); a Raft snapshot sent over TLS to a member that was
-# down; etcd's startup errors for missing or bad TLS files;
+# down; etcdctl 3.4 over gRPC with TLS (--listen-grpc-urls https://, the
+# certificate's CN as the user); etcd's startup errors for missing or bad
+# TLS files;
 # and, when etcd is installed, cairnctl against a TLS etcd.
 #
 # usage: node_tls_test.sh CAIRN CAIRNCTL
@@ -51,6 +53,9 @@ make_ca ca && make_ca peer-ca && make_ca stranger-ca &&
 ok "a PKI made with openssl"
 
 for n in m1 m2 m3 m4; do CPORT[$n]=$(free_port); PPORT[$n]=$(free_port); done
+# m1..m3 also serve gRPC over TLS on their own address, for etcdctl.
+declare -A GPORT
+for n in m1 m2 m3; do GPORT[$n]=$(free_port); done
 speer() { echo "https://127.0.0.1:${PPORT[$1]}"; }
 sclient() { echo "https://127.0.0.1:${CPORT[$1]}"; }
 CLUSTER="m1=$(speer m1),m2=$(speer m2),m3=$(speer m3)"
@@ -70,6 +75,7 @@ tstart() {  # name cluster state peer-cert peer-ca
     --peer-cert-file "$PKI/$4.pem" --peer-key-file "$PKI/$4-key.pem" \
     --peer-trusted-ca-file "$PKI/$5.pem" --peer-client-cert-auth \
     --heartbeat-interval 50 --election-timeout 500 \
+    ${GPORT[$1]:+--listen-grpc-urls "https://127.0.0.1:${GPORT[$1]}"} \
     >>"$WORK/$1.log" 2>&1 &
   PID[$1]=$!
   ALLPIDS+=($!)
@@ -232,6 +238,31 @@ timeout 20 "$CTL" --endpoints="$(sclient m1)" "${ROOTC[@]}" auth disable >/dev/n
   fail "auth disable as CN root"
 out=$(ctl_at m1 get foo --print-value-only 2>&1) && [[ $out == bar ]] || fail "get after auth disable: $out"
 ok "with auth on, the client certificate's CN is the user; a token wins over it"
+
+# ---- etcdctl 3.4 over gRPC with TLS ---------------------------------------
+if command -v etcdctl >/dev/null; then
+  gctl() {  # gctl MEMBER CERT ARGS...: etcdctl over TLS with CERT's key pair
+    local n=$1 c=$2; shift 2
+    ETCDCTL_API=3 timeout 20 etcdctl --endpoints="127.0.0.1:${GPORT[$n]}" \
+      --cacert "$PKI/ca.pem" --cert "$PKI/$c.pem" --key "$PKI/$c-key.pem" \
+      --command-timeout=5s "$@"
+  }
+  timeout 20 "$CTL" --endpoints="$(sclient m1)" "${ROOTC[@]}" auth enable >/dev/null ||
+    fail "auth enable as CN root"
+  out=$(gctl m2 client put /cn/g 2 2>&1) && [[ $out == OK ]] || fail "etcdctl put as CN alice: $out"
+  out=$(gctl m3 client get /cn/g --print-value-only 2>&1) && [[ $out == 2 ]] ||
+    fail "etcdctl get as CN alice: $out"
+  out=$(gctl m1 client get foo 2>&1)
+  [[ $out == *"Error: etcdserver: permission denied"* ]] || fail "etcdctl as CN alice read foo: $out"
+  out=$(gctl m1 rootc user list 2>&1) && [[ $out == $'alice\nroot' ]] ||
+    fail "etcdctl user list as CN root: $out"
+  # No client certificate: the handshake is refused.
+  out=$(ETCDCTL_API=3 timeout 20 etcdctl --endpoints="127.0.0.1:${GPORT[m1]}" \
+    --cacert "$PKI/ca.pem" --command-timeout=3s get foo 2>&1)
+  [[ $? -ne 0 && $out == *"context deadline exceeded"* ]] || fail "etcdctl without a certificate: $out"
+  gctl m1 rootc auth disable >/dev/null || fail "etcdctl auth disable as CN root"
+  ok "etcdctl over gRPC with TLS: the client certificate's CN is the user; none is refused"
+fi
 
 for n in m1 m2 m3; do alive "$n" || fail "$n died"; done
 ok "every member still up"

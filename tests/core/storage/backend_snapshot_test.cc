@@ -89,6 +89,31 @@ TEST(BackendSnapshotTest, DamagedDumpIsRejectedUntouched) {
   EXPECT_EQ(All(dst), before);
 }
 
+// Zero padding to a page boundary restores as the dump does; anything
+// else after the trailer is corruption.
+TEST(BackendSnapshotTest, ZeroPaddingUnderAPageIsAccepted) {
+  MemoryBackend src;
+  Fill(src, kContent);
+  const std::string dump = DumpBackend(src).value();
+  const size_t pad = DumpPaddingBytes(dump.size());
+  ASSERT_GT(pad, 0u);
+  EXPECT_EQ((dump.size() + pad) % kDumpAlignment, 0u);
+  EXPECT_EQ(DumpPaddingBytes(dump.size() + pad), 0u);
+  MemoryBackend dst;
+  ASSERT_TRUE(RestoreBackend(dst, dump + std::string(pad, '\0')).ok());
+  EXPECT_EQ(All(dst), kContent);
+  const Map before = {{"keep", "me"}};
+  MemoryBackend untouched;
+  Fill(untouched, before);
+  std::string nonzero = dump + std::string(pad, '\0');
+  nonzero.back() = 1;
+  EXPECT_EQ(RestoreBackend(untouched, nonzero).code(), Code::kCorruption);
+  EXPECT_EQ(RestoreBackend(untouched, dump + std::string(kDumpAlignment, '\0'))
+                .code(),
+            Code::kCorruption);
+  EXPECT_EQ(All(untouched), before);
+}
+
 TEST(BackendSnapshotTest, CorruptSourceCannotBeDumped) {
   MemoryBackend src;
   Fill(src, kContent);
