@@ -21,7 +21,8 @@
 # Part 2: a 3-member cairn with gRPC on every member: writes through one
 # member are read through another, the member list has all three, a
 # lease's time-to-live asked of followers is forwarded to the leader, a
-# learner is added and removed, and leadership moves. Lease keep-alive
+# learner is added, refused promotion before it has started, started,
+# promoted and removed, and leadership moves. Lease keep-alive
 # through every member (followers forward to the leader), a watch on one
 # member seeing the writes made through the others, and
 # Maintenance.Snapshot sending what the gateway's snapshot sends.
@@ -353,10 +354,21 @@ id=$(echo "$added" | sed -nE 's/^Member ([0-9a-f]+) added to cluster.*/\1/p')
 [[ -n "$id" ]] || fail "member add: $added"
 ctl n2 member list | grep -q "^$id, unstarted, , http://127.0.0.1:$spare, , true$" ||
   fail "n2 lists the learner"
+out=$(ctl n1 member promote "$id" 2>&1)
+[[ $out == *"Error: etcdserver: can only promote a learner member which is in sync with leader"* ]] ||
+  fail "promoting a learner that never started: $out"
+# The learner starts, catches up, and is promoted.
+CPORT[n4]=$(free_port); PPORT[n4]=$spare
+start n4 "$cluster,n4=http://127.0.0.1:$spare" existing
+eventually sh -c "etcdctl --endpoints=$(grpc n1) member promote $id 2>/dev/null | grep -q '^Member $id promoted in cluster '" ||
+  fail "member promote of the started learner"
+ctl n2 member list | grep -q "^$id, started, n4, http://127.0.0.1:$spare, http://127.0.0.1:${CPORT[n4]}, false$" ||
+  fail "n2 lists n4 as a voter: $(ctl n2 member list)"
 ctl n3 member remove "$id" | grep -q "^Member $id removed from cluster " ||
   fail "member remove"
 [[ $(ctl n1 member list | wc -l) -eq 3 ]] || fail "three members after the removal"
-ok "member add and remove over gRPC"
+kill "${PID[n4]}" 2>/dev/null; wait "${PID[n4]}" 2>/dev/null
+ok "member add (learner), promote and remove over gRPC"
 
 all="$(grpc n1),$(grpc n2),$(grpc n3)"
 status=$(etcdctl --endpoints="$all" endpoint status)
