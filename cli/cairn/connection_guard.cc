@@ -648,6 +648,10 @@ bool GuardedServer::MaybeHandOff(int fd, const Entry& e, std::string_view got) {
   const int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   CloseLocked(fd);
   if (dup < 0) return true;
+  // gRPC's I/O expects a non-blocking socket; a plain connection's is
+  // blocking (with cpp-httplib's 5 s receive timeout, which stalled a
+  // gRPC transport's reads for as long).
+  ::fcntl(dup, F_SETFL, ::fcntl(dup, F_GETFL, 0) | O_NONBLOCK);
   counters_.http2++;
   http2_handoff_(dup);
   return true;

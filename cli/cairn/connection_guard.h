@@ -177,9 +177,9 @@ class GuardedServer : public httplib::Server {
                                 std::vector<std::string> streaming_paths);
 
   // Receives the socket of each new plain connection that opens with
-  // kHttp2Preface (nothing read from it yet); it owns the descriptor
-  // from then on. Ignored over TLS. Called on the waiting room's thread,
-  // under its lock: it must not block. Call before serving.
+  // kHttp2Preface (nothing read from it yet, made non-blocking); it owns
+  // the descriptor from then on. Ignored over TLS. Called on the waiting room's
+  // thread, under its lock: it must not block. Call before serving.
   void set_http2_handoff(std::function<void(int fd)> handoff);
 
  private:

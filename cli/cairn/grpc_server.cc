@@ -1,7 +1,6 @@
 #include "cli/cairn/grpc_server.h"
 
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/server_posix.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -428,7 +427,13 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::Build(const std::string& host,
   std::unique_ptr<GrpcServer> s(new GrpcServer());
   s->services_ = std::make_unique<Services>(std::move(handlers), options);
   grpc::ServerBuilder builder;
-  if (!host.empty()) {
+  if (host.empty()) {
+    // Handed connections take the path of accepted ones (the server's
+    // channel arguments and resource quota apply).
+    s->acceptor_ = builder.experimental().AddExternalConnectionAcceptor(
+        grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD,
+        grpc::InsecureServerCredentials());
+  } else {
     Result<std::shared_ptr<grpc::ServerCredentials>> creds =
         Credentials(options.tls);
     if (!creds.ok()) return creds.status();
@@ -476,7 +481,9 @@ void GrpcServer::AcceptFd(int fd) {
     ::close(fd);
     return;
   }
-  grpc::AddInsecureChannelFromFd(server_.get(), fd);
+  grpc::experimental::ExternalConnectionAcceptor::NewConnectionParameters p;
+  p.fd = fd;
+  acceptor_->HandleNewConnection(&p);
 }
 
 void GrpcServer::Stop() {

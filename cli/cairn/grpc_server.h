@@ -49,7 +49,10 @@
 
 namespace grpc {
 class Server;
+namespace experimental {
+class ExternalConnectionAcceptor;
 }
+}  // namespace grpc
 
 namespace cairn::node {
 
@@ -133,6 +136,8 @@ class GrpcServer {
 
   std::unique_ptr<Services> services_;
   std::unique_ptr<grpc::Server> server_;
+  // Unbound: where AcceptFd hands connections.
+  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor_;
   int port_ = 0;
   std::mutex mu_;         // orders AcceptFd before Stop
   bool stopped_ = false;  // guarded by mu_

@@ -155,7 +155,14 @@ TEST(PeerProxy, KeepsOrderUnderJitter) {
   EXPECT_EQ(ReadExactly(fd, sent.size()), sent);
   EXPECT_EQ(ReadExactly(fd, big.size()), big);
   writer.join();
-  EXPECT_GE(f.proxy.bytes(), 2 * (sent.size() + big.size()));
+  // The proxy counts a piece once its write returns, which may be after
+  // the client has read it: wait (bounded) for the count.
+  const uint64_t want = 2 * (sent.size() + big.size());
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (f.proxy.bytes() < want && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_GE(f.proxy.bytes(), want);
   close(fd);
 }
 

@@ -12,6 +12,7 @@
 #include "cli/cairn/connection_guard.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -613,6 +614,8 @@ TEST_F(ConnectionGuardTest, AnHttp2PrefaceIsHandedOffWithNothingRead) {
   Send(fd, std::string(kHttp2Preface.substr(10)) + "frames");
   const int got = handed.WaitOne(milliseconds(5000));
   ASSERT_GE(got, 0);
+  // gRPC reads it without blocking.
+  EXPECT_NE(::fcntl(got, F_GETFL, 0) & O_NONBLOCK, 0);
   // The new owner reads every byte the client sent, and is heard.
   bool closed = false;
   EXPECT_EQ(ReadAll(got, milliseconds(300), &closed),
