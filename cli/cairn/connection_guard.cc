@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "cli/cairn/client_hello.h"
 #include "core/api/gateway_error.h"
 
 namespace cairn::node {
@@ -322,6 +323,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   e.deadline = now + limits_.header_timeout;
   e.head_started = true;
   e.handshaking = true;
+  e.hello_pending = static_cast<bool>(http2_handoff_);
   Watch(sock, true);
   return true;
 }
@@ -511,6 +513,7 @@ void GuardedServer::WaitingRoom() {
           continue;
         }
         if (Entry& e = it->second; e.conn->tls()) {
+          if (!HelloStaysHere(fd, e, peek)) continue;
           size_t limit = kMaxHeadBytes;
           size_t reserved = 0;
           if (e.body_need > 0) {
@@ -643,18 +646,48 @@ bool GuardedServer::MaybeHandOff(int fd, const Entry& e, std::string_view got) {
   // A prefix: the rest comes with a later readiness (edge-triggered, so
   // it is reported), or the header timeout closes the connection.
   if (n < kHttp2Preface.size()) return true;
+  HandOff(fd);
+  return true;
+}
+
+bool GuardedServer::HelloStaysHere(int fd, Entry& e, std::vector<char>& peek) {
+  if (!e.hello_pending) return true;
+  const ssize_t got =
+      ::recv(fd, peek.data(), peek.size(), MSG_PEEK | MSG_DONTWAIT);
+  if (got == 0 ||
+      (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+    CloseLocked(fd);  // the client went away
+    return false;
+  }
+  // Nothing yet (woken because the socket can take bytes), or part of
+  // the record: later readiness brings the rest, or the header timeout
+  // closes it.
+  if (got < 0) return false;
+  switch (ClassifyClientHello(std::string_view(peek.data(), size_t(got)))) {
+    case HelloKind::kIncomplete:
+      return false;
+    case HelloKind::kHttp2Only:
+      HandOff(fd);
+      return false;
+    case HelloKind::kOther:
+      e.hello_pending = false;
+      return true;
+  }
+  return true;
+}
+
+void GuardedServer::HandOff(int fd) {
   // The entry's connection closes its descriptor when dropped; the
   // hand-off gets a duplicate of the same socket.
   const int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   CloseLocked(fd);
-  if (dup < 0) return true;
+  if (dup < 0) return;
   // gRPC's I/O expects a non-blocking socket; a plain connection's is
   // blocking (with cpp-httplib's 5 s receive timeout, which stalled a
   // gRPC transport's reads for as long).
   ::fcntl(dup, F_SETFL, ::fcntl(dup, F_GETFL, 0) | O_NONBLOCK);
   counters_.http2++;
   http2_handoff_(dup);
-  return true;
 }
 
 void GuardedServer::set_request_read_timeout(

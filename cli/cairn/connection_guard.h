@@ -40,12 +40,15 @@
 //    without the bound (the peer listener), are read by a worker.
 //    To a client that sent "Expect: 100-continue" the waiting room says
 //    "100 Continue" itself (cpp-httplib says it again later).
-//  - On a plain listener with an HTTP/2 hand-off (set_http2_handoff), a
-//    new connection whose first bytes are HTTP/2's client preface ("PRI *
-//    HTTP/2.0...", what a gRPC client with prior knowledge sends) leaves
-//    the guard: its socket goes to the hand-off (the node's gRPC server),
-//    which from then on owns it and bounds it by its own rules. So etcd
-//    clients reach the gRPC API on the client port, as with etcd.
+//  - With an HTTP/2 hand-off (set_http2_handoff), a new connection that
+//    speaks HTTP/2 only leaves the guard: its socket goes to the hand-off
+//    (the node's gRPC server), which from then on owns it and bounds it
+//    by its own rules. On a plain listener that is one whose first bytes
+//    are HTTP/2's client preface ("PRI * HTTP/2.0...", what a gRPC client
+//    with prior knowledge sends); over TLS, one whose ClientHello offers
+//    h2 and not http/1.1 by ALPN (client_hello.h), handed off before the
+//    handshake, which the hand-off does. So etcd clients reach the gRPC
+//    API on the client port, as with etcd.
 //  - Workers are started as needed, up to max_workers; a request whose
 //    handler runs long (a watch stream) holds one, a finished keep-alive
 //    connection goes back to the waiting room.
@@ -176,10 +179,13 @@ class GuardedServer : public httplib::Server {
   void set_request_read_timeout(std::chrono::milliseconds timeout,
                                 std::vector<std::string> streaming_paths);
 
-  // Receives the socket of each new plain connection that opens with
-  // kHttp2Preface (nothing read from it yet, made non-blocking); it owns
-  // the descriptor from then on. Ignored over TLS. Called on the waiting room's
-  // thread, under its lock: it must not block. Call before serving.
+  // Receives the socket of each new connection that speaks HTTP/2 only
+  // (nothing read from it yet, made non-blocking); it owns the
+  // descriptor from then on. Plain: one that opens with kHttp2Preface.
+  // TLS: one whose ClientHello offers h2 and not http/1.1 by ALPN
+  // (client_hello.h), handed off before the handshake, which the
+  // hand-off then does. Called on the waiting room's thread, under its
+  // lock: it must not block. Call before serving.
   void set_http2_handoff(std::function<void(int fd)> handoff);
 
  private:
@@ -193,6 +199,8 @@ class GuardedServer : public httplib::Server {
     bool head_started = false;
     bool fresh = true;         // no request served yet
     bool handshaking = false;  // TLS: waiting for the handshake
+    // TLS with a hand-off: its ClientHello is yet to be classified.
+    bool hello_pending = false;
     // Waiting for a request body: its buffer must hold this many bytes
     // (head and body); 0 when not.
     size_t body_need = 0;
@@ -258,6 +266,12 @@ class GuardedServer : public httplib::Server {
   // preface (then handed off, or closed when that fails) or may still
   // become it (then waits for more).
   bool MaybeHandOff(int fd, const Entry& e, std::string_view got);
+  // Under mu_: whether a new TLS connection is ready for its handshake
+  // here; false when it was handed off, closed, or its ClientHello is
+  // still arriving.
+  bool HelloStaysHere(int fd, Entry& e, std::vector<char>& peek);
+  // Under mu_: gives `fd`'s socket to the hand-off and forgets it.
+  void HandOff(int fd);
   // Under mu_: answers `fd` with `response` and closes it soon after
   // (the waiting room drains it). Takes ownership of `fd`.
   void RefuseLocked(int fd, const std::string& response);

@@ -430,9 +430,18 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::Build(const std::string& host,
   if (host.empty()) {
     // Handed connections take the path of accepted ones (the server's
     // channel arguments and resource quota apply).
+    // TLS ones do their handshake here, with the client URLs' files.
+    constexpr auto kFromFd =
+        grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD;
     s->acceptor_ = builder.experimental().AddExternalConnectionAcceptor(
-        grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD,
-        grpc::InsecureServerCredentials());
+        kFromFd, grpc::InsecureServerCredentials());
+    if (!options.tls.Empty()) {
+      Result<std::shared_ptr<grpc::ServerCredentials>> creds =
+          Credentials(options.tls);
+      if (!creds.ok()) return creds.status();
+      s->tls_acceptor_ = builder.experimental().AddExternalConnectionAcceptor(
+          kFromFd, creds.value());
+    }
   } else {
     Result<std::shared_ptr<grpc::ServerCredentials>> creds =
         Credentials(options.tls);
@@ -475,15 +484,16 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::StartUnbound(
   return Build("", 0, std::move(options), std::move(handlers));
 }
 
-void GrpcServer::AcceptFd(int fd) {
+void GrpcServer::AcceptFd(int fd, bool tls) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (stopped_ || server_ == nullptr) {
+  auto* acceptor = tls ? tls_acceptor_.get() : acceptor_.get();
+  if (stopped_ || server_ == nullptr || acceptor == nullptr) {
     ::close(fd);
     return;
   }
   grpc::experimental::ExternalConnectionAcceptor::NewConnectionParameters p;
   p.fd = fd;
-  acceptor_->HandleNewConnection(&p);
+  acceptor->HandleNewConnection(&p);
 }
 
 void GrpcServer::Stop() {

@@ -17,10 +17,11 @@
 // /v3/lease/keepalive, forwarded to the leader by the handler), and
 // Maintenance.Snapshot (the chunks of the gateway's snapshot stream).
 // It listens on its own address (--listen-grpc-urls), or is fed the
-// connections that reach a plain client listener speaking HTTP/2
+// connections that reach a client listener, plain or TLS, speaking HTTP/2
 // (AcceptFd; GuardedServer::set_http2_handoff), so that, as with etcd,
-// the client port serves both. Its own address may serve TLS
-// (GrpcServerOptions::tls); the client port's hand-off is plain only.
+// the client port serves both; over TLS the hand-off comes before the
+// handshake (client_hello.h), which gRPC does. Its own address may serve
+// TLS too (GrpcServerOptions::tls).
 //
 // Edge code. Threads: gRPC's synchronous server runs each call on one of
 // its threads (at most GrpcServerOptions::max_threads at once; beyond
@@ -67,8 +68,9 @@ struct GrpcServerOptions {
   // How long a watch stream's writer waits for responses before checking
   // whether the call is over.
   std::chrono::milliseconds watch_poll{200};
-  // TLS for Start's address (its certificate, key, trusted CA and
-  // client_cert_auth, as the client URLs'); empty: plain. With
+  // TLS for Start's address, or for the connections AcceptFd is given
+  // with `tls` (its certificate, key, trusted CA and client_cert_auth, as
+  // the client URLs'); empty: plain. With
   // client_cert_auth the verified certificate's CN is the user of a call
   // without a token.
   TlsInfo tls;
@@ -118,8 +120,10 @@ class GrpcServer {
   // The port it listens on (0 when unbound).
   int port() const { return port_; }
   // Serves the connected socket `fd` (whose peer is to send HTTP/2's
-  // preface first), which it takes; closes it once stopped. Thread-safe.
-  void AcceptFd(int fd);
+  // preface first, or with `tls` its TLS ClientHello), which it takes;
+  // closes it once stopped, or when `tls` and the server has no TLS
+  // options. Thread-safe.
+  void AcceptFd(int fd, bool tls = false);
   // Stops accepting calls, waits for the calls in progress (their
   // handlers must return: stop the server before the host loop), and
   // stops. Idempotent.
@@ -136,8 +140,10 @@ class GrpcServer {
 
   std::unique_ptr<Services> services_;
   std::unique_ptr<grpc::Server> server_;
-  // Unbound: where AcceptFd hands connections.
+  // Unbound: where AcceptFd hands plain connections, and TLS ones (when
+  // the options have TLS).
   std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor_;
+  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> tls_acceptor_;
   int port_ = 0;
   std::mutex mu_;         // orders AcceptFd before Stop
   bool stopped_ = false;  // guarded by mu_

@@ -58,8 +58,8 @@ class HttpListener {
 
   // Register handlers here before Start.
   httplib::Server& server() { return *server_; }
-  // Before Start: where new plain connections speaking HTTP/2 go
-  // (GuardedServer::set_http2_handoff); ignored over TLS.
+  // Before Start: where new connections speaking HTTP/2 go
+  // (GuardedServer::set_http2_handoff); over TLS, before the handshake.
   void set_http2_handoff(std::function<void(int fd)> handoff) {
     server_->set_http2_handoff(std::move(handoff));
   }
@@ -72,6 +72,7 @@ class HttpListener {
   // Stops serving and joins the thread; in-flight handlers finish first.
   void Stop();
 
+  bool tls() const { return server_->tls(); }
   // The guard's figures.
   ConnectionStats connection_stats() const;
 

@@ -445,18 +445,21 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
       ClientApiOptions{.max_request_bytes = cfg.max_request_bytes,
                        .server_version = kVersion},
       MakeHandlers(*p->host, p->registry, logger, cfg.client_tls));
-  // gRPC on the client port: plain connections that open with HTTP/2's
-  // preface go to a gRPC server listening nowhere of its own.
+  // gRPC on the client port: connections that speak HTTP/2 only go to a
+  // gRPC server listening nowhere of its own (TLS ones before their
+  // handshake, which it does with the client URLs' files).
+  GrpcServerOptions fed_options{.max_request_bytes = cfg.max_request_bytes};
+  fed_options.tls = cfg.client_tls;  // used by https:// listeners only
   Result<std::unique_ptr<GrpcServer>> fed = GrpcServer::StartUnbound(
-      GrpcServerOptions{.max_request_bytes = cfg.max_request_bytes},
-      MakeGrpcHandlers(*p->host, logger, cfg.client_tls));
+      fed_options, MakeGrpcHandlers(*p->host, logger, cfg.client_tls));
   if (!fed.ok()) return fed.status();
   p->grpc_servers.push_back(std::move(fed).value());
   s = Listen(p->client_listeners, cfg.listen_client_urls, cfg.client_tls,
              logger,
              [parts, grpc = parts->grpc_servers.back().get()](HttpListener& l) {
                parts->client_api->RegisterHandlers(l.server());
-               l.set_http2_handoff([grpc](int fd) { grpc->AcceptFd(fd); });
+               l.set_http2_handoff(
+                   [grpc, tls = l.tls()](int fd) { grpc->AcceptFd(fd, tls); });
              });
   if (!s.ok()) return s;
   logger.Info("serving client requests",

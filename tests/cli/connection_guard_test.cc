@@ -136,8 +136,7 @@ TEST(RefusalResponseTest, IsA503WithAGatewayError) {
 }
 
 void Send(int fd, const std::string& s) {
-  ASSERT_EQ(::send(fd, s.data(), s.size(), MSG_NOSIGNAL),
-            static_cast<ssize_t>(s.size()));
+  ASSERT_TRUE(testing::SendAll(fd, s));
 }
 
 class ConnectionGuardTest : public ::testing::Test {
@@ -571,38 +570,8 @@ TEST_F(ConnectionGuardTest, AnOversizedHeadGets431) {
   EXPECT_TRUE(Ping());
 }
 
-namespace http2 {
-
-// Collects the sockets the guard hands off.
-struct HandedOff {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<int> fds;
-  std::function<void(int)> Sink() {
-    return [this](int fd) {
-      std::lock_guard<std::mutex> lock(mu);
-      fds.push_back(fd);
-      cv.notify_all();
-    };
-  }
-  int WaitOne(milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(mu);
-    if (!cv.wait_for(lock, timeout, [this] { return !fds.empty(); })) return -1;
-    return fds.front();
-  }
-  size_t count() {
-    std::lock_guard<std::mutex> lock(mu);
-    return fds.size();
-  }
-  ~HandedOff() {
-    for (int fd : fds) ::close(fd);
-  }
-};
-
-}  // namespace http2
-
 TEST_F(ConnectionGuardTest, AnHttp2PrefaceIsHandedOffWithNothingRead) {
-  http2::HandedOff handed;
+  testing::HandedOff handed;
   handoff_ = handed.Sink();
   StartWith({.max_connections = 8, .max_workers = 2});
   const int fd = Connect(port_);
@@ -629,7 +598,7 @@ TEST_F(ConnectionGuardTest, AnHttp2PrefaceIsHandedOffWithNothingRead) {
 }
 
 TEST_F(ConnectionGuardTest, OnlyANewConnectionIsHandedOff) {
-  http2::HandedOff handed;
+  testing::HandedOff handed;
   handoff_ = handed.Sink();
   StartWith({.max_connections = 8, .max_workers = 2});
   // A keep-alive connection that served a request, then says the preface:

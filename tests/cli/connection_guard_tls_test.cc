@@ -9,6 +9,7 @@
 // connection; plain HTTP to the TLS port is refused and logged. Functional
 // checks with generous time bounds, not timings.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -22,6 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -42,6 +44,7 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 using testing::Connect;
 using testing::ReadAll;
+using testing::SendAll;
 
 // A raw TLS client (blocking socket; it does not check the server's
 // certificate): the test decides byte by byte what it sends.
@@ -142,6 +145,7 @@ class TlsConnectionGuardTest : public ::testing::Test {
     auto& server = dynamic_cast<GuardedServer&>(listener_->server());
     ASSERT_TRUE(server.tls());
     server.set_request_read_timeout(request_read_timeout, {"/stream"});
+    if (handoff_) listener_->set_http2_handoff(handoff_);
     listener_->server().Post("/body",
                              [](const httplib::Request&, httplib::Response& res,
                                 const httplib::ContentReader& reader) {
@@ -215,6 +219,7 @@ class TlsConnectionGuardTest : public ::testing::Test {
   std::ostringstream log_;
   JsonLogger logger_{log_, LogLevel::kInfo, "t"};
   std::unique_ptr<HttpListener> listener_;
+  std::function<void(int)> handoff_;  // set before StartWith
   int port_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -452,6 +457,56 @@ TEST_F(TlsConnectionGuardTest, PlainHttpToTheTlsPortIsRefusedAndLogged) {
   EXPECT_EQ(Count(log, "tls: first record does not look like a TLS handshake"),
             10u)
       << log;
+}
+
+TEST_F(TlsConnectionGuardTest, AnH2OnlyClientIsHandedOffBeforeItsHandshake) {
+  testing::HandedOff handed;
+  handoff_ = handed.Sink();
+  StartWith({.max_connections = 8, .max_workers = 2});
+  const std::string hello = ClientHello({"h2"});
+  const int fd = Connect(port_);
+  ASSERT_GE(fd, 0);
+  // Part of the ClientHello: which protocol is not known yet.
+  ASSERT_TRUE(SendAll(fd, hello.substr(0, 10)));
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_EQ(handed.count(), 0u);
+  ASSERT_TRUE(SendAll(fd, hello.substr(10)));
+  const int got = handed.WaitOne(milliseconds(5000));
+  ASSERT_GE(got, 0);
+  EXPECT_NE(::fcntl(got, F_GETFL, 0) & O_NONBLOCK, 0);
+  // The new owner does the handshake: it reads the whole ClientHello.
+  bool closed = false;
+  EXPECT_EQ(ReadAll(got, milliseconds(300), &closed), hello);
+  EXPECT_EQ(listener_->connection_stats().http2, 1u);
+  EXPECT_EQ(listener_->connection_stats().open, 0u);
+  EXPECT_TRUE(Ping());  // HTTP/1.1 over TLS beside it
+  ::close(fd);
+}
+
+TEST_F(TlsConnectionGuardTest, ClientsThatCanSpeakHttp11AreServedHere) {
+  testing::HandedOff handed;
+  handoff_ = handed.Sink();
+  StartWith({.max_connections = 8, .max_workers = 2});
+  // curl --http2 offers both: it gets HTTP/1.1 from the guard.
+  static constexpr unsigned char kBoth[] = "\x02h2\x08http/1.1";
+  ASSERT_EQ(SSL_CTX_set_alpn_protos(client_ctx_, kBoth, sizeof(kBoth) - 1), 0);
+  RawTlsClient c(client_ctx_, port_);
+  ASSERT_TRUE(c.handshaken());
+  ASSERT_TRUE(
+      c.Send("GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  bool closed = false;
+  const std::string answer = c.ReadAll(milliseconds(5000), &closed);
+  EXPECT_NE(answer.find("pong"), std::string::npos) << answer;
+  EXPECT_TRUE(Ping());  // no ALPN at all
+  // Not a TLS record: refused by the handshake, as without a hand-off.
+  const int fd = Connect(port_);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd, std::string(kHttp2Preface)));
+  ReadAll(fd, milliseconds(5000), &closed);
+  EXPECT_TRUE(closed);
+  ::close(fd);
+  EXPECT_EQ(handed.count(), 0u);
+  EXPECT_EQ(listener_->connection_stats().http2, 0u);
 }
 
 }  // namespace

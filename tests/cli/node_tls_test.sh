@@ -11,8 +11,8 @@
 # failing while the node stays up and serves the next TLS request; a
 # member whose peer certificate and CA are from another PKI unable to join
 # (and logging why); a Raft snapshot sent over TLS to a member that was
-# down; etcdctl 3.4 over gRPC with TLS (--listen-grpc-urls https://, the
-# certificate's CN as the user); etcd's startup errors for missing or bad
+# down; etcdctl 3.4 over gRPC with TLS, on the https client port and on
+# --listen-grpc-urls https:// (the certificate's CN as the user); etcd's startup errors for missing or bad
 # TLS files;
 # and, when etcd is installed, cairnctl against a TLS etcd.
 #
@@ -241,9 +241,14 @@ ok "with auth on, the client certificate's CN is the user; a token wins over it"
 
 # ---- etcdctl 3.4 over gRPC with TLS ---------------------------------------
 if command -v etcdctl >/dev/null; then
+  # m1 through its own gRPC address; m2 and m3 through the client port,
+  # which serves gRPC and the JSON gateway over one TLS listener, as
+  # etcd's does.
+  declare -A GEP=([m1]="127.0.0.1:${GPORT[m1]}" [m2]="127.0.0.1:${CPORT[m2]}"
+    [m3]="https://127.0.0.1:${CPORT[m3]}")
   gctl() {  # gctl MEMBER CERT ARGS...: etcdctl over TLS with CERT's key pair
     local n=$1 c=$2; shift 2
-    ETCDCTL_API=3 timeout 20 etcdctl --endpoints="127.0.0.1:${GPORT[$n]}" \
+    ETCDCTL_API=3 timeout "${GT:-20}" etcdctl --endpoints="${GEP[$n]}" \
       --cacert "$PKI/ca.pem" --cert "$PKI/$c.pem" --key "$PKI/$c-key.pem" \
       --command-timeout=5s "$@"
   }
@@ -260,8 +265,19 @@ if command -v etcdctl >/dev/null; then
   out=$(ETCDCTL_API=3 timeout 20 etcdctl --endpoints="127.0.0.1:${GPORT[m1]}" \
     --cacert "$PKI/ca.pem" --command-timeout=3s get foo 2>&1)
   [[ $? -ne 0 && $out == *"context deadline exceeded"* ]] || fail "etcdctl without a certificate: $out"
+  out=$(ETCDCTL_API=3 timeout 20 etcdctl --endpoints="${GEP[m2]}" \
+    --cacert "$PKI/ca.pem" --command-timeout=3s get foo 2>&1)
+  [[ $? -ne 0 && $out == *"context deadline exceeded"* ]] ||
+    fail "etcdctl without a certificate on the client port: $out"
+  gctl m3 client put /cn/w/x 1 >/dev/null || fail "etcdctl put /cn/w/x"
+  # A watch stream from revision 1, ended by the timeout (GT seconds).
+  out=$(GT=3 gctl m2 client watch /cn/w --prefix --rev 1 2>&1)
+  [[ $out == $'PUT\n/cn/w/x\n1' ]] || fail "etcdctl watch on the client port: $out"
   gctl m1 rootc auth disable >/dev/null || fail "etcdctl auth disable as CN root"
-  ok "etcdctl over gRPC with TLS: the client certificate's CN is the user; none is refused"
+  # A client that offers both HTTP/2 and HTTP/1.1 gets the JSON gateway.
+  out=$(tcurl --http2 -X POST "$(sclient m2)/v3/kv/range" -d '{"key":"L2NuL2c="}')
+  [[ $out == *'"value":"Mg=="'* ]] || fail "curl --http2 on the client port: $out"
+  ok "etcdctl over gRPC with TLS, on the client port and on its own: the client certificate's CN is the user; none is refused"
 fi
 
 for n in m1 m2 m3; do alive "$n" || fail "$n died"; done

@@ -9,8 +9,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <string>
+#include <vector>
 
 namespace cairn::node::testing {
 
@@ -26,6 +30,12 @@ inline int Connect(int port) {
     return -1;
   }
   return fd;
+}
+
+// Sends all of `s` (a loopback socket takes it at once); false when not.
+inline bool SendAll(int fd, const std::string& s) {
+  return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL) ==
+         static_cast<ssize_t>(s.size());
 }
 
 // Reads until the peer closes or `timeout` passes; `closed` tells which.
@@ -47,5 +57,31 @@ inline std::string ReadAll(int fd, std::chrono::milliseconds timeout,
   }
   return out;
 }
+
+// Collects the sockets the guard hands off.
+struct HandedOff {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<int> fds;
+  std::function<void(int)> Sink() {
+    return [this](int fd) {
+      std::lock_guard<std::mutex> lock(mu);
+      fds.push_back(fd);
+      cv.notify_all();
+    };
+  }
+  int WaitOne(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu);
+    if (!cv.wait_for(lock, timeout, [this] { return !fds.empty(); })) return -1;
+    return fds.front();
+  }
+  size_t count() {
+    std::lock_guard<std::mutex> lock(mu);
+    return fds.size();
+  }
+  ~HandedOff() {
+    for (int fd : fds) ::close(fd);
+  }
+};
 
 }  // namespace cairn::node::testing

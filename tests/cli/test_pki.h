@@ -1,15 +1,20 @@
 // A PKI for tests, made through OpenSSL's API: CAs and leaf certificates
-// (SANs 127.0.0.1 and localhost), and PEM files of them.
+// (SANs 127.0.0.1 and localhost), PEM files of them, and a TLS client's
+// first flight (its ClientHello).
 #pragma once
 
+#include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace cairn::node {
 
@@ -79,6 +84,37 @@ inline bool WriteIdentity(const Identity& id, const std::string& cert_path,
   PEM_write_PrivateKey(k, id.key.get(), nullptr, nullptr, 0, nullptr, nullptr);
   std::fclose(k);
   return true;
+}
+
+// The first flight a TLS client offering `alpn` sends (its ClientHello
+// record), capped at `max_version`.
+inline std::string ClientHello(const std::vector<std::string>& alpn,
+                               int max_version = TLS1_3_VERSION) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_max_proto_version(ctx, max_version);
+  SSL* ssl = SSL_new(ctx);
+  BIO* in = BIO_new(BIO_s_mem());
+  BIO* out = BIO_new(BIO_s_mem());
+  SSL_set_bio(ssl, in, out);  // ssl owns both
+  if (!alpn.empty()) {
+    std::string wire;
+    for (const std::string& p : alpn) {
+      wire += static_cast<char>(p.size());
+      wire += p;
+    }
+    SSL_set_alpn_protos(ssl,
+                        reinterpret_cast<const unsigned char*>(wire.data()),
+                        static_cast<unsigned>(wire.size()));
+  }
+  SSL_set_tlsext_host_name(ssl, "localhost");
+  (void)SSL_connect(ssl);  // -1: it waits for the server's answer
+  ERR_clear_error();
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(out, &data);
+  std::string hello(data, static_cast<size_t>(n));
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  return hello;
 }
 
 }  // namespace cairn::node
