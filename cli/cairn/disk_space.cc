@@ -33,13 +33,13 @@ void DiskWriteFailed(JsonLogger& logger, const char* what, const Status& s) {
 Status FailStopLogStore::Save(const raft::HardState* hs,
                               const std::vector<raft::Entry>& entries,
                               const raft::Snapshot* snap, bool must_sync) {
-  Status s = inner_->Save(hs, entries, snap, must_sync);
+  Status s = inner().Save(hs, entries, snap, must_sync);
   if (!s.ok()) DiskWriteFailed(logger_, "raft log", s);
   return s;
 }
 
 Status FailStopLogStore::Compact(raft::Index compact_index) {
-  Status s = inner_->Compact(compact_index);
+  Status s = inner().Compact(compact_index);
   // Compact refuses an index out of range without writing: the caller's
   // to handle. Only a failed write ends the process.
   if (s.code() == Code::kIOError) DiskWriteFailed(logger_, "raft log", s);
@@ -47,7 +47,7 @@ Status FailStopLogStore::Compact(raft::Index compact_index) {
 }
 
 Status FailStopBackend::Commit(const storage::WriteBatch& batch, bool sync) {
-  Status s = inner_.Commit(batch, sync);
+  Status s = inner().Commit(batch, sync);
   if (!s.ok()) DiskWriteFailed(logger_, "backend", s);
   return s;
 }

@@ -20,11 +20,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "cli/cairn/forwarding_storage.h"
 #include "cli/cairn/logger.h"
-#include "core/storage/backend.h"
-#include "core/storage/raft_log_store.h"
 #include "core/util/result.h"
 
 namespace cairn::node {
@@ -41,55 +41,30 @@ int64_t DiskHeadroom(uint64_t free, uint64_t reserve);
 [[noreturn]] void DiskWriteFailed(JsonLogger& logger, const char* what,
                                   const Status& s);
 
-class FailStopLogStore : public storage::RaftLogStore {
+class FailStopLogStore : public ForwardingLogStore {
  public:
   FailStopLogStore(std::unique_ptr<storage::RaftLogStore> inner,
                    JsonLogger& logger)
-      : inner_(std::move(inner)), logger_(logger) {}
+      : ForwardingLogStore(std::move(inner)), logger_(logger) {}
 
-  Result<raft::InitialState> GetInitialState() const override {
-    return inner_->GetInitialState();
-  }
-  Result<std::vector<raft::Entry>> Entries(raft::Index lo, raft::Index hi,
-                                           uint64_t max_bytes) const override {
-    return inner_->Entries(lo, hi, max_bytes);
-  }
-  Result<raft::Term> TermAt(raft::Index i) const override {
-    return inner_->TermAt(i);
-  }
-  raft::Index LastIndex() const override { return inner_->LastIndex(); }
-  raft::Index FirstIndex() const override { return inner_->FirstIndex(); }
-  Result<raft::Snapshot> GetSnapshot() const override {
-    return inner_->GetSnapshot();
-  }
   Status Save(const raft::HardState* hs,
               const std::vector<raft::Entry>& entries,
               const raft::Snapshot* snap, bool must_sync) override;
   Status Compact(raft::Index compact_index) override;
 
  private:
-  std::unique_ptr<storage::RaftLogStore> inner_;
   JsonLogger& logger_;
 };
 
-class FailStopBackend : public storage::Backend {
+class FailStopBackend : public ForwardingBackend {
  public:
   // `inner` is borrowed and must outlive this.
   FailStopBackend(storage::Backend& inner, JsonLogger& logger)
-      : inner_(inner), logger_(logger) {}
+      : ForwardingBackend(inner), logger_(logger) {}
 
   Status Commit(const storage::WriteBatch& batch, bool sync) override;
-  Result<std::string> Get(std::string_view key) const override {
-    return inner_.Get(key);
-  }
-  Status Scan(std::string_view begin, std::string_view end,
-              const std::function<bool(std::string_view, std::string_view)>& fn)
-      const override {
-    return inner_.Scan(begin, end, fn);
-  }
 
  private:
-  storage::Backend& inner_;
   JsonLogger& logger_;
 };
 

@@ -17,7 +17,7 @@ Status TimedLogStore::Save(const raft::HardState* hs,
                            const std::vector<raft::Entry>& entries,
                            const raft::Snapshot* snap, bool must_sync) {
   const auto start = std::chrono::steady_clock::now();
-  Status s = inner_->Save(hs, entries, snap, must_sync);
+  Status s = inner().Save(hs, entries, snap, must_sync);
   // Only synced saves: etcd's histogram times the WAL's fsync.
   if (must_sync && s.ok()) fsync_seconds_.Observe(SecondsSince(start));
   return s;
@@ -25,7 +25,7 @@ Status TimedLogStore::Save(const raft::HardState* hs,
 
 Status TimedBackend::Commit(const storage::WriteBatch& batch, bool sync) {
   const auto start = std::chrono::steady_clock::now();
-  Status s = inner_.Commit(batch, sync);
+  Status s = inner().Commit(batch, sync);
   if (s.ok()) commit_seconds_.Observe(SecondsSince(start));
   return s;
 }

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "cli/cairn/http_listener.h"
+#include "tests/cli/guard_test_routes.h"
 #include "tests/cli/raw_socket.h"
 
 namespace cairn::node {
@@ -149,37 +150,7 @@ class ConnectionGuardTest : public ::testing::Test {
       listener_->server().set_payload_max_length(payload_max_);
     dynamic_cast<GuardedServer&>(listener_->server())
         .set_request_read_timeout(request_read_timeout, {"/stream"});
-    // POST /echo answers with the body.
-    listener_->server().Post(
-        "/echo", [](const httplib::Request& req, httplib::Response& res) {
-          res.set_content(req.body, "text/plain");
-        });
-    // POST /body and /stream answer with the size of the body read.
-    for (const char* path : {"/body", "/stream"}) {
-      listener_->server().Post(
-          path, [](const httplib::Request&, httplib::Response& res,
-                   const httplib::ContentReader& reader) {
-            size_t n = 0;
-            reader([&n](const char*, size_t len) {
-              n += len;
-              return true;
-            });
-            res.set_content(std::to_string(n), "text/plain");
-          });
-    }
-    listener_->server().Get(
-        "/ping", [](const httplib::Request&, httplib::Response& res) {
-          res.set_content("pong", "text/plain");
-        });
-    listener_->server().Get(
-        "/block", [this](const httplib::Request&, httplib::Response& res) {
-          std::unique_lock<std::mutex> lock(mu_);
-          blocked_++;
-          cv_.notify_all();
-          cv_.wait_for(lock, std::chrono::seconds(20),
-                       [this] { return released_; });
-          res.set_content("done", "text/plain");
-        });
+    routes_.Register(listener_->server(), false);
     Result<int> port = listener_->Start("127.0.0.1", 0);
     ASSERT_TRUE(port.ok()) << port.status().ToString();
     port_ = port.value();
@@ -188,11 +159,7 @@ class ConnectionGuardTest : public ::testing::Test {
     Release();
     if (listener_ != nullptr) listener_->Stop();
   }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    released_ = true;
-    cv_.notify_all();
-  }
+  void Release() { routes_.Release(); }
   bool Ping() {
     httplib::Client c("127.0.0.1", port_);
     c.set_connection_timeout(std::chrono::seconds(5));
@@ -200,20 +167,13 @@ class ConnectionGuardTest : public ::testing::Test {
     auto res = c.Get("/ping");
     return res && res->status == 200 && res->body == "pong";
   }
-  bool WaitBlocked(int n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(10),
-                        [&] { return blocked_ >= n; });
-  }
+  bool WaitBlocked(int n) { return routes_.WaitBlocked(n); }
 
   std::unique_ptr<HttpListener> listener_;
   std::function<void(int)> handoff_;  // set before StartWith
   size_t payload_max_ = 0;            // 0: cpp-httplib's
   int port_ = 0;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int blocked_ = 0;
-  bool released_ = false;
+  testing::GuardTestRoutes routes_;
 };
 
 TEST_F(ConnectionGuardTest, SlowSendersDoNotBlockOthersAndTimeOut) {

@@ -34,6 +34,7 @@
 #include "cli/cairn/connection_guard.h"
 #include "cli/cairn/http_listener.h"
 #include "cli/cairn/logger.h"
+#include "tests/cli/guard_test_routes.h"
 #include "tests/cli/raw_socket.h"
 #include "tests/cli/test_pki.h"
 
@@ -146,48 +147,13 @@ class TlsConnectionGuardTest : public ::testing::Test {
     ASSERT_TRUE(server.tls());
     server.set_request_read_timeout(request_read_timeout, {"/stream"});
     if (handoff_) listener_->set_http2_handoff(handoff_);
-    listener_->server().Post("/body",
-                             [](const httplib::Request&, httplib::Response& res,
-                                const httplib::ContentReader& reader) {
-                               size_t n = 0;
-                               reader([&n](const char*, size_t len) {
-                                 n += len;
-                                 return true;
-                               });
-                               res.set_content(std::to_string(n), "text/plain");
-                             });
-    listener_->server().Post(
-        "/echo", [](const httplib::Request& req, httplib::Response& res) {
-          res.set_content(req.body, "text/plain");
-        });
-    listener_->server().Get(
-        "/ping", [](const httplib::Request& req, httplib::Response& res) {
-          // The TLS session reaches the handler (for client certificates).
-          res.set_content(req.ssl != nullptr ? "pong" : "no tls", "text/plain");
-        });
-    listener_->server().Get(
-        "/block", [this](const httplib::Request&, httplib::Response& res) {
-          std::unique_lock<std::mutex> lock(mu_);
-          blocked_++;
-          cv_.notify_all();
-          cv_.wait_for(lock, std::chrono::seconds(20),
-                       [this] { return released_; });
-          res.set_content("done", "text/plain");
-        });
+    routes_.Register(listener_->server(), true);
     Result<int> port = listener_->Start("127.0.0.1", 0);
     ASSERT_TRUE(port.ok()) << port.status().ToString();
     port_ = port.value();
   }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    released_ = true;
-    cv_.notify_all();
-  }
-  bool WaitBlocked(int n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(10),
-                        [&] { return blocked_ >= n; });
-  }
+  void Release() { routes_.Release(); }
+  bool WaitBlocked(int n) { return routes_.WaitBlocked(n); }
   std::unique_ptr<httplib::Client> Client() {
     auto c = std::make_unique<httplib::Client>("https://127.0.0.1:" +
                                                std::to_string(port_));
@@ -221,10 +187,7 @@ class TlsConnectionGuardTest : public ::testing::Test {
   std::unique_ptr<HttpListener> listener_;
   std::function<void(int)> handoff_;  // set before StartWith
   int port_ = 0;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int blocked_ = 0;
-  bool released_ = false;
+  testing::GuardTestRoutes routes_;
 };
 
 TEST_F(TlsConnectionGuardTest, SlowTlsSendersDoNotBlockOthersAndTimeOut) {
