@@ -163,7 +163,10 @@ void ClientApi::Watch(const httplib::Request& req, httplib::Response& res,
           case WatchSession::Poll::kData:
             return sink.write(chunk.data(), chunk.size());
           case WatchSession::Poll::kIdle:
-            return sink.is_writable();  // false ends a gone client's stream
+            // false ends a gone client's stream: one that closed its side
+            // (no event may ever come to find out by a failed write), or
+            // whose socket failed.
+            return sink.is_writable() && !ClientHungUp();
           case WatchSession::Poll::kEnd:
             sink.done();
             return true;

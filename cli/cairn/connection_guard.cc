@@ -35,6 +35,9 @@ constexpr size_t kMaxDraining = 256;
 // (as all were before), which the request read timeout bounds.
 constexpr size_t kMaxBufferedBodyBytes = 64 << 20;
 
+// The connection whose request this worker thread is serving.
+thread_local const GuardedConnection* current_connection = nullptr;
+
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); i++) {
@@ -727,6 +730,10 @@ void GuardedServer::Dispatch(int fd, Clock::time_point head_at,
   work_cv_.notify_one();
 }
 
+bool ClientHungUp() {
+  return current_connection != nullptr && current_connection->peer_hung_up();
+}
+
 void GuardedServer::Worker() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
@@ -746,7 +753,9 @@ void GuardedServer::Worker() {
       // The session, for the client certificate (VerifiedClientCommonName).
       setup = [&conn](httplib::Request& req) { req.ssl = conn->ssl(); };
     }
+    current_connection = conn.get();
     const bool ok = process_request(*conn, last, closed, setup);
+    current_connection = nullptr;
     const bool keep = ok && !closed && !last && !conn->close_after();
     lock.lock();
     busy_--;

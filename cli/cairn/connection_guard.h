@@ -109,6 +109,13 @@ struct ConnectionStats {
   uint64_t http2 = 0;  // handed to the HTTP/2 hand-off
 };
 
+// Whether the client of the request this thread is serving (in a
+// GuardedServer's handler) has closed its side of the connection; false
+// on any other thread. A long stream's handler asks it while idle, so
+// that a client that left ends its stream (as Go's server cancels a
+// request's context then) rather than when a write to it fails.
+bool ClientHungUp();
+
 // HTTP/2's client connection preface (RFC 9113, 3.4).
 inline constexpr std::string_view kHttp2Preface =
     "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";

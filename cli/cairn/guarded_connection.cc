@@ -194,6 +194,12 @@ bool GuardedConnection::SocketReadable() const {
   return PollOne(fd_, POLLIN, wait, &revents) > 0;
 }
 
+bool GuardedConnection::peer_hung_up() const {
+  short revents = 0;
+  return PollOne(fd_, POLLRDHUP, std::chrono::milliseconds(0), &revents) > 0 &&
+         (revents & (POLLRDHUP | POLLERR | POLLHUP | POLLNVAL)) != 0;
+}
+
 bool GuardedConnection::is_writable() const {
   short revents = 0;
   return PollOne(fd_, POLLOUT, io_timeout_, &revents) > 0 &&

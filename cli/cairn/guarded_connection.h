@@ -44,6 +44,9 @@ class GuardedConnection : public httplib::Stream {
   GuardedConnection& operator=(const GuardedConnection&) = delete;
 
   int fd() const { return fd_; }
+  // Whether the client has closed its side (or the connection failed),
+  // without waiting.
+  bool peer_hung_up() const;
   bool tls() const { return ssl_ != nullptr; }
   // The TLS session, for the handlers (httplib::Request::ssl); null when
   // plain.

@@ -33,11 +33,13 @@ const api::ResponseHeader kHeader{.cluster_id = 14841639068965178418ull,
                                   .raft_term = 2};
 
 // Answers each request with what `answer` makes of it; ends once the
-// request body has ended and every answer was taken.
+// request body has ended and every answer was taken, unless
+// `outlives_requests` (as the node's sessions, whose watches go on).
 class FakeSession : public WatchSession {
  public:
   using Answer = std::function<std::string(const api::WatchRequest&)>;
-  explicit FakeSession(Answer answer) : answer_(std::move(answer)) {}
+  explicit FakeSession(Answer answer, bool outlives_requests = false)
+      : answer_(std::move(answer)), outlives_requests_(outlives_requests) {}
   Poll Next(std::string& out, std::chrono::milliseconds wait) override {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, wait, [&] { return !chunks_.empty() || ended_; });
@@ -56,12 +58,13 @@ class FakeSession : public WatchSession {
   }
   void EndOfRequests() override {
     std::lock_guard<std::mutex> lock(mu_);
-    ended_ = true;
+    ended_ = !outlives_requests_;
     cv_.notify_all();
   }
 
  private:
   Answer answer_;
+  const bool outlives_requests_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> chunks_;
@@ -108,7 +111,8 @@ class ClientApiTest : public ::testing::Test {
               resp.created = true;
             }
             return api::EncodeWatchResponse(resp, kHeader);
-          });
+          },
+          sessions_outlive_requests_);
       for (auto& r : reqs) session->Submit(std::move(r));
       return session;
     };
@@ -130,6 +134,7 @@ class ClientApiTest : public ::testing::Test {
   void TearDown() override { listener_->Stop(); }
 
   size_t max_watch_streams_ = 512;
+  bool sessions_outlive_requests_ = false;
 
   httplib::Result Post(const std::string& path, const std::string& body,
                        const httplib::Headers& headers = {}) {
@@ -404,6 +409,41 @@ TEST_F(ClientApiTest, WatchStreamsOverTheBoundGet503) {
     }
   }
   EXPECT_EQ(status, 200);
+}
+
+// A stream whose client left ends while idle, though no event comes to
+// fail a write to it (etcd's gateway ends it as Go's server cancels the
+// request): its place under the bound is free again.
+TEST_F(ClientApiTest, AnIdleWatchStreamEndsWhenItsClientLeaves) {
+  listener_->Stop();
+  max_watch_streams_ = 1;
+  sessions_outlive_requests_ = true;
+  Start(1572864);
+  const std::string body = R"({"create_request":{"key":"Zm9v"}})";
+  const std::string request =
+      "POST /v3/watch HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  {
+    RawConn conn(port_);
+    ASSERT_TRUE(conn.ok());
+    conn.Send(request);
+    ASSERT_TRUE(conn.ReadUntil("\"created\":true")) << conn.received();
+    // Its body has ended, the stream goes on: a second is refused.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto refused = Post("/v3/watch", body);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 503);
+  }  // the client closes its connection
+  bool created = false;
+  for (int i = 0; i < 50 && !created; i++) {
+    RawConn again(port_);
+    ASSERT_TRUE(again.ok());
+    again.Send(request);
+    created = again.ReadUntil("\"created\":true");  // false: 503, closed
+    if (!created) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(created);
 }
 
 }  // namespace
