@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cairn/client_api.h"
+#include "cli/cairn/election_advance.h"
 #include "cli/cairn/grpc_server.h"
 #include "cli/cairn/http_listener.h"
 #include "cli/cairn/leader_forward.h"
@@ -192,6 +193,7 @@ struct Node::Parts {
   std::vector<std::unique_ptr<HttpListener>> peer_listeners;
   std::vector<std::unique_ptr<HttpListener>> client_listeners;
   std::vector<std::unique_ptr<GrpcServer>> grpc_servers;
+  std::unique_ptr<ElectionAdvance> election_advance;
 };
 
 namespace {
@@ -251,6 +253,52 @@ Status Listen(std::vector<std::unique_ptr<HttpListener>>& out,
     out.push_back(std::move(l));
   }
   return Status::Ok();
+}
+
+// Fast-forwards the first election once enough peers answer (or at once
+// for a lone voter), logged as etcd logs it.
+std::unique_ptr<ElectionAdvance> StartElectionAdvance(const NodeConfig& cfg,
+                                                      NodeHost& host,
+                                                      PeerTransport& transport,
+                                                      JsonLogger& logger) {
+  ElectionAdvanceHooks hooks;
+  hooks.peers_needed = [&host]() -> size_t {
+    size_t voters = 0;
+    bool voter = false;
+    for (const api::Member& m : host.Members()) {
+      if (m.is_learner) continue;
+      voters++;
+      voter = voter || m.id == host.member_id();
+    }
+    // Not yet known, or a learner (which never campaigns): never enough.
+    if (!voter) return SIZE_MAX;
+    return voters / 2;
+  };
+  hooks.peers_answering = [&transport](std::chrono::milliseconds timeout) {
+    return transport.CountReachable(timeout);
+  };
+  const uint64_t tick_ms = cfg.tick_ms;
+  const int election_ticks = cfg.election_ticks;
+  hooks.advance = [&host, &logger, tick_ms, election_ticks](int ticks,
+                                                            size_t peers) {
+    host.AdvanceTicks(ticks);
+    JsonLogger::Fields f = {
+        {"local-member-id", MemberIdHex(host.member_id())},
+        {"forward-ticks", ticks},
+        {"forward-duration", std::to_string(ticks * tick_ms) + "ms"},
+        {"election-ticks", election_ticks},
+        {"election-timeout", std::to_string(election_ticks * tick_ms) + "ms"}};
+    if (peers == 0) {
+      logger.Info("started as single-node; fast-forwarding election ticks", f);
+      return;
+    }
+    f["active-remote-members"] = peers;
+    logger.Info("initialized peer connections; fast-forwarding election ticks",
+                f);
+  };
+  return std::make_unique<ElectionAdvance>(
+      ElectionAdvanceOptions{.election_ticks = election_ticks},
+      std::move(hooks));
 }
 
 void RegisterPeerRoutes(httplib::Server& srv, NodeHost& host) {
@@ -441,6 +489,10 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
                     });
   if (!s.ok()) return s;
   p->host->Start();
+  if (cfg.initial_election_tick_advance) {
+    p->election_advance =
+        StartElectionAdvance(cfg, *p->host, *p->transport, logger);
+  }
   p->client_api = std::make_unique<ClientApi>(
       ClientApiOptions{.max_request_bytes = cfg.max_request_bytes,
                        .server_version = kVersion},
@@ -481,6 +533,7 @@ Node::~Node() {
   // the peers (the loop sends through the transport).
   for (auto& l : parts_->client_listeners) l->Stop();
   for (auto& g : parts_->grpc_servers) g->Stop();
+  parts_->election_advance.reset();
   parts_->host->Stop();
   parts_->transport->StopReceiving();
   for (auto& l : parts_->peer_listeners) l->Stop();

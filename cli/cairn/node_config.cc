@@ -49,6 +49,7 @@ struct RawFlags {
   std::string peer_trusted_ca_file;
   bool client_cert_auth = false;
   bool peer_client_cert_auth = false;
+  bool initial_election_tick_advance = true;
   std::string auth_token = "simple";
   std::string auth_token_ttl = "300";
   std::string bcrypt_cost = "10";
@@ -140,6 +141,9 @@ const BoolFlagDesc kBoolFlags[] = {
      "Enable client cert authentication."},
     {"peer-client-cert-auth", &RawFlags::peer_client_cert_auth,
      "Enable peer client cert authentication."},
+    {"initial-election-tick-advance", &RawFlags::initial_election_tick_advance,
+     "Whether to fast-forward initial election ticks on boot for faster "
+     "election."},
 };
 
 std::string EnvName(const char* flag) {
@@ -482,6 +486,7 @@ Result<NodeConfig> Convert(const RawFlags& raw) {
     }
   }
   if (Status s = ParseCluster(raw, cfg); !s.ok()) return s;
+  cfg.initial_election_tick_advance = raw.initial_election_tick_advance;
   cfg.client_tls = TlsInfo{.cert_file = raw.cert_file,
                            .key_file = raw.key_file,
                            .trusted_ca_file = raw.trusted_ca_file,

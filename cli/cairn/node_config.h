@@ -52,6 +52,9 @@ struct NodeConfig {
   uint64_t tick_ms = 100;   // = heartbeat_interval_ms
   int heartbeat_ticks = 1;  // always 1, as in etcd
   int election_ticks = 10;  // election_timeout_ms / heartbeat_interval_ms
+  // --initial-election-tick-advance: on start, once enough peers answer,
+  // skip most of the first election timeout (election_advance.h).
+  bool initial_election_tick_advance = true;
 
   uint64_t snapshot_count = 100000;
   int64_t quota_backend_bytes = 0;  // 0: the default, 2 GiB

@@ -401,6 +401,10 @@ void NodeHost::ReportUnreachable(uint64_t peer) {
   Post([this, peer] { server_->ReportUnreachable(peer); });
 }
 
+void NodeHost::AdvanceTicks(int ticks) {
+  Post([this, ticks] { server_->AdvanceTicks(ticks); });
+}
+
 void NodeHost::ReportSnapshot(uint64_t peer, bool ok) {
   Post([this, peer, ok] { server_->ReportSnapshot(peer, ok); });
 }

@@ -127,6 +127,8 @@ class NodeHost {
   void Deliver(raft::Message msg);
   void ReportUnreachable(uint64_t peer);
   void ReportSnapshot(uint64_t peer, bool ok);
+  // server::Server::AdvanceTicks on the loop.
+  void AdvanceTicks(int ticks);
   // A peer said this member was removed (it may never apply its own
   // removal: the others stop replicating to it): stop as removed.
   void ReportRemovedSelf();

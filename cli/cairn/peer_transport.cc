@@ -25,6 +25,12 @@ constexpr const char* kMessagesPath = "/raft/messages";
 constexpr const char* kStreamPath = "/raft/stream";
 constexpr const char* kSnapshotPath = "/raft/snapshot";
 
+// The headers that name the sending member and its cluster.
+httplib::Headers SenderHeaders(const PeerTransportOptions& o) {
+  return {{kClusterHeader, MemberIdHex(o.cluster_id)},
+          {kFromHeader, MemberIdHex(o.local_id)}};
+}
+
 uint32_t ReadFixed32(std::string_view b) {
   return static_cast<uint32_t>(static_cast<uint8_t>(b[0])) |
          static_cast<uint32_t>(static_cast<uint8_t>(b[1])) << 8 |
@@ -308,10 +314,7 @@ class PeerTransport::Sender {
 
   // POSTs `body`; with chunk_bytes > 0 the body is written in pieces of
   // that size (the snapshot stream). True on a 204 answer.
-  httplib::Headers Headers() const {
-    return {{kClusterHeader, MemberIdHex(t_.options_.cluster_id)},
-            {kFromHeader, MemberIdHex(t_.options_.local_id)}};
-  }
+  httplib::Headers Headers() const { return SenderHeaders(t_.options_); }
 
   bool Post(httplib::Client& client, const char* path, const std::string& body,
             size_t chunk_bytes) {
@@ -393,6 +396,7 @@ void PeerTransport::AddPeer(uint64_t peer, const std::string& url) {
     std::lock_guard<std::mutex> lock(mu_);
     old = std::move(senders_[peer]);
     senders_[peer] = std::move(sender);
+    urls_[peer] = url;
   }
   if (logger_ != nullptr) {
     logger_->Info("added peer",
@@ -408,6 +412,7 @@ void PeerTransport::RemovePeer(uint64_t peer) {
     if (it == senders_.end()) return;
     old = std::move(it->second);
     senders_.erase(it);
+    urls_.erase(peer);
   }
   old.reset();
   if (logger_ != nullptr) {
@@ -430,6 +435,30 @@ void PeerTransport::Send(std::vector<raft::Message> msgs) {
       if (is_snap) ReportSnapshot(to, false);
     }
   }
+}
+
+// An empty batch: the peer answers 204 only if it is up, of this cluster,
+// and has not removed this member. Its own client, so that a sender's
+// stream is not disturbed.
+size_t PeerTransport::CountReachable(std::chrono::milliseconds timeout) const {
+  std::map<uint64_t, std::string> urls;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    urls = urls_;
+  }
+  PeerTransportOptions probe = options_;
+  probe.connect_timeout = timeout;
+  probe.io_timeout = timeout;
+  size_t n = 0;
+  for (const auto& [peer, url] : urls) {
+    httplib::Client c(url, options_.tls.cert_file, options_.tls.key_file);
+    SetTimeouts(c, probe);
+    ApplyClientTls(c, options_.tls);
+    httplib::Result res = c.Post(kMessagesPath, SenderHeaders(options_), "",
+                                 "application/octet-stream");
+    if (res && res->status == 204) n++;
+  }
+  return n;
 }
 
 PeerTransport::PeerStats PeerTransport::Stats(uint64_t peer) const {

@@ -124,6 +124,11 @@ class PeerTransport {
   // listener stops: a live peer's stream never ends by itself).
   void StopReceiving();
 
+  // How many of the peers answer an empty batch, each asked in turn with
+  // `timeout` to connect and to answer. Blocks; for a starting member
+  // (election_advance.h), not for the host loop.
+  size_t CountReachable(std::chrono::milliseconds timeout) const;
+
   // Per-peer counters, for tests and logs.
   struct PeerStats {
     uint64_t sent_messages = 0;
@@ -153,7 +158,8 @@ class PeerTransport {
   JsonLogger* const logger_;
   mutable std::mutex mu_;
   std::map<uint64_t, std::unique_ptr<Sender>> senders_;  // guarded by mu_
-  std::set<uint64_t> inactive_;  // peers whose last POST failed; mu_
+  std::map<uint64_t, std::string> urls_;  // peer -> URL; guarded by mu_
+  std::set<uint64_t> inactive_;           // peers whose last POST failed; mu_
   std::atomic<bool> receiving_stopped_{false};
   // /raft/stream handlers running; the destructor waits for none.
   std::mutex handlers_mu_;

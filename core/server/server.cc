@@ -1,5 +1,7 @@
 #include "core/server/server.h"
 
+#include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "core/mvcc/hash.h"
@@ -78,6 +80,18 @@ void Server::Step(const raft::Message& msg) {
 
 void Server::Campaign() { raw_->Campaign(); }
 
+void Server::AdvanceTicks(int ticks) {
+  CAIRN_CHECK(ticks >= 0, "negative tick advance %d", ticks);
+  const raft::Raft& r = raw_->raft();
+  if (removed_ || r.state() != raft::StateType::kFollower ||
+      r.lead() != raft::kNone) {
+    return;
+  }
+  const int room = config_.election_ticks - 1 - r.election_elapsed();
+  const int n = std::min(ticks, std::max(room, 0));
+  for (int i = 0; i < n; i++) raw_->Tick();
+}
+
 void Server::ReportUnreachable(uint64_t peer) {
   if (!removed_) raw_->ReportUnreachable(peer);
 }
@@ -150,8 +164,12 @@ void Server::HandleReady(raft::Ready rd) {
   // workload); as it is, the follower's next answer shows whether it
   // arrived, and the leader probes or sends another.
   std::vector<uint64_t> snapshots_to;
-  for (const raft::Message& m : rd.messages) {
-    if (m.type == raft::MessageType::kSnap) snapshots_to.push_back(m.to);
+  std::optional<raft::Snapshot> sendable;
+  for (raft::Message& m : rd.messages) {
+    if (m.type != raft::MessageType::kSnap) continue;
+    snapshots_to.push_back(m.to);
+    if (!sendable) sendable = SendableSnapshot();
+    m.snapshot = *sendable;
   }
   const raft::Snapshot* snap = rd.snapshot ? &*rd.snapshot : nullptr;
   const raft::HardState* hs = rd.hard_state ? &*rd.hard_state : nullptr;

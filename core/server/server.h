@@ -168,6 +168,15 @@ class Server {
   void Tick(int64_t now_ms);
   // Starts an election now (tests, and a host that knows better).
   void Campaign();
+  // Runs `ticks` Raft ticks at once, without moving the clock, on a
+  // follower that knows no leader; otherwise does nothing. A starting host
+  // calls it once it knows its peers are up, so that the first election
+  // comes sooner than a whole election timeout (etcd's
+  // --initial-election-tick-advance). Ticks run only while the elapsed
+  // ticks stay under election_ticks, so the advance itself never starts
+  // an election: it only shortens the wait for the next one.
+  // REQUIRES: ticks >= 0.
+  void AdvanceTicks(int ticks);
   // The transport could not reach `peer` (Raft then probes it rather
   // than streaming), and the outcome of a snapshot sent to it.
   void ReportUnreachable(uint64_t peer);
@@ -180,10 +189,8 @@ class Server {
   // that need space (NeedsSpace: puts, txns with a put, lease grants) are
   // refused with ErrNoSpace before they are proposed when they do not fit,
   // and each one proposed is counted against the headroom (twice its
-  // entry's size: the log and the keyspace) until the next report. A
-  // snapshot (the whole keyspace written to the log store) that does not
-  // fit waits until a report finds room for it. Unlimited until first
-  // called.
+  // entry's size: the log and the keyspace) until the next report.
+  // Unlimited until first called.
   void ReportDiskHeadroom(int64_t bytes);
   // Runs the host loop until Raft has no Ready left. Returns whether it
   // handled any.
@@ -360,6 +367,7 @@ class Server {
   void PersistAppliedApart(const storage::WriteBatch& batch, bool sync);
   bool SnapshotDue() const;
   void CreateSnapshot();
+  raft::Snapshot SendableSnapshot() const;
   void InstallSnapshot(const raft::Snapshot& snap);
 
   // server_watch.cc: per-stream watch ids over the hub's global ones.
@@ -395,7 +403,6 @@ class Server {
   // ReportDiskHeadroom's last value, less what was proposed since.
   int64_t disk_headroom_ = INT64_MAX;
   bool disk_short_ = false;
-  bool snapshot_postponed_ = false;  // for want of disk space
   int64_t next_disk_alarm_ms_ = 0;
 
   uint64_t next_request_id_ = 0;

@@ -202,10 +202,6 @@ void Server::MaybeRaiseNoSpace() {
 void Server::ReportDiskHeadroom(int64_t bytes) {
   disk_headroom_ = bytes;
   disk_short_ = bytes <= 0;
-  if (snapshot_postponed_ &&
-      bytes >= static_cast<int64_t>(sm_->kv().SizeBytes())) {
-    Snapshot();
-  }
   MaybeRaiseDiskAlarm();
 }
 

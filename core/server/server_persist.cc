@@ -8,8 +8,17 @@
 // index, so no entry is applied twice or skipped). The one thing that must
 // not happen is compacting the log past entries whose effects are not
 // durable in the backend: so a snapshot first commits the backend with
-// sync, then dumps it as the snapshot data, then saves the snapshot (which
-// drops the log before it).
+// sync, then saves the snapshot (which drops the log before it).
+//
+// A snapshot this member takes carries no data: its state is the backend,
+// which is synced at or past it, so recovery never needs the data (etcd's
+// Raft snapshots likewise leave the keyspace in its bolt file). Copying the
+// keyspace into the log store every snapshot_count entries stalled the
+// loop for seconds once it held a few hundred thousand keys, long enough
+// to lose the leader (bench-state's fill of 1M keys). The data is made
+// only when a snapshot is sent (SendableSnapshot). A received snapshot
+// keeps its data in the log store until the backend holds it: a crash in
+// between restores it from there.
 
 #include <algorithm>
 #include <utility>
@@ -198,25 +207,10 @@ void Server::Snapshot() {
 void Server::CreateSnapshot() {
   const raft::Index index = sm_->applied_index();
   if (index <= snapshot_index_) return;
-  // A snapshot writes the whole keyspace to the log store again: on a disk
-  // short of that it waits (the log keeps its entries) rather than fail,
-  // and is taken once ReportDiskHeadroom finds the space.
-  if (disk_headroom_ < static_cast<int64_t>(sm_->kv().SizeBytes())) {
-    if (!snapshot_postponed_) Log("snapshot postponed: disk space short");
-    snapshot_postponed_ = true;
-    disk_short_ = true;
-    MaybeRaiseDiskAlarm();
-    return;
-  }
-  snapshot_postponed_ = false;
   raft::Snapshot snap;
   snap.metadata.index = index;
   snap.metadata.term = sm_->applied_term();
   snap.metadata.conf_state = sm_->ConfState();
-  Result<std::string> data = storage::DumpBackend(backend_);
-  CAIRN_CHECK(data.ok(), "dump: %s", data.status().ToString().c_str());
-  disk_headroom_ -= static_cast<int64_t>(data.value().size());
-  snap.data = std::move(data).value();
   // Saving a snapshot replaces the whole log, so the entries after it
   // (persisted, maybe not yet committed) are written again in the same
   // atomic Save. TODO(server): keep SnapshotCatchUpEntries behind the
@@ -234,6 +228,23 @@ void Server::CreateSnapshot() {
   snapshot_index_ = index;
   Log(StrFormat("snapshot at %llu/%llu %s", U(index), U(snap.metadata.term),
                 raft::DescribeConfState(snap.metadata.conf_state).c_str()));
+}
+
+// What a leader sends a follower that is too far behind for entries, in
+// place of the log store's data-less snapshot: the state at the applied
+// index, which is committed and past that snapshot (etcd sends its merged
+// snapshot likewise). The follower's answer then names this index.
+// REQUIRES: the backend holds the state at the applied index (between
+// Readies: each apply step ends with its batch).
+raft::Snapshot Server::SendableSnapshot() const {
+  raft::Snapshot snap;
+  snap.metadata.index = sm_->applied_index();
+  snap.metadata.term = sm_->applied_term();
+  snap.metadata.conf_state = sm_->ConfState();
+  Result<std::string> data = storage::DumpBackend(backend_);
+  CAIRN_CHECK(data.ok(), "dump: %s", data.status().ToString().c_str());
+  snap.data = std::move(data).value();
+  return snap;
 }
 
 // Replaces the whole state by a snapshot's (already saved in the log by

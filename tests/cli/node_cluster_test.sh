@@ -43,6 +43,13 @@ member_id() {
 for n in m1 m2 m3; do start "$n" "$CLUSTER" new; done
 eventually ctl endpoint health || fail "cluster never became healthy"
 ok "3 members healthy"
+# etcd's --initial-election-tick-advance: each member, once a peer answered,
+# skipped all but two ticks of its first election timeout.
+for n in m1 m2 m3; do
+  grep -q '"msg":"initialized peer connections; fast-forwarding election ticks".*"forward-ticks":8.*"active-remote-members":[12]' "$WORK/$n.log" ||
+    fail "$n did not fast-forward its election ticks"
+done
+ok "every member fast-forwarded its first election"
 
 # ---- KV over the JSON gateway -------------------------------------------
 out=$(post m1 /v3/kv/put '{"key":"Zm9v","value":"YmFy"}')

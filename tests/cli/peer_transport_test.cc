@@ -325,6 +325,35 @@ TEST(PeerTransportTest, RemovedPeerIsToldSo) {
   StopAll({&a, &b});
 }
 
+// Only live peers of this cluster that still take this member's messages
+// count as answering; a stuck one costs the timeout, not more; nothing is
+// delivered by the probe.
+TEST(PeerTransportTest, CountReachableCountsOnlyPeersThatWouldTakeMessages) {
+  Member a(1), b(2), refusing(4);
+  {
+    std::lock_guard<std::mutex> lock(refusing.mu);
+    refusing.removed.insert(1);
+  }
+  BlackHole stuck;
+  EXPECT_EQ(a.transport->CountReachable(milliseconds(200)), 0u);  // no peers
+  a.transport->AddPeer(2, b.url);
+  a.transport->AddPeer(3, "http://127.0.0.1:" + std::to_string(DeadPort()));
+  a.transport->AddPeer(4, refusing.url);
+  a.transport->AddPeer(6, "http://127.0.0.1:" + std::to_string(stuck.port()));
+  EXPECT_EQ(a.transport->CountReachable(milliseconds(200)), 1u);
+  // A member of another cluster is refused (412).
+  {
+    PeerTransport foreign({.local_id = 5, .cluster_id = 0xc2},
+                          {.deliver = [](raft::Message) {}});
+    foreign.AddPeer(2, b.url);
+    EXPECT_EQ(foreign.CountReachable(milliseconds(200)), 0u);
+  }
+  a.transport->RemovePeer(2);
+  EXPECT_EQ(a.transport->CountReachable(milliseconds(200)), 0u);
+  EXPECT_EQ(b.Received(), 0u);
+  StopAll({&a, &b, &refusing});
+}
+
 // A /raft/stream POST written by hand: `chunks` are sent one by one, each
 // after `before(i)` returns; gives the answer's status (-1: none).
 int StreamByHand(const std::string& url, std::vector<std::string> chunks,

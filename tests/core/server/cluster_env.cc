@@ -5,6 +5,7 @@
 //               every member, each restored from M's backend as
 //               `cairnctl snapshot restore` does)
 //   campaign M | stabilize | tick ms=N | snapshot M
+//   advance-ticks M n=N    (Server::AdvanceTicks)
 //   submit M OP ...        (see ParseRequest; answers print when they come)
 //   watch M stream=S KEY [prefix] [rev=N] | cancel-watch M stream=S id=N
 //   crash M | restart M | isolate M | heal | start-member M
@@ -107,6 +108,9 @@ std::string ClusterEnv::Handle(const TestData& d) {
     r = AddMembers(d);
   } else if (d.cmd == "campaign") {
     Get(d.Positionals().at(0)).server->Campaign();
+  } else if (d.cmd == "advance-ticks") {
+    ServerOf(d.Positionals().at(0))
+        .AdvanceTicks(static_cast<int>(d.ArgInt("n", 0)));
   } else if (d.cmd == "stabilize") {
     r = Stabilize();
   } else if (d.cmd == "tick") {
