@@ -124,9 +124,11 @@ bool KeyIndex::IsEmpty() const {
 
 size_t KeyIndex::MemoryBytes() const {
   size_t bytes = sizeof(KeyIndex);
-  bytes += generations_.capacity() * sizeof(Generation);
+  if (generations_.on_heap()) {
+    bytes += generations_.capacity() * sizeof(Generation);
+  }
   for (const Generation& g : generations_) {
-    bytes += g.revs.capacity() * sizeof(Revision);
+    if (g.revs.on_heap()) bytes += g.revs.capacity() * sizeof(Revision);
   }
   return bytes;
 }

@@ -25,9 +25,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <vector>
 
 #include "core/mvcc/revision.h"
+#include "core/util/small_vector.h"
 #include "core/util/status.h"
 
 namespace cairn::mvcc {
@@ -35,7 +35,7 @@ namespace cairn::mvcc {
 struct Generation {
   int64_t ver = 0;   // puts (and the tombstone) ever made in it
   Revision created;  // the revision of its first put
-  std::vector<Revision> revs;
+  SmallVector<Revision> revs;
 
   bool empty() const { return revs.empty(); }
 };
@@ -87,7 +87,7 @@ class KeyIndex {
   bool IsLive() const { return !generations_.back().empty(); }
 
   Revision modified() const { return modified_; }
-  const std::vector<Generation>& generations() const { return generations_; }
+  const SmallVector<Generation>& generations() const { return generations_; }
 
   // Approximate heap and inline bytes used by this index.
   size_t MemoryBytes() const;
@@ -101,7 +101,7 @@ class KeyIndex {
   const Generation* FindGeneration(int64_t at_rev) const;
 
   Revision modified_;
-  std::vector<Generation> generations_;
+  SmallVector<Generation> generations_;
 };
 
 }  // namespace cairn::mvcc

@@ -11,8 +11,6 @@
 namespace cairn::mvcc {
 namespace {
 
-constexpr uint8_t kPutKind = 0;
-constexpr uint8_t kTombstoneKind = 1;
 constexpr size_t kRecordKeyBytes = kKvRecordPrefix.size() + 16;
 
 Status BadRecord(std::string_view key, const char* why) {
@@ -59,17 +57,7 @@ std::string KvRecordKey(Revision rev) {
 
 std::string EncodeKvRecord(const KvRecord& record) {
   std::string body;
-  body.push_back(
-      static_cast<char>(record.tombstone ? kTombstoneKind : kPutKind));
-  AppendVarint(body, record.kv.key.size());
-  body += record.kv.key;
-  if (!record.tombstone) {
-    AppendVarint(body, static_cast<uint64_t>(record.kv.create_revision));
-    AppendVarint(body, static_cast<uint64_t>(record.kv.version));
-    AppendVarint(body, static_cast<uint64_t>(record.kv.lease));
-    AppendVarint(body, record.kv.value.size());
-    body += record.kv.value;
-  }
+  AppendKvRecordBody(record, body);
   return storage::EncodeStoredValue(KvRecordKey(record.rev), body);
 }
 
@@ -85,22 +73,11 @@ Result<KvRecord> DecodeKvRecord(std::string_view key, std::string_view value) {
   }
   Result<std::string_view> body = storage::DecodeStoredValue(key, value);
   if (!body.ok()) return body.status();
-  ByteReader r(body.value());
   KvRecord rec;
-  rec.rev = Revision{static_cast<int64_t>(main), static_cast<int64_t>(sub)};
-  const uint8_t kind = r.U8();
-  rec.tombstone = kind == kTombstoneKind;
-  rec.kv.key = std::string(r.LengthPrefixed());
-  if (kind == kPutKind) {
-    rec.kv.create_revision = static_cast<int64_t>(r.Varint());
-    rec.kv.mod_revision = rec.rev.main;
-    rec.kv.version = static_cast<int64_t>(r.Varint());
-    rec.kv.lease = static_cast<int64_t>(r.Varint());
-    rec.kv.value = std::string(r.LengthPrefixed());
-  } else if (kind != kTombstoneKind) {
-    return BadRecord(key, "unknown record kind");
-  }
-  if (!r.done()) return BadRecord(key, "malformed record");
+  Status s = DecodeKvRecordBody(
+      body.value(),
+      Revision{static_cast<int64_t>(main), static_cast<int64_t>(sub)}, rec);
+  if (!s.ok()) return BadRecord(key, s.message().c_str());
   return rec;
 }
 

@@ -62,10 +62,6 @@ void PruneKvs(std::vector<KeyValue>& kvs, const RangeRequest& req) {
   });
 }
 
-size_t StringHeapBytes(const std::string& s) {
-  return s.capacity() > 15 ? s.capacity() + 1 : 0;
-}
-
 }  // namespace
 
 KvStore::KvStore(KvStoreOptions options) : options_(std::move(options)) {}
@@ -136,7 +132,7 @@ std::optional<KeyValue> KvStore::KeyAt(std::string_view key,
   if (ki == nullptr) return std::nullopt;
   std::optional<KeyIndex::Version> v = ki->Get(at_rev);
   if (!v.has_value()) return std::nullopt;
-  return RecordAt(v->modified).kv;
+  return RecordAt(v->modified).kv();
 }
 
 // etcd's rangeKeys: counts every key that exists at at_rev and copies up
@@ -150,7 +146,7 @@ KvStore::RawRange KvStore::RangeKeys(const KeyRange& range, int64_t at_rev,
     out.count++;
     if (count_only) return;
     if (limit > 0 && static_cast<int64_t>(out.kvs.size()) >= limit) return;
-    out.kvs.push_back(RecordAt(v->modified).kv);
+    out.kvs.push_back(RecordAt(v->modified).kv());
   };
   if (range.single) {
     if (const KeyIndex* ki = index_.Find(range.begin)) take(*ki);
@@ -228,7 +224,7 @@ void KvStore::PutKey(WriteTxn& txn, const std::string& key,
               .value = value,
               .lease = lease};
   ki.Put(rev);
-  AppendRecord(Record{.rev = rev, .tombstone = false, .kv = kv});
+  AppendRecord(KvRecord{.rev = rev, .tombstone = false, .kv = kv});
   txn.events.push_back(Event{.type = Event::Type::kPut,
                              .kv = std::move(kv),
                              .prev_kv = std::move(prev)});
@@ -260,7 +256,7 @@ int64_t KvStore::DeleteKeys(WriteTxn& txn, const KeyRange& range) {
                 EscapeBytes(key).c_str(), s.ToString().c_str());
     KeyValue tomb;
     tomb.key = key;
-    AppendRecord(Record{.rev = rev, .tombstone = true, .kv = tomb});
+    AppendRecord(KvRecord{.rev = rev, .tombstone = true, .kv = tomb});
     tomb.mod_revision = rev.main;
     txn.events.push_back(Event{.type = Event::Type::kDelete,
                                .kv = std::move(tomb),
@@ -308,7 +304,7 @@ void KvStore::Finish(const WriteTxn& txn) {
   if (options_.track_changes) {
     // Each event of the txn appended exactly one record.
     for (size_t i = log_.size() - txn.events.size(); i < log_.size(); i++) {
-      changes_.added.push_back(log_[i]);
+      changes_.added.push_back(log_[i].Unpack());
     }
   }
   CAIRN_DCHECK(log_.back().rev.main == current_rev_,
@@ -340,8 +336,7 @@ Result<DeleteRangeResult> KvStore::DeleteRange(const DeleteRangeRequest& req) {
 size_t KvStore::MemoryBytes() const {
   size_t bytes = sizeof(KvStore) + index_.MemoryBytes();
   for (const Record& r : log_) {
-    bytes += sizeof(Record) + StringHeapBytes(r.kv.key) +
-             StringHeapBytes(r.kv.value);
+    bytes += sizeof(Record) + r.heap_bytes();
   }
   return bytes;
 }

@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/mvcc/packed_record.h"
 #include "core/mvcc/revision.h"
 #include "core/mvcc/trie.h"
 #include "core/mvcc/types.h"
@@ -45,16 +46,6 @@ struct KvStoreOptions {
   // kv_persist.h). Off by default, so that stores nobody persists keep
   // nothing extra.
   bool track_changes = false;
-};
-
-// One change in the revision log (etcd's backend "key" bucket entry): a
-// put holds the whole KeyValue; a tombstone holds only the key.
-struct KvRecord {
-  Revision rev;
-  bool tombstone = false;
-  KeyValue kv;
-
-  bool operator==(const KvRecord&) const = default;
 };
 
 // What changed in a store since the last TakeChanges: what a backend must
@@ -163,7 +154,7 @@ class KvStore {
   }
 
  private:
-  using Record = KvRecord;
+  using Record = PackedRecord;
   // The in-progress write of one request (etcd's storeTxnWrite).
   struct WriteTxn {
     int64_t begin_rev = 0;
@@ -233,12 +224,17 @@ class KvStore {
   std::deque<Record> log_;  // sorted by rev
   size_t log_bytes_ = 0;    // RecordBytes of every record in log_
   static constexpr size_t kIndexBytesPerKey = 128;
-  static size_t RecordBytes(const Record& r) {
-    return sizeof(Record) + r.kv.key.size() + r.kv.value.size();
+  // Counts a record as the unpacked KvRecord it stands for, so that the
+  // size users see (dbSize, the quota) does not depend on the packing.
+  static size_t RecordBytes(const KvRecord& r) {
+    return sizeof(KvRecord) + r.kv.key.size() + r.kv.value.size();
   }
-  void AppendRecord(Record r) {
+  static size_t RecordBytes(const PackedRecord& r) {
+    return sizeof(KvRecord) + r.payload_bytes();
+  }
+  void AppendRecord(const KvRecord& r) {
     log_bytes_ += RecordBytes(r);
-    log_.push_back(std::move(r));
+    log_.emplace_back(r);
   }
   KvChanges changes_;  // only with options_.track_changes
 };

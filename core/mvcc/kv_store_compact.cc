@@ -78,8 +78,9 @@ Result<HashKVResponse> KvStore::HashKV(int64_t revision) const {
         !std::binary_search(keep.begin(), keep.end(), r.rev)) {
       continue;
     }
-    crc = Crc32c(EncodeRevision(r.rev, r.tombstone), crc);
-    crc = Crc32c(MarshalKeyValue(r.kv), crc);
+    const KvRecord rec = r.Unpack();
+    crc = Crc32c(EncodeRevision(rec.rev, rec.tombstone), crc);
+    crc = Crc32c(MarshalKeyValue(rec.kv), crc);
   }
   HashKVResponse resp;
   resp.header.revision = current_rev_;
@@ -100,14 +101,15 @@ Result<std::vector<Event>> KvStore::EventsFrom(int64_t start_rev,
         events.back().kv.mod_revision != it->rev.main) {
       break;
     }
+    KvRecord rec = it->Unpack();
     Event ev;
-    ev.type = it->tombstone ? Event::Type::kDelete : Event::Type::kPut;
-    ev.kv = it->kv;
-    if (it->tombstone) ev.kv.mod_revision = it->rev.main;
+    ev.type = rec.tombstone ? Event::Type::kDelete : Event::Type::kPut;
+    ev.kv = std::move(rec.kv);
+    if (rec.tombstone) ev.kv.mod_revision = it->rev.main;
     // As etcd's watch server does: prev_kv is the key one revision
     // earlier, when that is still readable.
     if (it->rev.main - 1 >= compact_rev_) {
-      ev.prev_kv = KeyAt(it->kv.key, it->rev.main - 1);
+      ev.prev_kv = KeyAt(ev.kv.key, it->rev.main - 1);
     }
     events.push_back(std::move(ev));
   }

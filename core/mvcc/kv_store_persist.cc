@@ -73,7 +73,7 @@ Status KvStore::RestoreRecord(KvRecord record) {
   Status s =
       record.tombstone ? RestoreTombstone(rev, ki) : RestorePut(record, ki);
   if (!s.ok()) return bad(s.message());
-  AppendRecord(std::move(record));
+  AppendRecord(record);
   current_rev_ = rev.main;
   return Status::Ok();
 }
@@ -95,7 +95,7 @@ Status KvStore::FinishRestore(int64_t rev, int64_t compact_rev) {
   Status status;
   index_.Visit({}, {}, true, [&](const std::string& key, KeyIndex& ki) {
     size_t at_or_below = 0;
-    const std::vector<Generation>& gens = ki.generations();
+    const SmallVector<Generation>& gens = ki.generations();
     for (size_t i = 0; i < gens.size(); i++) {
       for (const Revision& r : gens[i].revs)
         at_or_below += r.main <= compact_rev;
@@ -118,7 +118,7 @@ void KvStore::VisitLive(
     const std::function<void(const KeyValue& kv)>& fn) const {
   index_.Visit({}, {}, true, [&](const std::string&, KeyIndex& ki) {
     std::optional<KeyIndex::Version> v = ki.Get(current_rev_);
-    if (v.has_value()) fn(RecordAt(v->modified).kv);
+    if (v.has_value()) fn(RecordAt(v->modified).kv());
     return true;
   });
 }

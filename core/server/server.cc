@@ -165,12 +165,17 @@ void Server::HandleReady(raft::Ready rd) {
   // arrived, and the leader probes or sends another.
   std::vector<uint64_t> snapshots_to;
   std::optional<raft::Snapshot> sendable;
+  raft::Message* last_snap = nullptr;
   for (raft::Message& m : rd.messages) {
     if (m.type != raft::MessageType::kSnap) continue;
     snapshots_to.push_back(m.to);
     if (!sendable) sendable = SendableSnapshot();
-    m.snapshot = *sendable;
+    if (last_snap != nullptr) last_snap->snapshot = *sendable;
+    last_snap = &m;
   }
+  // The dump can be the whole keyspace: the last message takes it, the
+  // others (one Ready rarely holds two) get copies.
+  if (last_snap != nullptr) last_snap->snapshot = std::move(*sendable);
   const raft::Snapshot* snap = rd.snapshot ? &*rd.snapshot : nullptr;
   const raft::HardState* hs = rd.hard_state ? &*rd.hard_state : nullptr;
   // (2 before 1) A leader sends first and writes its log while the

@@ -88,8 +88,6 @@ TEST(ElectionAdvanceTest, GivesUpWithoutAdvancingWhenPeersStaySilent) {
     EXPECT_EQ(f.asked, asked);  // it stopped asking
   }
   EXPECT_TRUE(f.Advances().empty());
-  f.answering = 1;  // too late: nothing runs any more
-  EXPECT_TRUE(f.Advances().empty());
 }
 
 TEST(ElectionAdvanceTest, AMembershipNotYetKnownIsWaitedFor) {
