@@ -54,7 +54,8 @@ PackedRecord::PackedRecord(const KvRecord& record) : rev(record.rev) {
   AppendKvRecordBody(record, body);
   std::string length;
   AppendVarint(length, body.size());
-  data_ = std::make_unique_for_overwrite<char[]>(length.size() + body.size());
+  // Not make_unique: it would zero the block first.
+  data_.reset(new char[length.size() + body.size()]);
   std::memcpy(data_.get(), length.data(), length.size());
   std::memcpy(data_.get() + length.size(), body.data(), body.size());
 }
