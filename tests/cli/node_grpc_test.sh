@@ -350,7 +350,7 @@ ok "txn over gRPC"
 
 spare=$(free_port)
 added=$(ctl n1 member add n4 --learner --peer-urls="http://127.0.0.1:$spare")
-id=$(echo "$added" | sed -nE 's/^Member ([0-9a-f]+) added to cluster.*/\1/p')
+id=$(echo "$added" | sed -nE 's/^Member +([0-9a-f]+) added to cluster.*/\1/p')
 [[ -n "$id" ]] || fail "member add: $added"
 ctl n2 member list | grep -q "^$id, unstarted, , http://127.0.0.1:$spare, , true$" ||
   fail "n2 lists the learner"
@@ -360,11 +360,11 @@ out=$(ctl n1 member promote "$id" 2>&1)
 # The learner starts, catches up, and is promoted.
 CPORT[n4]=$(free_port); PPORT[n4]=$spare
 start n4 "$cluster,n4=http://127.0.0.1:$spare" existing
-eventually sh -c "etcdctl --endpoints=$(grpc n1) member promote $id 2>/dev/null | grep -q '^Member $id promoted in cluster '" ||
+eventually sh -c "etcdctl --endpoints=$(grpc n1) member promote $id 2>/dev/null | grep -q '^Member *$id promoted in cluster '" ||
   fail "member promote of the started learner"
 ctl n2 member list | grep -q "^$id, started, n4, http://127.0.0.1:$spare, http://127.0.0.1:${CPORT[n4]}, false$" ||
   fail "n2 lists n4 as a voter: $(ctl n2 member list)"
-ctl n3 member remove "$id" | grep -q "^Member $id removed from cluster " ||
+ctl n3 member remove "$id" | grep -q "^Member *$id removed from cluster " ||
   fail "member remove"
 [[ $(ctl n1 member list | wc -l) -eq 3 ]] || fail "three members after the removal"
 kill "${PID[n4]}" 2>/dev/null; wait "${PID[n4]}" 2>/dev/null
