@@ -224,7 +224,7 @@ void KvStore::PutKey(WriteTxn& txn, const std::string& key,
               .value = value,
               .lease = lease};
   ki.Put(rev);
-  AppendRecord(KvRecord{.rev = rev, .tombstone = false, .kv = kv});
+  AppendWritten(KvRecord{.rev = rev, .tombstone = false, .kv = kv});
   txn.events.push_back(Event{.type = Event::Type::kPut,
                              .kv = std::move(kv),
                              .prev_kv = std::move(prev)});
@@ -256,7 +256,7 @@ int64_t KvStore::DeleteKeys(WriteTxn& txn, const KeyRange& range) {
                 EscapeBytes(key).c_str(), s.ToString().c_str());
     KeyValue tomb;
     tomb.key = key;
-    AppendRecord(KvRecord{.rev = rev, .tombstone = true, .kv = tomb});
+    AppendWritten(KvRecord{.rev = rev, .tombstone = true, .kv = tomb});
     tomb.mod_revision = rev.main;
     txn.events.push_back(Event{.type = Event::Type::kDelete,
                                .kv = std::move(tomb),
@@ -301,12 +301,6 @@ DeleteRangeResponse KvStore::ApplyDelete(WriteTxn& txn,
 void KvStore::Finish(const WriteTxn& txn) {
   if (txn.events.empty()) return;
   current_rev_ = txn.WriteRev();
-  if (options_.track_changes) {
-    // Each event of the txn appended exactly one record.
-    for (size_t i = log_.size() - txn.events.size(); i < log_.size(); i++) {
-      changes_.added.push_back(log_[i].Unpack());
-    }
-  }
   CAIRN_DCHECK(log_.back().rev.main == current_rev_,
                "log ends at %lld, revision is %lld",
                static_cast<long long>(log_.back().rev.main),

@@ -236,6 +236,13 @@ class KvStore {
     log_bytes_ += RecordBytes(r);
     log_.emplace_back(r);
   }
+  // A record a write makes (a restored one is not a change): the change
+  // feed takes the unpacked record, so nothing unpacks it again. Writes
+  // check everything before they append, so no appended record is undone.
+  void AppendWritten(KvRecord r) {
+    AppendRecord(r);
+    if (options_.track_changes) changes_.added.push_back(std::move(r));
+  }
   KvChanges changes_;  // only with options_.track_changes
 };
 

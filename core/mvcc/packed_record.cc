@@ -73,15 +73,6 @@ std::string_view PackedRecord::body() const {
   return std::string_view(p, static_cast<size_t>(n));
 }
 
-bool PackedRecord::tombstone() const {
-  return static_cast<uint8_t>(body()[0]) == kTombstoneKind;
-}
-
-std::string_view PackedRecord::key() const {
-  ByteReader r(body().substr(1));
-  return r.LengthPrefixed();
-}
-
 size_t PackedRecord::payload_bytes() const {
   ByteReader r(body());
   const bool put = r.U8() == kPutKind;

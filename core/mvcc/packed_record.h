@@ -44,8 +44,6 @@ class PackedRecord {
 
   Revision rev;
 
-  bool tombstone() const;
-  std::string_view key() const;
   // The record's KeyValue; a tombstone's holds only the key.
   KeyValue kv() const;
   KvRecord Unpack() const;

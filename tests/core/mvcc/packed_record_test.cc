@@ -24,8 +24,8 @@ TEST(PackedRecordTest, PutRoundTripsEveryField) {
         Put(std::string("a\0b", 3), "\xff\x00", -1)}) {
     PackedRecord p(r);
     EXPECT_EQ(p.rev, r.rev);
-    EXPECT_FALSE(p.tombstone());
-    EXPECT_EQ(p.key(), r.kv.key);
+    EXPECT_FALSE(p.Unpack().tombstone);
+    EXPECT_EQ(p.kv().key, r.kv.key);
     EXPECT_EQ(p.kv(), r.kv);
     EXPECT_EQ(p.Unpack(), r);
     EXPECT_EQ(p.payload_bytes(), r.kv.key.size() + r.kv.value.size());
@@ -36,8 +36,8 @@ TEST(PackedRecordTest, TombstoneHoldsOnlyTheKey) {
   const KvRecord r{
       .rev = Revision{9, 0}, .tombstone = true, .kv = KeyValue{.key = "gone"}};
   PackedRecord p(r);
-  EXPECT_TRUE(p.tombstone());
-  EXPECT_EQ(p.key(), "gone");
+  EXPECT_TRUE(p.Unpack().tombstone);
+  EXPECT_EQ(p.kv().key, "gone");
   EXPECT_EQ(p.kv(), KeyValue{.key = "gone"});
   EXPECT_EQ(p.Unpack(), r);
   EXPECT_EQ(p.payload_bytes(), 4u);
