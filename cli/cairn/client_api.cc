@@ -81,6 +81,21 @@ class StreamSlot {
   std::shared_ptr<std::atomic<size_t>> count_;
 };
 
+// The paths served by the fast path (over plain HTTP): the key-value
+// calls, most of the traffic. Never forwarded to the leader, they are
+// answered by the host loop itself.
+bool IsFastPath(std::string_view path) {
+  constexpr std::string_view kBeta = "/v3beta/";
+  if (path.starts_with(kBeta))
+    path.remove_prefix(kBeta.size() - 1);
+  else if (path.starts_with("/v3/"))
+    path.remove_prefix(3);
+  else
+    return false;
+  return path == "/kv/range" || path == "/kv/put" ||
+         path == "/kv/deleterange" || path == "/kv/txn";
+}
+
 RequestAuth AuthOf(const httplib::Request& req) {
   return RequestAuth{.token = req.get_header_value("Authorization"),
                      .cert_common_name = VerifiedClientCommonName(req)};
@@ -100,31 +115,57 @@ size_t ClientApi::RequestBytes(const api::GatewayRequest& req,
   return body_bytes;
 }
 
-ClientApi::Answer ClientApi::Unary(const std::string& path,
-                                   const std::string& body,
-                                   const RequestAuth& auth) const {
+std::variant<api::GatewayRequest, ClientApi::Answer> ClientApi::Prepare(
+    const std::string& path, std::string_view body) const {
   Result<api::GatewayRequest> req = api::DecodeRequest(path, body);
   if (!req.ok()) {
     if (req.status().code() == Code::kNotFound) {
-      return {404, "Not Found\n", kText};  // the gateway mux's own answer
+      return Answer{404, "Not Found\n", kText};  // the gateway mux's own
     }
     api::GatewayError err = path == "/v3/lease/keepalive"
                                 ? api::ToStreamDecodeError(req.status())
                                 : api::ToGatewayError(req.status());
-    return {err.http_status, ErrorBody(err)};
+    return Answer{err.http_status, ErrorBody(err)};
   }
   Status size = api::CheckRequestSize(RequestBytes(req.value(), body.size()),
                                       options_.max_request_bytes);
   if (!size.ok()) {
     api::GatewayError err = api::ToGatewayError(size);
+    return Answer{err.http_status, ErrorBody(err)};
+  }
+  return std::move(req).value();
+}
+
+ClientApi::Answer ClientApi::AnswerOf(Result<std::string> result) {
+  if (!result.ok()) {
+    api::GatewayError err = api::ToGatewayError(result.status());
     return {err.http_status, ErrorBody(err)};
   }
-  Result<std::string> answer = handlers_.unary(req.value(), auth);
-  if (!answer.ok()) {
-    api::GatewayError err = api::ToGatewayError(answer.status());
-    return {err.http_status, ErrorBody(err)};
+  return {200, std::move(result).value()};
+}
+
+ClientApi::Answer ClientApi::Unary(const std::string& path,
+                                   const std::string& body,
+                                   const RequestAuth& auth) const {
+  auto req = Prepare(path, body);
+  if (auto* refused = std::get_if<Answer>(&req)) return std::move(*refused);
+  return AnswerOf(handlers_.unary(std::get<api::GatewayRequest>(req), auth));
+}
+
+void ClientApi::UnaryAsync(const std::string& path, std::string_view body,
+                           const RequestAuth& auth, FastRespond respond) const {
+  auto req = Prepare(path, body);
+  if (auto* refused = std::get_if<Answer>(&req)) {
+    respond([a = std::move(*refused)] { return a; }, true);
+    return;
   }
-  return {200, std::move(answer).value()};
+  handlers_.unary_async(
+      std::get<api::GatewayRequest>(req), auth,
+      [respond = std::move(respond)](ClientApiHandlers::UnaryResult result,
+                                     bool cheap) {
+        respond([result = std::move(result)] { return AnswerOf(result()); },
+                cheap);
+      });
 }
 
 void ClientApi::Watch(const httplib::Request& req, httplib::Response& res,
@@ -282,6 +323,15 @@ void ClientApi::RegisterHandlers(httplib::Server& server) {
                        const httplib::ContentReader& reader) {
                   Snapshot(req, ReadBody(reader), res);
                 });
+  }
+  if (auto* guarded = dynamic_cast<GuardedServer*>(&server);
+      guarded != nullptr && handlers_.unary_async) {
+    guarded->set_fast_path(
+        IsFastPath, [this](const FastRequest& r, FastRespond respond) {
+          UnaryAsync(GatewayPath(std::string(r.path)), r.body,
+                     RequestAuth{.token = std::string(r.authorization)},
+                     std::move(respond));
+        });
   }
   server.Post(R"(/v3(?:beta)?/.*)",
               [this](const httplib::Request& req, httplib::Response& res,

@@ -7,7 +7,9 @@
 // also serves GET /health, /version and /metrics. It holds no state of
 // its own beyond its options: handlers run on the HTTP server's threads
 // and must be thread-safe (the node's handler queues the request for the
-// host loop and waits for the answer).
+// host loop and waits for the answer). The key-value calls over plain
+// HTTP go through unary_async instead, without a thread waiting
+// (GuardedServer's fast path, fast_request.h).
 //
 // Matching etcd 3.4.23's gateway: an unknown /v3 path answers 404 with
 // the text "Not Found"; another method than POST 405 "Method Not
@@ -22,8 +24,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
+#include "cli/cairn/fast_request.h"
 #include "core/api/requests.h"
 #include "core/api/watch_codec.h"
 #include "core/auth/credentials.h"
@@ -90,6 +95,16 @@ struct ClientApiHandlers {
   std::function<Result<std::string>(const api::GatewayRequest& req,
                                     const RequestAuth& auth)>
       unary;
+  // Serves one decoded unary request without blocking: calls `done`
+  // once, on any thread, with a function that gives what `unary` would
+  // return, and whether running it is cheap (a small answer: it may run
+  // on the thread that calls `done`; FastRespond's `here`). Used for the
+  // /v3/kv/ paths over plain HTTP (fast_request.h). Empty: every request
+  // goes through `unary`.
+  using UnaryResult = std::function<Result<std::string>()>;
+  std::function<void(const api::GatewayRequest& req, const RequestAuth& auth,
+                     std::function<void(UnaryResult, bool cheap)> done)>
+      unary_async;
   // Opens a watch stream for the requests decoded so far (at least the
   // first message, unless the body was empty); later ones come through
   // WatchSession::Submit. Empty: /v3/watch answers as an unknown path.
@@ -124,13 +139,18 @@ class ClientApi {
   static size_t RequestBytes(const api::GatewayRequest& req, size_t body_bytes);
 
  private:
-  struct Answer {
-    int status = 200;
-    std::string body;
-    std::string content_type = "application/json";
-  };
+  using Answer = FastAnswer;
   Answer Unary(const std::string& path, const std::string& body,
                const RequestAuth& auth) const;
+  // Unary without waiting: `respond` gets the answer (fast_request.h).
+  void UnaryAsync(const std::string& path, std::string_view body,
+                  const RequestAuth& auth, FastRespond respond) const;
+  // Decodes and checks a unary request: the request, or the answer that
+  // refuses it.
+  std::variant<api::GatewayRequest, Answer> Prepare(
+      const std::string& path, std::string_view body) const;
+  // The answer to the handler's result.
+  static Answer AnswerOf(Result<std::string> result);
   void Watch(const httplib::Request& req, httplib::Response& res,
              const httplib::ContentReader& reader) const;
   void Snapshot(const httplib::Request& req, const std::string& body,

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <utility>
 
 #include "cli/cairn/client_hello.h"
@@ -60,6 +62,17 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// Sends what the socket takes of `out` without waiting: the bytes sent
+// (maybe 0), or -1 when the connection failed.
+ssize_t SendNow(int fd, std::string_view out) {
+  ssize_t n;
+  do {
+    n = ::send(fd, out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+  return n;
+}
+
 // Runs each task on the calling thread: the accept loop's, where
 // GuardedServer::process_and_close_socket only registers the connection.
 class InlineQueue : public httplib::TaskQueue {
@@ -82,11 +95,13 @@ size_t RequestHeadEnd(std::string_view data) {
   return 0;
 }
 
-RequestBody ParseRequestBody(std::string_view head) {
-  RequestBody body;
-  bool has_length = false;
-  bool chunked = false;
-  bool invalid = false;
+bool HeaderNameIs(std::string_view name, std::string_view wanted) {
+  return EqualsIgnoringCase(name, wanted);
+}
+
+void ForEachHeader(std::string_view head,
+                   const std::function<void(std::string_view name,
+                                            std::string_view value)>& fn) {
   size_t at = head.find('\n');
   while (at != std::string_view::npos && at + 1 < head.size()) {
     const size_t start = at + 1;
@@ -97,8 +112,16 @@ RequestBody ParseRequestBody(std::string_view head) {
     if (line.empty()) break;  // the end of the head
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    const std::string_view name = line.substr(0, colon);
-    const std::string_view value = Trim(line.substr(colon + 1));
+    fn(line.substr(0, colon), Trim(line.substr(colon + 1)));
+  }
+}
+
+RequestBody ParseRequestBody(std::string_view head) {
+  RequestBody body;
+  bool has_length = false;
+  bool chunked = false;
+  bool invalid = false;
+  ForEachHeader(head, [&](std::string_view name, std::string_view value) {
     if (EqualsIgnoringCase(name, "Content-Length")) {
       size_t length = 0;
       bool ok = !value.empty() && value.size() <= 18;
@@ -120,7 +143,7 @@ RequestBody ParseRequestBody(std::string_view head) {
     } else if (EqualsIgnoringCase(name, "Expect")) {
       body.expect_continue = EqualsIgnoringCase(value, "100-continue");
     }
-  }
+  });
   if (chunked) {
     body.kind = RequestBody::Kind::kChunked;
   } else if (invalid) {
@@ -232,7 +255,10 @@ void GuardedServer::StartConnections() {
   ev.events = EPOLLIN;
   ev.data.fd = wake_fd_;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
-  waiting_room_ = std::thread([this] { WaitingRoom(); });
+  waiting_room_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "waiting-room");
+    WaitingRoom();
+  });
 }
 
 void GuardedServer::StopConnections() {
@@ -723,9 +749,24 @@ void GuardedServer::Dispatch(int fd, Clock::time_point head_at,
                         : head_at + request_read_timeout_;
   busy_++;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-  jobs_.push_back({e.conn, e.read_deadline});
-  if (jobs_.size() > idle_workers_ && workers_.size() < limits_.max_workers) {
-    workers_.emplace_back([this] { Worker(); });
+  EnqueueLocked({e.conn, e.read_deadline, {}});
+}
+
+void GuardedServer::EnqueueLocked(Job job) {
+  jobs_.push_back(std::move(job));
+  WakeLocked();
+}
+
+void GuardedServer::WakeLocked() {
+  // A worker on a short job takes the next one when it is done: waking
+  // another then would cost a switch for nothing.
+  if (jobs_.empty() || active_ >= active_limit_) return;
+  if (jobs_.size() > idle_workers_ && workers_.size() < limits_.max_workers &&
+      !stopping_) {
+    workers_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "http-worker");
+      Worker();
+    });
   }
   work_cv_.notify_one();
 }
@@ -734,30 +775,167 @@ bool ClientHungUp() {
   return current_connection != nullptr && current_connection->peer_hung_up();
 }
 
+// The way back of one fast-path request. The connection stays busy (out
+// of the waiting room) until its answer is written; an answer never
+// given (a handler that dropped its FastRespond) is a 500.
+class GuardedServer::FastCall {
+ public:
+  FastCall(GuardedServer& server, std::shared_ptr<Connection> conn)
+      : server_(server), conn_(std::move(conn)) {}
+  FastCall(const FastCall&) = delete;
+  FastCall& operator=(const FastCall&) = delete;
+  ~FastCall() {
+    Respond(
+        [] {
+          return FastAnswer{.status = 500,
+                            .body = api::EncodeGatewayError(
+                                {500, api::GrpcCode::kUnknown,
+                                 "cairn: the request was dropped unanswered"})};
+        },
+        true);
+  }
+
+  void Respond(std::function<FastAnswer()> make, bool here) {
+    if (answered_.exchange(true)) return;
+    std::function<std::string()> rest;
+    if (here) {
+      std::string out = FormatFastAnswer(make());
+      const ssize_t n = SendNow(conn_->fd(), out);
+      if (n < 0 || static_cast<size_t>(n) == out.size()) {
+        std::lock_guard<std::mutex> lock(server_.mu_);
+        server_.FastDoneLocked();
+        server_.busy_--;
+        if (n >= 0 && !server_.stopping_) {
+          server_.Wait(conn_->fd(), Clock::now());
+        } else {
+          server_.CloseLocked(conn_->fd());
+        }
+        return;
+      }
+      // The client is slow to read: a worker waits to write the rest.
+      rest = [out = std::move(out), n] { return out.substr(size_t(n)); };
+    } else {
+      rest = [make = std::move(make)] { return FormatFastAnswer(make()); };
+    }
+    std::lock_guard<std::mutex> lock(server_.mu_);
+    server_.FastDoneLocked();
+    server_.EnqueueLocked({conn_, Clock::time_point::max(), std::move(rest)});
+  }
+
+ private:
+  GuardedServer& server_;
+  const std::shared_ptr<Connection> conn_;
+  std::atomic<bool> answered_{false};
+};
+
+void GuardedServer::set_fast_path(
+    std::function<bool(std::string_view path)> accepts, FastHandler handler) {
+  std::lock_guard<std::mutex> lock(mu_);
+  fast_accepts_ = std::move(accepts);
+  fast_handler_ = std::move(handler);
+}
+
+bool GuardedServer::TryFastPath(const std::shared_ptr<Connection>& conn) {
+  // The waiting room only peeked at a plain request's head: read what
+  // has arrived (the whole request, when it is a fast one) into the
+  // connection's buffer, where cpp-httplib finds it too when it is not.
+  if (conn->Fill(kMaxHeadBytes) == Connection::Progress::kFailed) {
+    return false;
+  }
+  FastParse p =
+      ParseFastRequest(conn->buffered(), payload_max_length_, fast_accepts_);
+  if (p.kind == FastParse::Kind::kNeedBody) {
+    if (conn->Fill(p.need) == Connection::Progress::kFailed) return false;
+    p = ParseFastRequest(conn->buffered(), payload_max_length_, fast_accepts_);
+  }
+  if (p.kind != FastParse::Kind::kYes) return false;
+  // The answer may be written (and the buffer reused) before the handler
+  // returns: it gets copies.
+  const std::string path(p.request.path);
+  const std::string body(p.request.body);
+  const std::string auth(p.request.authorization);
+  conn->Consume(p.need);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    fast_pending_++;
+  }
+  auto call = std::make_shared<FastCall>(*this, conn);
+  fast_handler_(FastRequest{.path = path, .body = body, .authorization = auth},
+                [call](std::function<FastAnswer()> make, bool here) {
+                  call->Respond(std::move(make), here);
+                });
+  return true;
+}
+
+bool GuardedServer::WriteFastAnswer(Connection& conn, const std::string& out,
+                                    std::unique_lock<std::mutex>& lock,
+                                    bool& active) {
+  conn.BeginRequest(Clock::time_point::max());
+  // Most answers fit the socket's buffer at once. One that does not
+  // waits for the client: this worker stops counting as a short one.
+  const ssize_t n = SendNow(conn.fd(), out);
+  if (n < 0) return false;
+  size_t at = static_cast<size_t>(n);
+  if (at == out.size()) return true;
+  lock.lock();
+  SlowLocked();
+  active = false;
+  lock.unlock();
+  while (at < out.size()) {
+    const ssize_t m = conn.write(out.data() + at, out.size() - at);
+    if (m <= 0) return false;
+    at += static_cast<size_t>(m);
+  }
+  return true;
+}
+
+void GuardedServer::FastDoneLocked() {
+  fast_pending_--;
+  // Workers of a stopping server wait for the last answer to end.
+  if (stopping_ && fast_pending_ == 0) work_cv_.notify_all();
+}
+
+void GuardedServer::SlowLocked() {
+  active_--;
+  WakeLocked();
+}
+
 void GuardedServer::Worker() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     idle_workers_++;
-    work_cv_.wait(lock, [this] { return !jobs_.empty() || stopping_; });
+    // While fast requests wait for their answers, a stopping server keeps
+    // its workers to write them.
+    work_cv_.wait(lock, [this] {
+      return !jobs_.empty() || (stopping_ && fast_pending_ == 0);
+    });
     idle_workers_--;
     if (jobs_.empty()) return;  // stopping
     Job job = std::move(jobs_.front());
     jobs_.pop_front();
     std::shared_ptr<Connection> conn = std::move(job.conn);
     const bool last = stopping_;
+    // Short until known otherwise: a fast request, or its answer.
+    active_++;
+    bool active = true;
     lock.unlock();
-    conn->BeginRequest(job.read_deadline);
-    bool closed = false;
-    std::function<void(httplib::Request&)> setup;
-    if (conn->tls()) {
-      // The session, for the client certificate (VerifiedClientCommonName).
-      setup = [&conn](httplib::Request& req) { req.ssl = conn->ssl(); };
+    bool keep = false;
+    if (job.answer) {
+      keep = WriteFastAnswer(*conn, job.answer(), lock, active) && !last;
+    } else if (!last && fast_handler_ && !conn->tls() && TryFastPath(conn)) {
+      lock.lock();
+      active_--;
+      continue;  // still busy: its answer comes back as a job
+    } else {
+      // cpp-httplib's request may hold this thread long (a watch stream).
+      lock.lock();
+      SlowLocked();
+      active = false;
+      lock.unlock();
+      keep = ServeWithHttplib(conn, job.read_deadline, last);
     }
-    current_connection = conn.get();
-    const bool ok = process_request(*conn, last, closed, setup);
-    current_connection = nullptr;
-    const bool keep = ok && !closed && !last && !conn->close_after();
     lock.lock();
+    if (active) active_--;
     busy_--;
     if (keep && !stopping_) {
       Wait(conn->fd(), Clock::now());
@@ -765,6 +943,22 @@ void GuardedServer::Worker() {
       CloseLocked(conn->fd());
     }
   }
+}
+
+bool GuardedServer::ServeWithHttplib(const std::shared_ptr<Connection>& conn,
+                                     Clock::time_point read_deadline,
+                                     bool last) {
+  conn->BeginRequest(read_deadline);
+  bool closed = false;
+  std::function<void(httplib::Request&)> setup;
+  if (conn->tls()) {
+    // The session, for the client certificate (VerifiedClientCommonName).
+    setup = [&conn](httplib::Request& req) { req.ssl = conn->ssl(); };
+  }
+  current_connection = conn.get();
+  const bool ok = process_request(*conn, last, closed, setup);
+  current_connection = nullptr;
+  return ok && !closed && !last && !conn->close_after();
 }
 
 void GuardedServer::ReleaseBody(Entry& e) {

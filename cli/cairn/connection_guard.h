@@ -52,6 +52,12 @@
 //  - Workers are started as needed, up to max_workers; a request whose
 //    handler runs long (a watch stream) holds one, a finished keep-alive
 //    connection goes back to the waiting room.
+//  - With a fast path (set_fast_path, fast_request.h), a worker that
+//    finds a plain connection's request is one of the fast path's hands
+//    it to the handler and goes on; the connection stays busy until the
+//    answer is written, by the answering thread when it is small and the
+//    socket takes it at once, else by a worker. Answers come in order:
+//    a connection's next request is read only after its answer.
 //  - At most max_connections are open. When a new one comes at the
 //    bound, the connection that has waited longest without a worker (idle,
 //    or sending a head or body) is closed to make room;
@@ -63,6 +69,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -77,6 +84,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/cairn/fast_request.h"
 #include "cli/cairn/guarded_connection.h"
 
 struct ssl_ctx_st;  // OpenSSL's SSL_CTX
@@ -139,6 +147,14 @@ struct RequestBody {
 };
 RequestBody ParseRequestBody(std::string_view head);
 
+// Calls `fn` with the name and the value (trimmed) of each header line
+// of `head`, in order.
+void ForEachHeader(std::string_view head,
+                   const std::function<void(std::string_view name,
+                                            std::string_view value)>& fn);
+// Whether the header name `name` is `wanted` (names ignore case).
+bool HeaderNameIs(std::string_view name, std::string_view wanted);
+
 // Where a chunked body ends in `data`, scanning on from `scan` (which it
 // advances, so that bytes already scanned are not again): the offset
 // just past its last chunk and trailers, 0 when it has not all arrived,
@@ -195,6 +211,15 @@ class GuardedServer : public httplib::Server {
   // lock: it must not block. Call before serving.
   void set_http2_handoff(std::function<void(int fd)> handoff);
 
+  // Serves the requests on plain connections that ParseFastRequest
+  // takes, with `accepts` (fast_request.h), by `handler` instead of
+  // cpp-httplib: the worker that read one goes on to other work, and the
+  // answer is written by a worker once `handler`'s FastRespond is
+  // called. Stopping waits for the answers still to come. Call before
+  // serving.
+  void set_fast_path(std::function<bool(std::string_view path)> accepts,
+                     FastHandler handler);
+
  private:
   using Connection = GuardedConnection;
   enum class State { kWaiting, kBusy };
@@ -220,7 +245,11 @@ class GuardedServer : public httplib::Server {
   struct Job {
     std::shared_ptr<Connection> conn;
     std::chrono::steady_clock::time_point read_deadline;
+    // A fast-path request's answer (the bytes still to write); empty
+    // for a request to read.
+    std::function<std::string()> answer;
   };
+  class FastCall;
 
   // Runs on the accept thread (the task queue runs it inline).
   bool process_and_close_socket(socket_t sock) override;
@@ -268,6 +297,27 @@ class GuardedServer : public httplib::Server {
   void Dispatch(int fd, std::chrono::steady_clock::time_point head_at,
                 bool streaming);
   void Worker();
+  // Without mu_: serves the request `conn` holds by the fast path when it
+  // is one; then true, and its answer comes back as a Job.
+  bool TryFastPath(const std::shared_ptr<Connection>& conn);
+  // Without mu_ (`lock`, unlocked): writes a fast-path answer; whether
+  // all of it went. When it must wait for the client, this worker is
+  // no longer a short one (SlowLocked; `active` set false).
+  bool WriteFastAnswer(Connection& conn, const std::string& out,
+                       std::unique_lock<std::mutex>& lock, bool& active);
+  // Without mu_: serves `conn`'s request through cpp-httplib; whether the
+  // connection may serve another.
+  bool ServeWithHttplib(const std::shared_ptr<Connection>& conn,
+                        std::chrono::steady_clock::time_point read_deadline,
+                        bool last);
+  // Under mu_: queues `job`, and wakes (or starts) a worker for it
+  // unless enough are on short jobs already.
+  void EnqueueLocked(Job job);
+  void WakeLocked();  // under mu_: EnqueueLocked's waking
+  // Under mu_: this worker leaves the short ones (it will be long, and
+  // another takes the queue).
+  void SlowLocked();
+  void FastDoneLocked();     // under mu_: a fast request has its answer
   void CloseLocked(int fd);  // under mu_
   // Under mu_: whether a new connection's first bytes `got` are HTTP/2's
   // preface (then handed off, or closed when that fails) or may still
@@ -303,12 +353,21 @@ class GuardedServer : public httplib::Server {
   std::chrono::milliseconds request_read_timeout_{0};  // guarded by mu_
   std::vector<std::string> streaming_paths_;           // guarded by mu_
   std::function<void(int)> http2_handoff_;             // guarded by mu_
-  std::vector<std::thread> workers_;                   // guarded by mu_
-  size_t idle_workers_ = 0;                            // guarded by mu_
-  size_t busy_ = 0;                                    // guarded by mu_
-  size_t body_buffered_ = 0;  // bytes of bodies waited for; by mu_
-  bool stopping_ = false;     // guarded by mu_
-  ConnectionStats counters_;  // guarded by mu_
+  // Set before serving, read by the workers.
+  std::function<bool(std::string_view)> fast_accepts_;
+  FastHandler fast_handler_;
+  size_t fast_pending_ = 0;  // fast requests yet to be answered; by mu_
+  // Workers on a short job (a fast request or its answer), and how many
+  // may be before a new job wakes another.
+  size_t active_ = 0;  // guarded by mu_
+  const size_t active_limit_ =
+      std::max<size_t>(2, std::thread::hardware_concurrency());
+  std::vector<std::thread> workers_;  // guarded by mu_
+  size_t idle_workers_ = 0;           // guarded by mu_
+  size_t busy_ = 0;                   // guarded by mu_
+  size_t body_buffered_ = 0;          // bytes of bodies waited for; by mu_
+  bool stopping_ = false;             // guarded by mu_
+  ConnectionStats counters_;          // guarded by mu_
   std::thread waiting_room_;
 };
 

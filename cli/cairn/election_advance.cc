@@ -1,5 +1,7 @@
 #include "cli/cairn/election_advance.h"
 
+#include <pthread.h>
+
 #include <utility>
 
 namespace cairn::node {
@@ -7,7 +9,10 @@ namespace cairn::node {
 ElectionAdvance::ElectionAdvance(ElectionAdvanceOptions options,
                                  ElectionAdvanceHooks hooks)
     : options_(options), hooks_(std::move(hooks)) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "tick-advance");
+    Run();
+  });
 }
 
 ElectionAdvance::~ElectionAdvance() {

@@ -19,6 +19,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -58,6 +59,8 @@ class GuardedConnection : public httplib::Stream {
   std::string_view buffered() const {
     return std::string_view(buf_).substr(buf_off_);
   }
+  // Takes the first `n` bytes of buffered() as read.
+  void Consume(size_t n) { buf_off_ += std::min(n, buf_.size() - buf_off_); }
 
   // In the waiting room (neither waits; Handshake is TLS only).
   enum class Progress {

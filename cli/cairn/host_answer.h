@@ -5,6 +5,7 @@
 // plain values, no threads.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <variant>
 
@@ -29,5 +30,9 @@ struct HostAnswer {
 
 // The JSON gateway's body for `answer`, as etcd 3.4's gateway prints it.
 std::string EncodeGatewayJson(const HostAnswer& answer);
+
+// The bytes of the keys and values `answer` carries (ranges, previous
+// values, nested in txns); what its encoding's cost grows with.
+size_t KeyValueBytes(const HostAnswer& answer);
 
 }  // namespace cairn::node

@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 
 #include <chrono>
 
@@ -82,7 +83,10 @@ Result<int> HttpListener::Start(const std::string& host, int port) {
                            ": cannot bind");
   }
   server_->StartConnections();
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "http-accept");
+    server_->listen_after_bind();
+  });
   // Wait until the accept loop runs, so a Stop right away is not lost.
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(5);

@@ -349,6 +349,10 @@ SnapshotChunkSource SnapshotChunks(NodeHost& host, JsonLogger& logger) {
   };
 }
 
+// The largest answer (bytes of keys and values) the host loop encodes
+// and sends itself.
+constexpr size_t kCheapAnswerBytes = 16 << 10;
+
 ClientApiHandlers MakeHandlers(NodeHost& host, const MetricsRegistry& reg,
                                JsonLogger& logger, const TlsInfo& client_tls) {
   ClientApiHandlers h;
@@ -368,6 +372,34 @@ ClientApiHandlers MakeHandlers(NodeHost& host, const MetricsRegistry& reg,
     if (!a.answer.ok()) return a.answer.status();
     return EncodeGatewayJson(a.answer.value());
   };
+  h.unary_async =
+      [&host, client_tls](
+          const api::GatewayRequest& req, const RequestAuth& auth,
+          std::function<void(ClientApiHandlers::UnaryResult, bool)> done) {
+        host.CallAsync(req, auth,
+                       [done = std::move(done), req, token = auth.token,
+                        client_tls](UnaryAnswer a) mutable {
+                         // Encoding a small answer costs less than waking a
+                         // thread for it; a large one (or a forward) is left to
+                         // the front end's.
+                         const bool cheap = a.forward_url.empty() &&
+                                            (!a.answer.ok() ||
+                                             KeyValueBytes(a.answer.value()) <=
+                                                 kCheapAnswerBytes);
+                         done(
+                             [a = std::move(a), req = std::move(req),
+                              token = std::move(token),
+                              client_tls]() -> Result<std::string> {
+                               if (!a.forward_url.empty()) {
+                                 return ForwardToLeader(a.forward_url, req,
+                                                        token, client_tls);
+                               }
+                               if (!a.answer.ok()) return a.answer.status();
+                               return EncodeGatewayJson(a.answer.value());
+                             },
+                             cheap);
+                       });
+      };
   h.watch = [&host](std::vector<api::WatchRequest> reqs,
                     const RequestAuth& auth) {
     return host.OpenWatch(std::move(reqs), auth);

@@ -1,5 +1,7 @@
 #include "cli/cairn/node_host.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <random>
 #include <utility>
@@ -150,7 +152,10 @@ NodeHost::NodeHost(NodeHostOptions options,
 NodeHost::~NodeHost() { Stop(); }
 
 void NodeHost::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "host-loop");
+    Loop();
+  });
 }
 
 void NodeHost::Stop() {
@@ -267,30 +272,23 @@ Status NodeHost::CheckMaintenance(const auth::Credentials& who) {
   return WaitFor(f, std::chrono::milliseconds(5000), server::ErrTimeout());
 }
 
+NodeHost::PendingCall::~PendingCall() {
+  if (done_) done_(UnaryAnswer{.answer = server::ErrStopped()});
+}
+
+void NodeHost::PendingCall::Answer(UnaryAnswer a) {
+  std::function<void(UnaryAnswer)> done = std::move(done_);
+  done_ = nullptr;
+  if (done) done(std::move(a));
+}
+
 UnaryAnswer NodeHost::Call(const api::GatewayRequest& request,
                            std::chrono::milliseconds limit,
                            const auth::Credentials& who) {
-  auto call = std::make_shared<PendingCall>();
-  call->leader_only = LeaderOnly(request);
-  std::future<UnaryAnswer> f = call->answer.get_future();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopped_ || stop_) return UnaryAnswer{.answer = server::ErrStopped()};
-  }
-  api::GatewayRequest req = request;
-  if (Status s = PreparePasswords(req); !s.ok()) {
-    return UnaryAnswer{.answer = s};
-  }
-  const bool queued = Post([this, call, req, who] {
-    if (std::optional<server::Request> r = server::ToServerRequest(req)) {
-      const uint64_t token = next_token_++;
-      calls_.emplace(token, std::move(*call));
-      server_->Submit(token, std::move(*r), who);
-    } else {
-      ServeHostRequest(req, who, call->answer);
-    }
-  });
-  if (!queued) return UnaryAnswer{.answer = server::ErrStopped()};
+  auto answer = std::make_shared<std::promise<UnaryAnswer>>();
+  std::future<UnaryAnswer> f = answer->get_future();
+  CallAsync(request, who,
+            [answer](UnaryAnswer a) { answer->set_value(std::move(a)); });
   // The Server answers every request within its request timeout; the
   // margin covers a loop stalled on a slow disk.
   if (limit.count() == 0) {
@@ -300,18 +298,44 @@ UnaryAnswer NodeHost::Call(const api::GatewayRequest& request,
   return WaitFor(f, limit, UnaryAnswer{.answer = server::ErrTimeout()});
 }
 
+void NodeHost::CallAsync(const api::GatewayRequest& request,
+                         const auth::Credentials& who,
+                         std::function<void(UnaryAnswer)> done) {
+  auto call =
+      std::make_shared<PendingCall>(std::move(done), LeaderOnly(request));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_ || stop_) return;  // `call` answers ErrStopped
+  }
+  api::GatewayRequest req = request;
+  if (Status s = PreparePasswords(req); !s.ok()) {
+    call->Answer(UnaryAnswer{.answer = s});
+    return;
+  }
+  // Not queued (the loop stopped): `call` answers ErrStopped as it goes.
+  Post([this, call, req = std::move(req), who] {
+    if (std::optional<server::Request> r = server::ToServerRequest(req)) {
+      const uint64_t token = next_token_++;
+      calls_.emplace(token, std::move(*call));
+      server_->Submit(token, std::move(*r), who);
+    } else {
+      ServeHostRequest(req, who, *call);
+    }
+  });
+}
+
 void NodeHost::ServeHostRequest(const api::GatewayRequest& req,
                                 const auth::Credentials& who,
-                                std::promise<UnaryAnswer>& answer) {
+                                PendingCall& call) {
   // etcd reserves hash and defragment for role root.
   if (Status s = server_->CheckMaintenance(who); !s.ok()) {
-    answer.set_value(UnaryAnswer{.answer = s});
+    call.Answer(UnaryAnswer{.answer = s});
     return;
   }
   if (std::holds_alternative<api::DefragmentRequest>(req)) {
     backend_->CompactAll();
     api::DefragmentResponse resp{.header = Header()};
-    answer.set_value(UnaryAnswer{
+    call.Answer(UnaryAnswer{
         .answer = HostAnswer{.response = resp, .header = Header()}});
     return;
   }
@@ -324,11 +348,11 @@ void NodeHost::ServeHostRequest(const api::GatewayRequest& req,
         return true;
       });
   if (!s.ok()) {
-    answer.set_value(UnaryAnswer{.answer = s});
+    call.Answer(UnaryAnswer{.answer = s});
     return;
   }
   api::HashResponse resp{.header = Header(), .hash = crc};
-  answer.set_value(
+  call.Answer(
       UnaryAnswer{.answer = HostAnswer{.response = resp, .header = Header()}});
 }
 
@@ -552,7 +576,7 @@ void NodeHost::DispatchResponses() {
         a.forward_url = lead->client_urls.front();
       }
     }
-    it->second.answer.set_value(std::move(a));
+    it->second.Answer(std::move(a));
     calls_.erase(it);
   }
 }
@@ -580,7 +604,7 @@ void NodeHost::DispatchWatchResponses() {
 
 void NodeHost::FailPending() {
   for (auto& [token, call] : calls_) {
-    call.answer.set_value(UnaryAnswer{.answer = server::ErrStopped()});
+    call.Answer(UnaryAnswer{.answer = server::ErrStopped()});
   }
   calls_.clear();
   for (auto& [id, session] : streams_) session->Finish();

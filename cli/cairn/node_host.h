@@ -115,6 +115,12 @@ class NodeHost {
   UnaryAnswer Call(const api::GatewayRequest& req,
                    std::chrono::milliseconds limit = {},
                    const auth::Credentials& who = {});
+  // Serves one request without waiting: `done` is called exactly once,
+  // on the loop's thread (or on this one when the loop has stopped, or
+  // the thread stopping it when it drops the request), with the answer.
+  // Like Call, but a front end's thread need not wait for the loop.
+  void CallAsync(const api::GatewayRequest& req, const auth::Credentials& who,
+                 std::function<void(UnaryAnswer)> done);
   // Opens a watch stream and applies its first requests; every watch it
   // creates is checked against `who`'s permissions. Its responses are
   // queued as `encode` gives them (the JSON gateway's lines by default).
@@ -151,9 +157,25 @@ class NodeHost {
 
  private:
   class HostWatchSession;
-  struct PendingCall {
-    std::promise<UnaryAnswer> answer;
-    bool leader_only = false;
+  // A request's way back: answered exactly once, with ErrStopped when
+  // it is dropped unanswered (the loop stopped with it queued or in
+  // flight).
+  class PendingCall {
+   public:
+    PendingCall(std::function<void(UnaryAnswer)> done, bool only_leader)
+        : leader_only(only_leader), done_(std::move(done)) {}
+    PendingCall(PendingCall&& other) noexcept
+        : leader_only(other.leader_only), done_(std::move(other.done_)) {
+      other.done_ = nullptr;
+    }
+    PendingCall& operator=(PendingCall&&) = delete;
+    PendingCall(const PendingCall&) = delete;
+    ~PendingCall();
+    void Answer(UnaryAnswer a);
+    const bool leader_only;
+
+   private:
+    std::function<void(UnaryAnswer)> done_;
   };
 
   // Queues `fn` for the loop; false (not queued) once the loop stopped.
@@ -161,8 +183,7 @@ class NodeHost {
   void Loop();
   void RunInbox();
   void ServeHostRequest(const api::GatewayRequest& req,
-                        const auth::Credentials& who,
-                        std::promise<UnaryAnswer>& answer);
+                        const auth::Credentials& who, PendingCall& call);
   // Hashes or checks the passwords of an auth call (HTTP thread).
   Status PreparePasswords(api::GatewayRequest& req);
   void DispatchResponses();

@@ -1,6 +1,7 @@
 #include "cli/cairn/peer_transport.h"
 
 #include <httplib.h>
+#include <pthread.h>
 
 #include <condition_variable>
 #include <deque>
@@ -129,8 +130,14 @@ class PeerTransport::Sender {
     SetTimeouts(snap_client_, t.options_);
     ApplyClientTls(msg_client_, t.options_.tls);
     ApplyClientTls(snap_client_, t.options_.tls);
-    msg_thread_ = std::thread([this] { RunMessages(); });
-    snap_thread_ = std::thread([this] { RunSnapshots(); });
+    msg_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "peer-send");
+      RunMessages();
+    });
+    snap_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "peer-snap");
+      RunSnapshots();
+    });
   }
 
   ~Sender() {
