@@ -37,6 +37,13 @@ constexpr size_t kMaxDraining = 256;
 // (as all were before), which the request read timeout bounds.
 constexpr size_t kMaxBufferedBodyBytes = 64 << 20;
 
+// A fast request's body the waiting room decodes itself; a larger one
+// is a worker's.
+constexpr size_t kRoomFastBodyBytes = 64 * 1024;
+
+// Whether this thread is a GuardedServer's waiting room.
+thread_local bool in_waiting_room = false;
+
 // The connection whose request this worker thread is serving.
 thread_local const GuardedConnection* current_connection = nullptr;
 
@@ -257,12 +264,12 @@ void GuardedServer::StartConnections() {
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
   waiting_room_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "waiting-room");
+    in_waiting_room = true;
     WaitingRoom();
   });
 }
 
 void GuardedServer::StopConnections() {
-  std::vector<std::thread> workers;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
@@ -281,12 +288,27 @@ void GuardedServer::StopConnections() {
     }
     for (const auto& [fd, deadline] : draining_) ::close(fd);
     draining_.clear();
-    workers.swap(workers_);
   }
   // Requests in handlers (and those queued) finish first, then the
-  // workers see stopping_ and end.
-  work_cv_.notify_all();
-  for (std::thread& t : workers) t.join();
+  // workers see stopping_ and end. Fast requests' answers still to come
+  // are written by workers started for them as they come (the waiting
+  // room may have served every request without one), so the wait is for
+  // those answers, then for the workers, however many there are by then.
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    work_cv_.notify_all();
+    answers_cv_.wait(lock, [this] { return fast_pending_ == 0; });
+  }
+  for (;;) {
+    std::vector<std::thread> workers;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      workers.swap(workers_);
+    }
+    if (workers.empty()) break;
+    work_cv_.notify_all();
+    for (std::thread& t : workers) t.join();
+  }
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
   epoll_fd_ = wake_fd_ = -1;
@@ -521,6 +543,7 @@ void GuardedServer::WaitingRoom() {
   };
   std::vector<TlsReady> tls_ready;
   std::vector<Connection::Progress> tls_progress;
+  std::vector<Job> room_fast;  // room_fast_'s, taken out of mu_
   auto last_sweep = Clock::now();
   for (;;) {
     const int n =
@@ -554,10 +577,12 @@ void GuardedServer::WaitingRoom() {
           OnPlainReadable(fd, it->second, peek, now);
         }
       }
+      room_fast.swap(room_fast_);
     }
     for (const TlsReady& r : tls_ready) {
       tls_progress.push_back(AdvanceTls(*r.conn, r.limit));
     }
+    ServeRoomFast(room_fast);
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
     const auto now = Clock::now();
@@ -573,6 +598,18 @@ void GuardedServer::WaitingRoom() {
       Sweep(now);
     }
   }
+}
+
+void GuardedServer::ServeRoomFast(std::vector<Job>& ready) {
+  for (Job& job : ready) {
+    // A large body is decoded by a worker, not here where it would hold
+    // up every waiting connection.
+    if (!TryFastPath(job.conn, kRoomFastBodyBytes)) {
+      std::lock_guard<std::mutex> lock(mu_);
+      EnqueueLocked(std::move(job));
+    }
+  }
+  ready.clear();  // the last references may close sockets: not under mu_
 }
 
 void GuardedServer::Drain(std::map<int, Clock::time_point>::iterator it) {
@@ -749,6 +786,12 @@ void GuardedServer::Dispatch(int fd, Clock::time_point head_at,
                         : head_at + request_read_timeout_;
   busy_++;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  if (in_waiting_room && fast_handler_ && !e.conn->tls() && !streaming) {
+    // Tried by the waiting room itself once out of mu_: no worker wakes
+    // for a fast request.
+    room_fast_.push_back({e.conn, e.read_deadline, {}});
+    return;
+  }
   EnqueueLocked({e.conn, e.read_deadline, {}});
 }
 
@@ -761,8 +804,7 @@ void GuardedServer::WakeLocked() {
   // A worker on a short job takes the next one when it is done: waking
   // another then would cost a switch for nothing.
   if (jobs_.empty() || active_ >= active_limit_) return;
-  if (jobs_.size() > idle_workers_ && workers_.size() < limits_.max_workers &&
-      !stopping_) {
+  if (jobs_.size() > idle_workers_ && workers_.size() < limits_.max_workers) {
     workers_.emplace_back([this] {
       pthread_setname_np(pthread_self(), "http-worker");
       Worker();
@@ -835,18 +877,18 @@ void GuardedServer::set_fast_path(
   fast_handler_ = std::move(handler);
 }
 
-bool GuardedServer::TryFastPath(const std::shared_ptr<Connection>& conn) {
+bool GuardedServer::TryFastPath(const std::shared_ptr<Connection>& conn,
+                                size_t max_body) {
   // The waiting room only peeked at a plain request's head: read what
   // has arrived (the whole request, when it is a fast one) into the
   // connection's buffer, where cpp-httplib finds it too when it is not.
   if (conn->Fill(kMaxHeadBytes) == Connection::Progress::kFailed) {
     return false;
   }
-  FastParse p =
-      ParseFastRequest(conn->buffered(), payload_max_length_, fast_accepts_);
+  FastParse p = ParseFastRequest(conn->buffered(), max_body, fast_accepts_);
   if (p.kind == FastParse::Kind::kNeedBody) {
     if (conn->Fill(p.need) == Connection::Progress::kFailed) return false;
-    p = ParseFastRequest(conn->buffered(), payload_max_length_, fast_accepts_);
+    p = ParseFastRequest(conn->buffered(), max_body, fast_accepts_);
   }
   if (p.kind != FastParse::Kind::kYes) return false;
   // The answer may be written (and the buffer reused) before the handler
@@ -892,7 +934,10 @@ bool GuardedServer::WriteFastAnswer(Connection& conn, const std::string& out,
 void GuardedServer::FastDoneLocked() {
   fast_pending_--;
   // Workers of a stopping server wait for the last answer to end.
-  if (stopping_ && fast_pending_ == 0) work_cv_.notify_all();
+  if (stopping_ && fast_pending_ == 0) {
+    work_cv_.notify_all();
+    answers_cv_.notify_all();
+  }
 }
 
 void GuardedServer::SlowLocked() {
@@ -922,7 +967,8 @@ void GuardedServer::Worker() {
     bool keep = false;
     if (job.answer) {
       keep = WriteFastAnswer(*conn, job.answer(), lock, active) && !last;
-    } else if (!last && fast_handler_ && !conn->tls() && TryFastPath(conn)) {
+    } else if (!last && fast_handler_ && !conn->tls() &&
+               TryFastPath(conn, payload_max_length_)) {
       lock.lock();
       active_--;
       continue;  // still busy: its answer comes back as a job

@@ -52,12 +52,14 @@
 //  - Workers are started as needed, up to max_workers; a request whose
 //    handler runs long (a watch stream) holds one, a finished keep-alive
 //    connection goes back to the waiting room.
-//  - With a fast path (set_fast_path, fast_request.h), a worker that
-//    finds a plain connection's request is one of the fast path's hands
-//    it to the handler and goes on; the connection stays busy until the
-//    answer is written, by the answering thread when it is small and the
-//    socket takes it at once, else by a worker. Answers come in order:
-//    a connection's next request is read only after its answer.
+//  - With a fast path (set_fast_path, fast_request.h), a plain
+//    connection's request that is one of the fast path's (with a body up
+//    to 64 KiB) is read and handed to the handler by the waiting room
+//    itself, out of its lock, with no worker; a larger one by a worker,
+//    which then goes on. The connection stays busy until the answer is
+//    written, by the answering thread when it is small and the socket
+//    takes it at once, else by a worker. Answers come in order: a
+//    connection's next request is read only after its answer.
 //  - At most max_connections are open. When a new one comes at the
 //    bound, the connection that has waited longest without a worker (idle,
 //    or sending a head or body) is closed to make room;
@@ -298,8 +300,12 @@ class GuardedServer : public httplib::Server {
                 bool streaming);
   void Worker();
   // Without mu_: serves the request `conn` holds by the fast path when it
-  // is one; then true, and its answer comes back as a Job.
-  bool TryFastPath(const std::shared_ptr<Connection>& conn);
+  // is one (with a body of at most `max_body`); then true, and its answer
+  // comes back as a Job.
+  bool TryFastPath(const std::shared_ptr<Connection>& conn, size_t max_body);
+  // The waiting room, out of mu_: tries the fast path for the requests
+  // it dispatched (`ready`, emptied), and queues the others for workers.
+  void ServeRoomFast(std::vector<Job>& ready);
   // Without mu_ (`lock`, unlocked): writes a fast-path answer; whether
   // all of it went. When it must wait for the client, this worker is
   // no longer a short one (SlowLocked; `active` set false).
@@ -345,7 +351,8 @@ class GuardedServer : public httplib::Server {
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
-  std::condition_variable idle_cv_;
+  // Signalled when a stopping server's last fast answer has come.
+  std::condition_variable answers_cv_;
   std::map<int, Entry> conns_;  // guarded by mu_
   // Refused sockets being drained, with their close deadline.
   std::map<int, std::chrono::steady_clock::time_point> draining_;  // mu_
@@ -357,6 +364,8 @@ class GuardedServer : public httplib::Server {
   std::function<bool(std::string_view)> fast_accepts_;
   FastHandler fast_handler_;
   size_t fast_pending_ = 0;  // fast requests yet to be answered; by mu_
+  // Dispatched by the waiting room, for it to try by the fast path.
+  std::vector<Job> room_fast_;  // guarded by mu_
   // Workers on a short job (a fast request or its answer), and how many
   // may be before a new job wakes another.
   size_t active_ = 0;  // guarded by mu_

@@ -7,9 +7,10 @@
 // each holds a worker thread while the host loop works on it, and that
 // thread sleeps and wakes once per request: on this 2-core machine, a
 // third of a member's CPU went to such switches. A request the fast path
-// takes is parsed here, handed to the handler with a way to answer
-// later, and its worker moves on; the answer is written by whichever
-// worker is free when it comes.
+// takes is parsed here and handed to the handler, by the waiting room
+// (or a worker, for a large body), with a way to answer later; the
+// thread that answers writes a small answer itself, and a worker writes
+// a large one.
 //
 // It takes only what it can answer exactly as cpp-httplib would: an
 // HTTP/1.1 POST with a Content-Length body already received, to a path

@@ -1,9 +1,11 @@
 // The connection guard's fast path (fast_request.h): which requests it
 // takes, the bytes it answers (the same as cpp-httplib's for the same
-// handler), and over real sockets on 127.0.0.1 that a worker does not
-// wait for an answer, that pipelined and kept-alive requests keep their
-// order, that an answer never given is a 500, and that stopping waits
-// for the answers still to come. Functional checks, not timings.
+// handler), and over real sockets on 127.0.0.1 that no thread waits for
+// an answer, that answers given on the answering thread or written by a
+// worker (a large one, or one the socket cannot take at once) keep the
+// order of pipelined requests, that a large body is served too, that an
+// answer never given is a 500, and that stopping waits for the answers
+// still to come. Functional checks, not timings.
 #include "cli/cairn/fast_request.h"
 
 #include <gtest/gtest.h>
@@ -242,8 +244,8 @@ TEST_F(FastPathTest, PipelinedRequestsAreAnsweredInOrder) {
   ::close(fd);
 }
 
-TEST_F(FastPathTest, AWorkerDoesNotWaitForAnAnswer) {
-  Start(1);  // one worker: a request waiting for its answer holds none
+TEST_F(FastPathTest, ARequestWaitingForItsAnswerHoldsNoThread) {
+  Start(1);  // one worker, and none is held by a request waiting
   std::vector<int> held;
   for (int i = 0; i < 3; i++) {
     held.push_back(testing::Connect(port_));
@@ -315,6 +317,20 @@ TEST_F(FastPathTest, AnAnswerTheSocketCannotTakeAtOnceIsWrittenWhole) {
               std::string::npos);
     ::close(fd);
   }
+}
+
+TEST_F(FastPathTest, ALargeBodyIsServedByAWorkerAsWell) {
+  Start(2);
+  const int fd = testing::Connect(port_);
+  ASSERT_GE(fd, 0);
+  // Past what the waiting room decodes itself (64 KiB).
+  const std::string body(200 << 10, 'x');
+  ASSERT_TRUE(testing::SendAll(fd, Post("/fast", body) + Post("/fast", "s")));
+  const std::string out = ReadAnswers(fd, "echo:s", 1);
+  EXPECT_NE(out.find("echo:" + body), std::string::npos);
+  EXPECT_LT(out.find("echo:" + body), out.find("echo:s"));
+  EXPECT_EQ(fast_served_.load(), 2);
+  ::close(fd);
 }
 
 TEST_F(FastPathTest, AnAnswerNeverGivenIsA500) {
