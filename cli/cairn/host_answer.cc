@@ -23,8 +23,10 @@ std::string EncodeGatewayJson(const HostAnswer& answer) {
 
 namespace {
 
+// A key-value's other fields and the JSON around it cost about as much
+// to encode as 64 bytes of key or value.
 size_t Bytes(const mvcc::KeyValue& kv) {
-  return kv.key.size() + kv.value.size();
+  return kv.key.size() + kv.value.size() + 64;
 }
 
 size_t Bytes(const std::vector<mvcc::KeyValue>& kvs) {

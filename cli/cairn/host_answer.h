@@ -32,7 +32,8 @@ struct HostAnswer {
 std::string EncodeGatewayJson(const HostAnswer& answer);
 
 // The bytes of the keys and values `answer` carries (ranges, previous
-// values, nested in txns); what its encoding's cost grows with.
+// values, nested in txns), plus 64 for each key-value: what its
+// encoding's cost grows with.
 size_t KeyValueBytes(const HostAnswer& answer);
 
 }  // namespace cairn::node

@@ -353,6 +353,38 @@ TEST_F(ConnectionGuardTest, SlowBodiesHoldNoWorker) {
   for (int fd : slow) ::close(fd);
 }
 
+TEST_F(ConnectionGuardTest, BodiesPastTheBufferBudgetAreReadByAWorker) {
+  // Bodies waiting in the waiting room take at most 64 MiB in all: four
+  // bodies of 16 MiB, 15 of them sent, fit; a fifth does not and goes to
+  // a worker, which reads on. Then every body completes and is served.
+  payload_max_ = 32 << 20;
+  StartWith({.max_connections = 16, .max_workers = 8}, milliseconds(20000));
+  constexpr size_t kBody = 16 << 20;
+  const std::string head =
+      "POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+      std::to_string(kBody) + "\r\n\r\n";
+  const std::string part(kBody - (1 << 20), 'p');
+  std::vector<int> fds;
+  for (int i = 0; i < 5; i++) {
+    fds.push_back(Connect(port_));
+    ASSERT_GE(fds.back(), 0);
+    Send(fds.back(), head + part);
+  }
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (listener_->connection_stats().busy < 1 &&
+         std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_EQ(listener_->connection_stats().busy, 1u);
+  EXPECT_EQ(listener_->connection_stats().open, 5u);
+  for (int fd : fds) {
+    Send(fd, std::string(1 << 20, 'q'));
+    EXPECT_EQ(ReadResponseBody(fd, milliseconds(10000)), std::to_string(kBody));
+    ::close(fd);
+  }
+}
+
 TEST_F(ConnectionGuardTest, ABodyInPiecesIsServedWhole) {
   StartWith({.max_connections = 8, .max_workers = 1}, milliseconds(10000));
   // Larger than a socket's buffers and the head peek: read into the
