@@ -1,5 +1,6 @@
 #include "core/storage/leveldb_raft_log_store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "core/raft/codec.h"
@@ -95,7 +96,51 @@ Status GetValue(leveldb::DB* db, const char* key, std::string* value,
   return FromLevelDb(s, StrFormat("raft log store: reading key %s", key));
 }
 
+// Dead entries a Save deletes at most, beyond those it could add: more
+// than a Save makes dead on average (one per entry it appends), so the
+// dead entries never pile up, and few enough that no Save stalls.
+constexpr size_t kDeadPerSave = 16;
+constexpr size_t kDeadPerAppended = 4;
+
 }  // namespace
+
+void LevelDbRaftLogStore::AddDead(DeadRanges& dead, Index lo, Index hi) {
+  if (lo > hi) return;
+  if (!dead.empty() && dead.back().second + 1 >= lo) {
+    dead.back().second = std::max(dead.back().second, hi);
+    return;
+  }
+  dead.emplace_back(lo, hi);
+}
+
+// The dead entries above `index` are deleted now: they would otherwise
+// read as the log that follows a snapshot at `index`.
+void LevelDbRaftLogStore::DeleteDeadAbove(DeadRanges& dead, Index index,
+                                          leveldb::WriteBatch* batch) {
+  while (!dead.empty() && dead.back().second > index) {
+    auto& [lo, hi] = dead.back();
+    for (Index i = std::max(lo, index + 1); i <= hi; i++) {
+      batch->Delete(EntryKey(i));
+    }
+    if (lo > index) {
+      dead.pop_back();
+    } else {
+      hi = index;
+    }
+  }
+}
+
+void LevelDbRaftLogStore::DeleteDead(DeadRanges& dead, size_t budget,
+                                     leveldb::WriteBatch* batch) {
+  while (budget > 0 && !dead.empty()) {
+    auto& [lo, hi] = dead.front();
+    const Index n = std::min<Index>(budget, hi - lo + 1);
+    for (Index i = lo; i < lo + n; i++) batch->Delete(EntryKey(i));
+    lo += n;
+    budget -= n;
+    if (lo > hi) dead.pop_front();
+  }
+}
 
 LevelDbRaftLogStore::LevelDbRaftLogStore(std::unique_ptr<leveldb::DB> db,
                                          std::string path)
@@ -151,16 +196,23 @@ Status LevelDbRaftLogStore::Load() {
   return LoadLog();
 }
 
-// Scans every "e/" key: the entries must run without a gap from
-// offset_index_ + 1, and each value must decode to the entry of its key.
+// Scans the "e/" keys after the offset: the entries must run without a
+// gap from offset_index_ + 1, and each value must decode to the entry of
+// its key. Keys at or below the offset are dead, still to be deleted.
 Status LevelDbRaftLogStore::LoadLog() {
   leveldb::ReadOptions ro;
   ro.verify_checksums = true;
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
+  dead_.clear();
+  it->Seek(kEntryPrefix);
+  if (it->Valid() && IsEntryKey(it->key()) &&
+      it->key().size() == kEntryKeyBytes) {
+    AddDead(dead_, EntryKeyIndex(it->key()), offset_index_);
+  }
   last_index_ = offset_index_;
   last_term_ = offset_term_;
-  for (it->Seek(kEntryPrefix); it->Valid() && IsEntryKey(it->key());
-       it->Next()) {
+  for (it->Seek(EntryKey(offset_index_ + 1));
+       it->Valid() && IsEntryKey(it->key()); it->Next()) {
     if (it->key().size() != kEntryKeyBytes) {
       return Corrupt(EscapeBytes(it->key().ToString()), "bad entry key");
     }
@@ -265,25 +317,34 @@ Status LevelDbRaftLogStore::Save(const raft::HardState* hs,
   Term offset_term = offset_term_;
   Index last_index = last_index_;
   Term last_term = last_term_;
+  DeadRanges dead = dead_;
   const bool has_snap = snap != nullptr && !snap->empty();
   if (has_snap) {
     if (snap->metadata.index <= snapshot_.metadata.index) {
       return Status(Code::kFailedPrecondition, "snapshot out of date");
     }
+    const Index snap_index = snap->metadata.index;
     batch.Put(kSnapshotKey, raft::EncodeSnapshot(*snap));
-    for (Index i = offset_index + 1; i <= last_index; i++) {
+    // The log up to the snapshot dies (deleted over later Saves); what is
+    // stored past it goes now, replaced by `entries` if any.
+    DeleteDeadAbove(dead, snap_index, &batch);
+    for (Index i = std::max(offset_index, snap_index) + 1; i <= last_index;
+         i++) {
       batch.Delete(EntryKey(i));
     }
-    offset_index = last_index = snap->metadata.index;
+    AddDead(dead, offset_index + 1, std::min(last_index, snap_index));
+    offset_index = last_index = snap_index;
     offset_term = last_term = snap->metadata.term;
     batch.Put(kMetaKey, EncodeMeta(offset_index, offset_term));
   }
   AppendToBatch(entries, offset_index, &last_index, &last_term, &batch);
   if (hs != nullptr) batch.Put(kHardStateKey, raft::EncodeHardState(*hs));
+  DeleteDead(dead, kDeadPerSave + kDeadPerAppended * entries.size(), &batch);
   leveldb::WriteOptions wo;
   wo.sync = must_sync;
   leveldb::Status s = db_->Write(wo, &batch);
   if (!s.ok()) return Status::IOError("raft log store: save: " + s.ToString());
+  dead_ = std::move(dead);
   if (has_snap) snapshot_ = *snap;
   if (hs != nullptr) hard_state_ = *hs;
   offset_index_ = offset_index;
@@ -330,17 +391,16 @@ Status LevelDbRaftLogStore::Compact(Index compact_index) {
               (unsigned long long)last_index_);
   Result<Term> term = TermAt(compact_index);
   if (!term.ok()) return term.status();
+  // The compacted entries die; later Saves delete them.
   leveldb::WriteBatch batch;
-  for (Index i = offset_index_ + 1; i <= compact_index; i++) {
-    batch.Delete(EntryKey(i));
-  }
   batch.Put(kMetaKey, EncodeMeta(compact_index, term.value()));
-  // Not synced: a lost compaction only leaves more log behind, and the
-  // batch is atomic, so meta and deletions are never seen apart.
+  // Not synced: a lost compaction only leaves more log behind, and
+  // LevelDB's log is ordered, so no later deletion survives without it.
   leveldb::Status s = db_->Write(leveldb::WriteOptions(), &batch);
   if (!s.ok()) {
     return Status::IOError("raft log store: compact: " + s.ToString());
   }
+  AddDead(dead_, offset_index_ + 1, compact_index);
   offset_index_ = compact_index;
   offset_term_ = term.value();
   return Status::Ok();

@@ -12,8 +12,10 @@
 // is never returned as an entry.
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/storage/raft_log_store.h"
@@ -65,6 +67,19 @@ class LevelDbRaftLogStore : public RaftLogStore {
                             raft::Index offset_index, raft::Index* last_index,
                             raft::Term* last_term, leveldb::WriteBatch* batch);
 
+  // Ranges of entry indices at or below the offset that may still be
+  // stored, oldest first. A snapshot or a compaction drops entries from
+  // the log at once, but Saves delete them a few at a time (DeleteDead):
+  // one write deleting 100000 entries held the host loop ~40 ms.
+  using DeadRanges = std::deque<std::pair<raft::Index, raft::Index>>;
+  static void AddDead(DeadRanges& dead, raft::Index lo, raft::Index hi);
+  // Deletes the dead entries above `index` and drops them from `dead`.
+  static void DeleteDeadAbove(DeadRanges& dead, raft::Index index,
+                              leveldb::WriteBatch* batch);
+  // Deletes up to `budget` dead entries, oldest first.
+  static void DeleteDead(DeadRanges& dead, size_t budget,
+                         leveldb::WriteBatch* batch);
+
   std::unique_ptr<leveldb::DB> db_;
   std::string path_;
   raft::HardState hard_state_;
@@ -75,6 +90,7 @@ class LevelDbRaftLogStore : public RaftLogStore {
   raft::Term offset_term_ = 0;
   raft::Index last_index_ = 0;
   raft::Term last_term_ = 0;  // cached: Raft asks for it on every append
+  DeadRanges dead_;
 };
 
 }  // namespace cairn::storage

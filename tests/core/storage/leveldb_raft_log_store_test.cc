@@ -197,6 +197,95 @@ TEST(LevelDbRaftLogStoreTest, SecondOpenOfLockedStoreIsIOError) {
   EXPECT_EQ(second.status().code(), Code::kIOError);
 }
 
+// The "e/" keys LevelDB holds, live or dead.
+size_t CountEntryKeys(const std::string& path) {
+  leveldb::DB* raw = nullptr;
+  EXPECT_TRUE(leveldb::DB::Open(leveldb::Options(), path, &raw).ok());
+  std::unique_ptr<leveldb::DB> db(raw);
+  std::unique_ptr<leveldb::Iterator> it(
+      db->NewIterator(leveldb::ReadOptions()));
+  size_t n = 0;
+  for (it->Seek("e/"); it->Valid() && it->key().starts_with("e/"); it->Next()) {
+    n++;
+  }
+  return n;
+}
+
+// A new store at `path` holding entries lo..hi of term 1.
+std::unique_ptr<LevelDbRaftLogStore> OpenHolding(const std::string& path,
+                                                 Index lo, Index hi) {
+  auto store = MustOpen(path);
+  if (store == nullptr) return nullptr;
+  Status s = store->Save(nullptr, MakeEntries(lo, hi, 1), nullptr, true);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return store;
+}
+
+TEST(LevelDbRaftLogStoreTest, SnapshotsDeleteTheOldLogOverLaterSaves) {
+  TempDir dir;
+  {
+    auto store = OpenHolding(dir.path(), 1, 1000);
+    ASSERT_NE(store, nullptr);
+    // As the server snapshots: the entries after the snapshot come again.
+    raft::Snapshot snap = MakeSnapshot(900, 1);
+    ASSERT_TRUE(
+        store->Save(nullptr, MakeEntries(901, 1000, 1), &snap, true).ok());
+    EXPECT_EQ(store->FirstIndex(), 901u);
+    EXPECT_EQ(store->Entries(901, 1001, raft::kNoLimit).value(),
+              MakeEntries(901, 1000, 1));
+    EXPECT_EQ(store->TermAt(900).value(), 1u);
+    EXPECT_EQ(store->TermAt(899).status().code(), Code::kCompacted);
+  }
+  // Not all at once: at most 16 + 4 per entry saved with it.
+  EXPECT_EQ(CountEntryKeys(dir.path()), 1000u - (16 + 4 * 100));
+  {
+    // A reopened store finds the dead entries and goes on deleting them.
+    auto store = MustOpen(dir.path());
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->FirstIndex(), 901u);
+    EXPECT_EQ(store->LastIndex(), 1000u);
+    raft::HardState hs{.term = 1, .vote = 1, .commit = 1000};
+    for (int i = 0; i < 30; i++) {
+      ASSERT_TRUE(store->Save(&hs, {}, nullptr, false).ok());
+    }
+    ASSERT_TRUE(store->Compact(950).ok());
+    for (int i = 0; i < 4; i++) {
+      ASSERT_TRUE(store->Save(&hs, {}, nullptr, false).ok());
+    }
+    EXPECT_EQ(store->FirstIndex(), 951u);
+  }
+  EXPECT_EQ(CountEntryKeys(dir.path()), 50u);
+  auto store = MustOpen(dir.path());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->Entries(951, 1001, raft::kNoLimit).value(),
+            MakeEntries(951, 1000, 1));
+}
+
+TEST(LevelDbRaftLogStoreTest, ASnapshotBelowTheOffsetLeavesNoStaleLog) {
+  // Entries 1..20 compacted to 15 (1..15 dead, still stored), then a
+  // snapshot at 10: nothing past 10 may read as its log after a reopen.
+  TempDir dir;
+  {
+    auto store = OpenHolding(dir.path(), 1, 20);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Compact(15).ok());
+    raft::Snapshot snap = MakeSnapshot(10, 2);
+    ASSERT_TRUE(store->Save(nullptr, {}, &snap, true).ok());
+    EXPECT_EQ(store->LastIndex(), 10u);
+  }
+  auto store = MustOpen(dir.path());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->FirstIndex(), 11u);
+  EXPECT_EQ(store->LastIndex(), 10u);
+  ASSERT_TRUE(store->Save(nullptr, MakeEntries(11, 12, 2), nullptr, true).ok());
+  store.reset();
+  store = MustOpen(dir.path());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->LastIndex(), 12u);
+  EXPECT_EQ(store->Entries(11, 13, raft::kNoLimit).value(),
+            MakeEntries(11, 12, 2));
+}
+
 // One random Save, Compact or snapshot install applied to both stores.
 void RandomStep(Random& rnd, raft::Term* term, RaftLogStore& model,
                 RaftLogStore& store) {
