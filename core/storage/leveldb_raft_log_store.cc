@@ -102,6 +102,9 @@ Status GetValue(leveldb::DB* db, const char* key, std::string* value,
 constexpr size_t kDeadPerSave = 16;
 constexpr size_t kDeadPerAppended = 4;
 
+// The recent entries kept in memory (LevelDbRaftLogStore::recent_).
+constexpr uint64_t kRecentBytes = 4 << 20;
+
 }  // namespace
 
 void LevelDbRaftLogStore::AddDead(DeadRanges& dead, Index lo, Index hi) {
@@ -140,6 +143,45 @@ void LevelDbRaftLogStore::DeleteDead(DeadRanges& dead, size_t budget,
     budget -= n;
     if (lo > hi) dead.pop_front();
   }
+}
+
+void LevelDbRaftLogStore::NoteSaved(const std::vector<Entry>& entries,
+                                    Index start) {
+  if (start == 0) {
+    TrimRecent();
+    return;
+  }
+  // The new entries replace every kept one from `start` on.
+  while (!recent_.empty() && recent_.back().index >= start) {
+    recent_bytes_ -= raft::EntryBytes(recent_.back());
+    recent_.pop_back();
+  }
+  if (!recent_.empty() && recent_.back().index + 1 != start) {
+    recent_.clear();
+    recent_bytes_ = 0;
+  }
+  for (const Entry& e : entries) {
+    if (e.index < start) continue;
+    recent_.push_back(e);
+    recent_bytes_ += raft::EntryBytes(e);
+  }
+  TrimRecent();
+}
+
+void LevelDbRaftLogStore::TrimRecent() {
+  while (!recent_.empty() && (recent_.front().index <= offset_index_ ||
+                              recent_bytes_ > kRecentBytes)) {
+    recent_bytes_ -= raft::EntryBytes(recent_.front());
+    recent_.pop_front();
+  }
+}
+
+const Entry* LevelDbRaftLogStore::Recent(Index i) const {
+  if (recent_.empty() || i < recent_.front().index ||
+      i > recent_.back().index) {
+    return nullptr;
+  }
+  return &recent_[i - recent_.front().index];
 }
 
 LevelDbRaftLogStore::LevelDbRaftLogStore(std::unique_ptr<leveldb::DB> db,
@@ -270,6 +312,7 @@ Result<Term> LevelDbRaftLogStore::TermAt(Index i) const {
   if (i > last_index_) return Status(Code::kNotFound, "term unavailable");
   if (i == offset_index_) return offset_term_;
   if (i == last_index_) return last_term_;
+  if (const Entry* kept = Recent(i)) return kept->term;
   Result<Entry> e = ReadEntry(i);
   if (!e.ok()) return e.status();
   return e.value().term;
@@ -282,6 +325,18 @@ Result<std::vector<Entry>> LevelDbRaftLogStore::Entries(
               (unsigned long long)hi, (unsigned long long)last_index_);
   if (last_index_ == offset_index_)
     return Status(Code::kNotFound, "no entries");
+  if (lo < hi && Recent(lo) != nullptr) {
+    // raft::LimitSize: always the first entry, then while within budget.
+    std::vector<Entry> out;
+    uint64_t size = 0;
+    for (Index i = lo; i < hi; i++) {
+      const Entry& e = *Recent(i);
+      size += raft::EntryBytes(e);
+      if (!out.empty() && size > max_bytes) break;
+      out.push_back(e);
+    }
+    return out;
+  }
   leveldb::ReadOptions ro;
   ro.verify_checksums = true;
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
@@ -337,7 +392,8 @@ Status LevelDbRaftLogStore::Save(const raft::HardState* hs,
     offset_term = last_term = snap->metadata.term;
     batch.Put(kMetaKey, EncodeMeta(offset_index, offset_term));
   }
-  AppendToBatch(entries, offset_index, &last_index, &last_term, &batch);
+  const Index start =
+      AppendToBatch(entries, offset_index, &last_index, &last_term, &batch);
   if (hs != nullptr) batch.Put(kHardStateKey, raft::EncodeHardState(*hs));
   DeleteDead(dead, kDeadPerSave + kDeadPerAppended * entries.size(), &batch);
   leveldb::WriteOptions wo;
@@ -351,19 +407,24 @@ Status LevelDbRaftLogStore::Save(const raft::HardState* hs,
   offset_term_ = offset_term;
   last_index_ = last_index;
   last_term_ = last_term;
+  if (has_snap) {
+    recent_.clear();
+    recent_bytes_ = 0;
+  }
+  NoteSaved(entries, start);
   return Status::Ok();
 }
 
 // etcd MemoryStorage.Append on keys: entries at or below offset_index are
 // skipped, the rest overwrite from their first index and every stored
 // entry after the last new one is deleted (the conflicting suffix).
-void LevelDbRaftLogStore::AppendToBatch(const std::vector<Entry>& entries,
-                                        Index offset_index, Index* last_index,
-                                        Term* last_term,
-                                        leveldb::WriteBatch* batch) {
-  if (entries.empty()) return;
+Index LevelDbRaftLogStore::AppendToBatch(const std::vector<Entry>& entries,
+                                         Index offset_index, Index* last_index,
+                                         Term* last_term,
+                                         leveldb::WriteBatch* batch) {
+  if (entries.empty()) return 0;
   const Index end = entries[0].index + entries.size() - 1;
-  if (end <= offset_index) return;  // all already in the snapshot
+  if (end <= offset_index) return 0;  // all already in the snapshot
   const size_t skip = entries[0].index <= offset_index
                           ? offset_index + 1 - entries[0].index
                           : 0;
@@ -380,6 +441,7 @@ void LevelDbRaftLogStore::AppendToBatch(const std::vector<Entry>& entries,
   for (Index i = end + 1; i <= *last_index; i++) batch->Delete(EntryKey(i));
   *last_index = end;
   *last_term = entries.back().term;
+  return start;
 }
 
 Status LevelDbRaftLogStore::Compact(Index compact_index) {
@@ -403,6 +465,7 @@ Status LevelDbRaftLogStore::Compact(Index compact_index) {
   AddDead(dead_, offset_index_ + 1, compact_index);
   offset_index_ = compact_index;
   offset_term_ = term.value();
+  TrimRecent();
   return Status::Ok();
 }
 

@@ -63,9 +63,12 @@ class LevelDbRaftLogStore : public RaftLogStore {
   Result<raft::Entry> ReadEntry(raft::Index i) const;
   // Adds `entries` to `batch` as MemoryStorage.Append would apply them to
   // a log ending at *last_index; updates *last_index and *last_term.
-  static void AppendToBatch(const std::vector<raft::Entry>& entries,
-                            raft::Index offset_index, raft::Index* last_index,
-                            raft::Term* last_term, leveldb::WriteBatch* batch);
+  // Returns the index of the first entry written, 0 when none.
+  static raft::Index AppendToBatch(const std::vector<raft::Entry>& entries,
+                                   raft::Index offset_index,
+                                   raft::Index* last_index,
+                                   raft::Term* last_term,
+                                   leveldb::WriteBatch* batch);
 
   // Ranges of entry indices at or below the offset that may still be
   // stored, oldest first. A snapshot or a compaction drops entries from
@@ -79,6 +82,21 @@ class LevelDbRaftLogStore : public RaftLogStore {
   // Deletes up to `budget` dead entries, oldest first.
   static void DeleteDead(DeadRanges& dead, size_t budget,
                          leveldb::WriteBatch* batch);
+
+  // The newest entries, kept as saved (a suffix of the log, up to
+  // kRecentBytes): Raft reads back what it just saved, to apply it and to
+  // send it, and a LevelDB iterator per read cost a few percent of a
+  // member's CPU under load.
+  std::deque<raft::Entry> recent_;
+  uint64_t recent_bytes_ = 0;
+  // Updates recent_ after a Save that wrote `entries` (from index
+  // `start` on; none when start is 0) and left the offset at
+  // offset_index_.
+  void NoteSaved(const std::vector<raft::Entry>& entries, raft::Index start);
+  // Drops recent entries at or below offset_index_ and beyond the cap.
+  void TrimRecent();
+  // The recent entry at index i, if kept.
+  const raft::Entry* Recent(raft::Index i) const;
 
   std::unique_ptr<leveldb::DB> db_;
   std::string path_;

@@ -261,6 +261,49 @@ TEST(LevelDbRaftLogStoreTest, SnapshotsDeleteTheOldLogOverLaterSaves) {
             MakeEntries(951, 1000, 1));
 }
 
+TEST(LevelDbRaftLogStoreTest, ReadsPastTheRecentEntriesKeptGoToDisk) {
+  // 6 MiB of entries, more than the store keeps in memory (4 MiB): reads
+  // of the oldest, the newest and across both, then a conflicting
+  // suffix and a compaction, all as saved.
+  TempDir dir;
+  auto store = MustOpen(dir.path());
+  ASSERT_NE(store, nullptr);
+  std::vector<Entry> all;
+  for (Index i = 1; i <= 6144; i++) {
+    all.push_back(
+        {.term = 1, .index = i, .data = std::string(1024, 'a' + i % 26)});
+  }
+  for (size_t i = 0; i < all.size(); i += 512) {
+    std::vector<Entry> part(all.begin() + i, all.begin() + i + 512);
+    ASSERT_TRUE(store->Save(nullptr, part, nullptr, false).ok());
+  }
+  auto slice = [&](Index lo, Index hi) {
+    return std::vector<Entry>(all.begin() + (lo - 1), all.begin() + (hi - 1));
+  };
+  EXPECT_EQ(store->Entries(1, 10, raft::kNoLimit).value(), slice(1, 10));
+  EXPECT_EQ(store->Entries(6000, 6145, raft::kNoLimit).value(),
+            slice(6000, 6145));
+  EXPECT_EQ(store->Entries(100, 6145, raft::kNoLimit).value(),
+            slice(100, 6145));
+  EXPECT_EQ(store->Entries(6000, 6145, 3000).value(), slice(6000, 6002));
+  EXPECT_EQ(store->TermAt(6100).value(), 1u);
+  all.resize(6100);
+  all.push_back({.term = 2, .index = 6101, .data = "new"});
+  ASSERT_TRUE(store->Save(nullptr, {all.back()}, nullptr, true).ok());
+  EXPECT_EQ(store->LastIndex(), 6101u);
+  EXPECT_EQ(store->Entries(6050, 6102, raft::kNoLimit).value(),
+            slice(6050, 6102));
+  ASSERT_TRUE(store->Compact(6090).ok());
+  EXPECT_EQ(store->Entries(6091, 6102, raft::kNoLimit).value(),
+            slice(6091, 6102));
+  EXPECT_EQ(store->TermAt(6101).value(), 2u);
+  store.reset();
+  store = MustOpen(dir.path());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->Entries(6091, 6102, raft::kNoLimit).value(),
+            slice(6091, 6102));
+}
+
 TEST(LevelDbRaftLogStoreTest, ASnapshotBelowTheOffsetLeavesNoStaleLog) {
   // Entries 1..20 compacted to 15 (1..15 dead, still stored), then a
   // snapshot at 10: nothing past 10 may read as its log after a reopen.
