@@ -1,9 +1,12 @@
 #include "cli/cairn/grpc_server.h"
 
 #include <grpcpp/grpcpp.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -26,9 +29,63 @@ namespace {
 // checked against the limit proper, as the gateway checks it.
 constexpr size_t kGrpcOverheadBytes = 512 * 1024;
 
+// Converts and sends the large answers of KV calls, off the thread that
+// has them (the node's host loop): one thread, in order.
+class Finisher {
+ public:
+  Finisher()
+      : thread_([this] {
+          pthread_setname_np(pthread_self(), "grpc-finisher");
+          Run();
+        }) {}
+  ~Finisher() { Stop(); }
+  void Post(std::function<void()> fn) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!stopped_) {
+        queue_.push_back(std::move(fn));
+        cv_.notify_one();
+        return;
+      }
+    }
+    fn();  // after Stop (no call should be left by then): here and now
+  }
+  // Runs what is queued, then ends the thread. Idempotent.
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopped_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Run() {
+    while (true) {
+      std::deque<std::function<void()>> work;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stopped_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopped
+        work.swap(queue_);
+      }
+      for (auto& fn : work) fn();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;  // guarded by mu_
+  bool stopped_ = false;                     // guarded by mu_
+  std::thread thread_;
+};
+
 // What every service shares: the handlers and the limits.
 struct Core {
   GrpcUnaryHandler unary;
+  GrpcUnaryAsyncHandler unary_async;
+  Finisher* finisher = nullptr;
   GrpcWatchHandler watch;
   GrpcSnapshotHandler snapshot;
   size_t max_request_bytes = 0;
@@ -42,7 +99,7 @@ struct Core {
 // The call's token and, under --client-cert-auth, its verified client
 // certificate's CN (which serves as the user when no token is given, as
 // etcd does).
-RequestAuth AuthOf(const Core& core, const grpc::ServerContext& ctx) {
+RequestAuth AuthOf(const Core& core, const grpc::ServerContextBase& ctx) {
   RequestAuth auth;
   const auto& md = ctx.client_metadata();
   if (auto it = md.find("token"); it != md.end()) {
@@ -57,45 +114,90 @@ RequestAuth AuthOf(const Core& core, const grpc::ServerContext& ctx) {
   return auth;
 }
 
+// A call's request as the gateway would have decoded it, within
+// --max-request-bytes.
+template <typename In>
+Result<api::GatewayRequest> Decode(const Core& core, const In& in) {
+  Result<api::GatewayRequest> req = FromProto(in);
+  if (!req.ok()) return req.status();
+  Status size = api::CheckRequestSize(
+      ClientApi::RequestBytes(req.value(), in.ByteSizeLong()),
+      core.max_request_bytes);
+  if (!size.ok()) return size;
+  return req;
+}
+
 // One unary call: convert, check the size, serve, convert back.
 template <typename In, typename Out>
 grpc::Status Serve(const Core& core, const grpc::ServerContext& ctx,
                    const In& in, Out* out) {
-  Result<api::GatewayRequest> req = FromProto(in);
+  Result<api::GatewayRequest> req = Decode(core, in);
   if (!req.ok()) return ToGrpcStatus(req.status());
-  Status size = api::CheckRequestSize(
-      ClientApi::RequestBytes(req.value(), in.ByteSizeLong()),
-      core.max_request_bytes);
-  if (!size.ok()) return ToGrpcStatus(size);
   Result<HostAnswer> answer = core.unary(req.value(), AuthOf(core, ctx));
   if (!answer.ok()) return ToGrpcStatus(answer.status());
   return ToGrpcStatus(ToProto(answer.value(), out));
 }
 
-class KvService final : public pb::KV::Service {
+// One KV call through the callback API: handed over, finished by
+// whoever has the answer (GrpcServer's header, threads). `out` lives
+// until the call is finished.
+template <typename In, typename Out>
+grpc::ServerUnaryReactor* ServeAsync(const Core& core,
+                                     grpc::CallbackServerContext* ctx,
+                                     const In& in, Out* out) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  Result<api::GatewayRequest> req = Decode(core, in);
+  if (!req.ok()) {
+    reactor->Finish(ToGrpcStatus(req.status()));
+    return reactor;
+  }
+  Finisher* finisher = core.finisher;
+  core.unary_async(
+      req.value(), AuthOf(core, *ctx),
+      [reactor, out, finisher](Result<HostAnswer> answer) {
+        const bool cheap =
+            !answer.ok() || KeyValueBytes(answer.value()) <= kCheapAnswerBytes;
+        auto finish = [reactor, out, answer = std::move(answer)] {
+          reactor->Finish(answer.ok()
+                              ? ToGrpcStatus(ToProto(answer.value(), out))
+                              : ToGrpcStatus(answer.status()));
+        };
+        if (cheap) {
+          finish();
+        } else {
+          finisher->Post(std::move(finish));
+        }
+      });
+  return reactor;
+}
+
+class KvService final : public pb::KV::CallbackService {
  public:
   explicit KvService(const Core& core) : core_(core) {}
-  grpc::Status Range(grpc::ServerContext* ctx, const pb::RangeRequest* in,
-                     pb::RangeResponse* out) override {
-    return Serve(core_, *ctx, *in, out);
+  grpc::ServerUnaryReactor* Range(grpc::CallbackServerContext* ctx,
+                                  const pb::RangeRequest* in,
+                                  pb::RangeResponse* out) override {
+    return ServeAsync(core_, ctx, *in, out);
   }
-  grpc::Status Put(grpc::ServerContext* ctx, const pb::PutRequest* in,
-                   pb::PutResponse* out) override {
-    return Serve(core_, *ctx, *in, out);
+  grpc::ServerUnaryReactor* Put(grpc::CallbackServerContext* ctx,
+                                const pb::PutRequest* in,
+                                pb::PutResponse* out) override {
+    return ServeAsync(core_, ctx, *in, out);
   }
-  grpc::Status DeleteRange(grpc::ServerContext* ctx,
-                           const pb::DeleteRangeRequest* in,
-                           pb::DeleteRangeResponse* out) override {
-    return Serve(core_, *ctx, *in, out);
+  grpc::ServerUnaryReactor* DeleteRange(grpc::CallbackServerContext* ctx,
+                                        const pb::DeleteRangeRequest* in,
+                                        pb::DeleteRangeResponse* out) override {
+    return ServeAsync(core_, ctx, *in, out);
   }
-  grpc::Status Txn(grpc::ServerContext* ctx, const pb::TxnRequest* in,
-                   pb::TxnResponse* out) override {
-    return Serve(core_, *ctx, *in, out);
+  grpc::ServerUnaryReactor* Txn(grpc::CallbackServerContext* ctx,
+                                const pb::TxnRequest* in,
+                                pb::TxnResponse* out) override {
+    return ServeAsync(core_, ctx, *in, out);
   }
-  grpc::Status Compact(grpc::ServerContext* ctx,
-                       const pb::CompactionRequest* in,
-                       pb::CompactionResponse* out) override {
-    return Serve(core_, *ctx, *in, out);
+  grpc::ServerUnaryReactor* Compact(grpc::CallbackServerContext* ctx,
+                                    const pb::CompactionRequest* in,
+                                    pb::CompactionResponse* out) override {
+    return ServeAsync(core_, ctx, *in, out);
   }
 
  private:
@@ -364,6 +466,15 @@ class GrpcServer::Services {
         watch(core),
         auth(core) {
     core.unary = std::move(handlers.unary);
+    core.unary_async = std::move(handlers.unary_async);
+    if (!core.unary_async) {
+      core.unary_async = [unary = core.unary](const api::GatewayRequest& req,
+                                              const RequestAuth& who,
+                                              GrpcAnswerFn done) {
+        done(unary(req, who));
+      };
+    }
+    core.finisher = &finisher;
     core.watch = std::move(handlers.watch);
     core.snapshot = std::move(handlers.snapshot);
     core.max_request_bytes = options.max_request_bytes;
@@ -371,6 +482,7 @@ class GrpcServer::Services {
     core.watch_poll = options.watch_poll;
     core.cert_auth = !options.tls.Empty() && options.tls.client_cert_auth;
   }
+  Finisher finisher;
   Core core;  // set before serving, read-only after
   KvService kv;
   LeaseService lease;
@@ -506,6 +618,8 @@ void GrpcServer::Stop() {
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   server_->Wait();
   server_.reset();
+  // Every call is finished: none is left for the finisher.
+  services_->finisher.Stop();
 }
 
 }  // namespace cairn::node

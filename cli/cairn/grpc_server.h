@@ -23,10 +23,15 @@
 // handshake (client_hello.h), which gRPC does. Its own address may serve
 // TLS too (GrpcServerOptions::tls).
 //
-// Edge code. Threads: gRPC's synchronous server runs each call on one of
-// its threads (at most GrpcServerOptions::max_threads at once; beyond
-// that a call fails with RESOURCE_EXHAUSTED), which blocks in the handler
-// until the answer is known; a watch stream holds that thread (reading
+// Edge code. Threads: the KV calls use gRPC's callback API: a call is
+// handed to GrpcHandlers::unary_async and its thread moves on; the
+// answer is converted and sent by the thread that has it when it is
+// small (KeyValueBytes up to 16 KiB), else by the server's own finisher
+// thread, so that a large answer never holds up the node's host loop.
+// Every other call runs on one of gRPC's synchronous server threads (at
+// most GrpcServerOptions::max_threads at once; beyond that a call fails
+// with RESOURCE_EXHAUSTED), which blocks in the handler until the answer
+// is known; a watch stream holds that thread (reading
 // requests) and one more of its own (writing responses) while it lasts,
 // and at most max_watch_streams are open at once. The handlers must be
 // thread-safe.
@@ -95,8 +100,20 @@ using SnapshotChunkSource =
 using GrpcSnapshotHandler =
     std::function<Result<SnapshotChunkSource>(const RequestAuth& auth)>;
 
+// Serves one decoded request without blocking: `done` is called once
+// with the answer, on whichever thread has it (the node's: the host
+// loop's, NodeHost::CallAsync). Only for requests no member forwards to
+// its leader (the KV calls).
+using GrpcAnswerFn = std::function<void(Result<HostAnswer>)>;
+using GrpcUnaryAsyncHandler =
+    std::function<void(const api::GatewayRequest& req, const RequestAuth& auth,
+                       GrpcAnswerFn done)>;
+
 struct GrpcHandlers {
-  GrpcUnaryHandler unary;        // required
+  GrpcUnaryHandler unary;  // required
+  // The KV calls (Range, Put, DeleteRange, Txn, Compact); empty: `unary`,
+  // on one of gRPC's threads.
+  GrpcUnaryAsyncHandler unary_async;
   GrpcWatchHandler watch;        // empty: Watch answers UNIMPLEMENTED
   GrpcSnapshotHandler snapshot;  // empty: Snapshot answers UNIMPLEMENTED
 };

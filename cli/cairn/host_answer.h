@@ -36,4 +36,8 @@ std::string EncodeGatewayJson(const HostAnswer& answer);
 // encoding's cost grows with.
 size_t KeyValueBytes(const HostAnswer& answer);
 
+// The largest KeyValueBytes of an answer the host loop encodes and sends
+// itself; a larger one is left to a front end's thread.
+inline constexpr size_t kCheapAnswerBytes = 16 << 10;
+
 }  // namespace cairn::node

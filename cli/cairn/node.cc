@@ -349,10 +349,6 @@ SnapshotChunkSource SnapshotChunks(NodeHost& host, JsonLogger& logger) {
   };
 }
 
-// The largest answer (bytes of keys and values) the host loop encodes
-// and sends itself.
-constexpr size_t kCheapAnswerBytes = 16 << 10;
-
 ClientApiHandlers MakeHandlers(NodeHost& host, const MetricsRegistry& reg,
                                JsonLogger& logger, const TlsInfo& client_tls) {
   ClientApiHandlers h;
@@ -421,6 +417,17 @@ GrpcHandlers MakeGrpcHandlers(NodeHost& host, JsonLogger& logger,
         ForwardToLeader(a.forward_url, req, auth.token, client_tls);
     if (!body.ok()) return body.status();
     return DecodeForwardedAnswer(req, body.value());
+  };
+  h.unary_async = [&host](const api::GatewayRequest& req,
+                          const RequestAuth& auth, GrpcAnswerFn done) {
+    host.CallAsync(req, auth, [done = std::move(done)](UnaryAnswer a) {
+      // The KV calls are never forwarded (LeaderOnly in node_host.cc).
+      if (!a.forward_url.empty()) {
+        done(Status(Code::kUnavailable, "request cannot be forwarded here"));
+        return;
+      }
+      done(std::move(a.answer));
+    });
   };
   h.watch = [&host](const RequestAuth& auth, WatchEncoder encode) {
     return host.OpenWatch({}, auth, std::move(encode));

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <mutex>
 #include <thread>
 
@@ -324,6 +325,134 @@ TEST_F(GrpcServerTest, SnapshotRefusedByTheHandler) {
   grpc::Status s = reader->Finish();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(s.error_message(), "etcdserver: permission denied");
+}
+
+// KV calls through GrpcHandlers::unary_async, answered later from
+// another thread (as the host loop answers), small or large.
+class GrpcAsyncTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    GrpcHandlers handlers;
+    handlers.unary = [](const api::GatewayRequest&,
+                        const RequestAuth&) -> Result<HostAnswer> {
+      ADD_FAILURE() << "a KV call took the blocking path";
+      return Status(Code::kUnavailable, "blocking");
+    };
+    handlers.unary_async = [this](const api::GatewayRequest& req,
+                                  const RequestAuth&, GrpcAnswerFn done) {
+      std::lock_guard<std::mutex> lock(mu_);
+      answerers_.emplace_back([this, req, done = std::move(done)] {
+        std::this_thread::sleep_for(delay_);
+        done(answer_(req));
+      });
+    };
+    Result<std::unique_ptr<GrpcServer>> s =
+        GrpcServer::Start("127.0.0.1", 0, {}, std::move(handlers));
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    server_ = std::move(s).value();
+    stub_ = pb::KV::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                            grpc::InsecureChannelCredentials()));
+  }
+  void TearDown() override {
+    if (server_ != nullptr) server_->Stop();
+    std::lock_guard<std::mutex> lock(mu_);
+    for (std::thread& t : answerers_) t.join();
+  }
+
+  // `n` key-values of `bytes`-byte values.
+  static Result<HostAnswer> Range(size_t n, size_t bytes) {
+    mvcc::RangeResponse r;
+    for (size_t i = 0; i < n; i++) {
+      r.kvs.push_back(mvcc::KeyValue{.key = "k" + std::to_string(i),
+                                     .value = std::string(bytes, 'v')});
+    }
+    r.count = static_cast<int64_t>(n);
+    return HostAnswer{.response = server::Response(r), .header = kMember};
+  }
+
+  std::chrono::milliseconds delay_{20};
+  std::function<Result<HostAnswer>(const api::GatewayRequest&)> answer_;
+  std::mutex mu_;
+  std::vector<std::thread> answerers_;  // guarded by mu_
+  std::unique_ptr<GrpcServer> server_;
+  std::unique_ptr<pb::KV::Stub> stub_;
+};
+
+TEST_F(GrpcAsyncTest, SmallAndLargeAnswersComeWhole) {
+  for (size_t n : {size_t{1}, size_t{200}}) {  // 200 KiB: the finisher's
+    answer_ = [n](const api::GatewayRequest& req) {
+      EXPECT_TRUE(std::holds_alternative<mvcc::RangeRequest>(req));
+      return Range(n, 1024);
+    };
+    grpc::ClientContext ctx;
+    pb::RangeRequest req;
+    req.set_key("k");
+    pb::RangeResponse resp;
+    grpc::Status s = stub_->Range(&ctx, req, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_EQ(resp.kvs_size(), static_cast<int>(n));
+    EXPECT_EQ(resp.kvs(static_cast<int>(n) - 1).value(),
+              std::string(1024, 'v'));
+    EXPECT_EQ(resp.count(), static_cast<int64_t>(n));
+    EXPECT_EQ(resp.header().member_id(), 2u);
+  }
+}
+
+TEST_F(GrpcAsyncTest, ErrorsAndBadRequestsAreEtcdsGrpcErrors) {
+  answer_ = [](const api::GatewayRequest&) -> Result<HostAnswer> {
+    return Status(Code::kCompacted,
+                  "etcdserver: mvcc: required revision has been compacted");
+  };
+  {
+    grpc::ClientContext ctx;
+    pb::PutRequest req;
+    req.set_key("k");
+    pb::PutResponse resp;
+    grpc::Status s = stub_->Put(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+    EXPECT_EQ(s.error_message(),
+              "etcdserver: mvcc: required revision has been compacted");
+  }
+  // Refused before the handler: past --max-request-bytes (1.5 MiB).
+  grpc::ClientContext ctx;
+  pb::PutRequest req;
+  req.set_key("k");
+  req.set_value(std::string(1600 * 1024, 'x'));
+  pb::PutResponse resp;
+  grpc::Status s = stub_->Put(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "etcdserver: request is too large");
+  std::lock_guard<std::mutex> lock(mu_);
+  EXPECT_EQ(answerers_.size(), 1u);
+}
+
+TEST_F(GrpcAsyncTest, StopWaitsForTheAnswersDue) {
+  // Calls still waiting for their answers when the server stops get them.
+  delay_ = std::chrono::milliseconds(300);
+  answer_ = [](const api::GatewayRequest&) { return Range(100, 1024); };
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 4; i++) {
+    clients.emplace_back([&] {
+      grpc::ClientContext ctx;
+      pb::RangeRequest req;
+      req.set_key("k");
+      pb::RangeResponse resp;
+      if (stub_->Range(&ctx, req, &resp).ok() && resp.kvs_size() == 100) ok++;
+    });
+  }
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < end) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (answerers_.size() == 4) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  server_->Stop();
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(ok.load(), 4);
 }
 
 TEST(GrpcServerStartTest, PortInUseIsAnError) {
