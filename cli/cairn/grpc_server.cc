@@ -1,5 +1,6 @@
 #include "cli/cairn/grpc_server.h"
 
+#include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "cli/cairn/grpc_convert.h"
+#include "cli/cairn/logger.h"
 #include "core/api/gateway_error.h"
 #include "etcdserverpb/rpc.grpc.pb.h"
 
@@ -454,7 +456,27 @@ class AuthService final : public pb::Auth::Service {
   const Core& core_;
 };
 
+std::atomic<JsonLogger*> grpc_log_target{nullptr};
+
+void LogGrpcLine(gpr_log_func_args* args) {
+  JsonLogger* logger = grpc_log_target.load();
+  if (logger == nullptr) return;
+  const LogLevel level =
+      args->severity == GPR_LOG_SEVERITY_ERROR  ? LogLevel::kError
+      : args->severity == GPR_LOG_SEVERITY_INFO ? LogLevel::kInfo
+                                                : LogLevel::kDebug;
+  if (!logger->Enabled(level)) return;
+  logger->Log(level, args->message != nullptr ? args->message : "",
+              {{"caller", std::string(args->file != nullptr ? args->file : "") +
+                              ":" + std::to_string(args->line)}});
+}
+
 }  // namespace
+
+void RouteGrpcLogs(JsonLogger* logger) {
+  grpc_log_target.store(logger);
+  gpr_set_log_function(&LogGrpcLine);
+}
 
 class GrpcServer::Services {
  public:

@@ -118,6 +118,16 @@ struct GrpcHandlers {
   GrpcSnapshotHandler snapshot;  // empty: Snapshot answers UNIMPLEMENTED
 };
 
+class JsonLogger;
+
+// Sends gRPC's own log lines (such as why it cannot bind a port) to
+// `logger` as JSON records at their level, with gRPC's source file and
+// line as "caller", instead of gRPC's own format on stderr; null: drops
+// them. Process-wide, as gRPC's log hook is: the binary calls it once,
+// with a logger that is never destroyed (gRPC's threads may log until
+// the process ends).
+void RouteGrpcLogs(JsonLogger* logger);
+
 class GrpcServer {
  public:
   // Listens on host:port (port 0: a free one) and starts serving.

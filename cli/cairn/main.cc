@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cairn/grpc_server.h"
 #include "cli/cairn/logger.h"
 #include "cli/cairn/node.h"
 #include "cli/cairn/node_config.h"
@@ -70,6 +71,10 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   cairn::node::JsonLogger log(std::cerr, cfg.log_level, cfg.name);
+  // gRPC's threads may log until the process ends: their logger is never
+  // destroyed.
+  cairn::node::RouteGrpcLogs(
+      new cairn::node::JsonLogger(std::cerr, cfg.log_level, cfg.name));
   LogConfig(log, cfg);
   auto node = cairn::node::Node::Start(cfg, log);
   if (!node.ok()) {

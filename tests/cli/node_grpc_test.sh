@@ -25,7 +25,8 @@
 # promoted and removed, and leadership moves. Lease keep-alive
 # through every member (followers forward to the leader), a watch on one
 # member seeing the writes made through the others, and
-# Maintenance.Snapshot sending what the gateway's snapshot sends.
+# Maintenance.Snapshot sending what the gateway's snapshot sends. A
+# member whose gRPC address is taken logs gRPC's error as JSON.
 #
 # Usage: node_grpc_test.sh CAIRN. Exits 77 (skip) without etcdctl.
 set -u
@@ -379,5 +380,16 @@ etcdctl --endpoints="$all" move-leader "$target" |
 eventually sh -c "etcdctl --endpoints=$all endpoint status | grep -q ', $target, .*, true, false, '" ||
   fail "$target leads after move-leader"
 ok "move-leader over gRPC"
+
+# gRPC's own log lines are JSON records too: a member whose gRPC address
+# is taken (n1's) fails to start, and gRPC's bind error is in its log.
+CPORT[n5]=$(free_port); PPORT[n5]=$(free_port); GPORT[n5]=${GPORT[n1]}
+start_grpc n5 "n5=$(peer n5)"
+wait "${PID[n5]}" && fail "n5 started on a taken gRPC address"
+grep -q '^{"level":"error",.*"msg":"UNKNOWN:No address added.*"caller":"[^"]*chttp2_server.cc:[0-9]*"}$' "$WORK/n5.log" ||
+  fail "gRPC's bind error as a JSON record: $(cat "$WORK/n5.log")"
+bad=$(grep -v '^{.*}$' "$WORK/n5.log" | grep -v '^Error: ')
+[[ -z $bad ]] || fail "lines that are not JSON records: $bad"
+ok "gRPC's log lines are JSON records"
 
 finish
