@@ -141,7 +141,7 @@ void LevelDbRaftLogStore::DeleteDead(DeadRanges& dead, size_t budget,
     for (Index i = lo; i < lo + n; i++) batch->Delete(EntryKey(i));
     lo += n;
     budget -= n;
-    if (lo > hi) dead.pop_front();
+    if (lo > hi) dead.erase(dead.begin());  // ranges are few
   }
 }
 

@@ -74,7 +74,8 @@ class LevelDbRaftLogStore : public RaftLogStore {
   // stored, oldest first. A snapshot or a compaction drops entries from
   // the log at once, but Saves delete them a few at a time (DeleteDead):
   // one write deleting 100000 entries held the host loop ~40 ms.
-  using DeadRanges = std::deque<std::pair<raft::Index, raft::Index>>;
+  // A vector, not a deque: Save copies it, and an empty deque allocates.
+  using DeadRanges = std::vector<std::pair<raft::Index, raft::Index>>;
   static void AddDead(DeadRanges& dead, raft::Index lo, raft::Index hi);
   // Deletes the dead entries above `index` and drops them from `dead`.
   static void DeleteDeadAbove(DeadRanges& dead, raft::Index index,
