@@ -12,6 +12,7 @@
 #include "core/api/cluster_types.h"
 #include "core/api/response_header.h"
 #include "core/server/request.h"
+#include "core/util/result.h"
 
 namespace cairn::node {
 
@@ -26,6 +27,14 @@ struct HostAnswer {
   // revision when it answered; a response that knows its own revision
   // (server::EncodeResponse) shows that one instead.
   api::ResponseHeader header;
+};
+
+// A unary answer: the typed answer or the error, or, for a leader-only
+// request on a follower, the leader's client URL to forward it to. The
+// front end that asked encodes it.
+struct UnaryAnswer {
+  Result<HostAnswer> answer = HostAnswer();
+  std::string forward_url;
 };
 
 // The JSON gateway's body for `answer`, as etcd 3.4's gateway prints it.

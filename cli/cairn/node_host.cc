@@ -93,6 +93,13 @@ class NodeHost::HostWatchSession : public QueueWatchSession {
 
 namespace {
 
+// The Server answers every request within its request timeout; the
+// margin covers a loop stalled on a slow disk, after which a call is
+// answered ErrTimeout without the loop.
+std::chrono::milliseconds CallLimit(const NodeHostOptions& options) {
+  return std::chrono::milliseconds(options.server.request_timeout_ms + 10'000);
+}
+
 // The value of `f` once ready within `limit`, else `fallback` (also when
 // the loop dropped the work unrun: a broken promise).
 template <typename T>
@@ -121,6 +128,7 @@ NodeHost::NodeHost(NodeHostOptions options,
                    PeerTransport& transport, JsonLogger& logger,
                    NodeMetrics* metrics)
     : options_(std::move(options)),
+      deadlines_(CallLimit(options_)),
       log_store_(std::move(log_store)),
       backend_(std::move(backend)),
       transport_(transport),
@@ -289,20 +297,17 @@ UnaryAnswer NodeHost::Call(const api::GatewayRequest& request,
   std::future<UnaryAnswer> f = answer->get_future();
   CallAsync(request, who,
             [answer](UnaryAnswer a) { answer->set_value(std::move(a)); });
-  // The Server answers every request within its request timeout; the
-  // margin covers a loop stalled on a slow disk.
-  if (limit.count() == 0) {
-    limit =
-        std::chrono::milliseconds(options_.server.request_timeout_ms + 10'000);
-  }
+  // Without a limit of its own, CallAsync's (deadlines_) ends the wait;
+  // this one is only a backstop.
+  if (limit.count() == 0) limit = CallLimit(options_) + std::chrono::seconds(5);
   return WaitFor(f, limit, UnaryAnswer{.answer = server::ErrTimeout()});
 }
 
 void NodeHost::CallAsync(const api::GatewayRequest& request,
                          const auth::Credentials& who,
                          std::function<void(UnaryAnswer)> done) {
-  auto call =
-      std::make_shared<PendingCall>(std::move(done), LeaderOnly(request));
+  auto call = std::make_shared<PendingCall>(deadlines_.Guard(std::move(done)),
+                                            LeaderOnly(request));
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopped_ || stop_) return;  // `call` answers ErrStopped

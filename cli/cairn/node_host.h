@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "cli/cairn/auto_compactor.h"
+#include "cli/cairn/call_deadlines.h"
 #include "cli/cairn/client_api.h"
 #include "cli/cairn/host_answer.h"
 #include "cli/cairn/node_config.h"
@@ -68,14 +69,6 @@ struct NodeHostOptions {
   // raises NOSPACE when it runs out. Empty: no check.
   std::string data_dir;
   uint64_t disk_reserve_bytes = 0;
-};
-
-// A unary answer: the typed answer or the error, or, for a leader-only
-// request on a follower, the leader's client URL to forward it to. The
-// front end that asked encodes it (host_answer.h).
-struct UnaryAnswer {
-  Result<HostAnswer> answer = HostAnswer();
-  std::string forward_url;
 };
 
 class NodeHost {
@@ -117,8 +110,10 @@ class NodeHost {
                    const auth::Credentials& who = {});
   // Serves one request without waiting: `done` is called exactly once,
   // on the loop's thread (or on this one when the loop has stopped, or
-  // the thread stopping it when it drops the request), with the answer.
-  // Like Call, but a front end's thread need not wait for the loop.
+  // the thread stopping it when it drops the request), with the answer;
+  // or with ErrTimeout from another thread when the loop has not answered
+  // within Call's default limit (call_deadlines.h). Like Call, but a
+  // front end's thread need not wait for the loop.
   void CallAsync(const api::GatewayRequest& req, const auth::Credentials& who,
                  std::function<void(UnaryAnswer)> done);
   // Opens a watch stream and applies its first requests; every watch it
@@ -200,6 +195,8 @@ class NodeHost {
   int64_t NowMs() const;
 
   const NodeHostOptions options_;
+  // Before everything a call's answer may go through.
+  CallDeadlines deadlines_;
   std::unique_ptr<storage::RaftLogStore> log_store_;
   std::unique_ptr<storage::LevelDbBackend> backend_;
   // What the Server writes through: backend_, fail-stop on a failed
