@@ -11,7 +11,11 @@
 // as the chunks of one long POST to /raft/stream, with no answer each (as
 // etcd's rafthttp streams), until none has come for half the I/O timeout.
 // A failed POST or chunk write drops its batch and reports the peer
-// unreachable; Raft retransmits what matters.
+// unreachable; Raft retransmits what matters. While a plain-HTTP stream
+// is open and its sender waits with nothing queued, Send writes the
+// messages to the stream's socket itself, as one chunk, without blocking
+// (MSG_DONTWAIT): no thread is woken for them. What the socket does not
+// take goes to the sender as usual (the rest of a chunk first).
 //
 // Snapshots (MsgSnap) go on a separate stream: a second thread per peer
 // POSTs the encoded message to /raft/snapshot, written in chunks of
@@ -112,8 +116,9 @@ class PeerTransport {
   void AddPeer(uint64_t peer, const std::string& url);
   void RemovePeer(uint64_t peer);
 
-  // Queues each message for its `to` peer. Never blocks. A message to an
-  // unknown peer, or beyond a full queue, is dropped and reported.
+  // Queues each message for its `to` peer, or writes it (above). Never
+  // blocks. A message to an unknown peer, or beyond a full queue, is
+  // dropped and reported.
   void Send(std::vector<raft::Message> msgs);
 
   // Registers POST /raft/messages and /raft/snapshot on `server` (the peer

@@ -56,32 +56,35 @@ struct Member {
     opts.local_id = id;
     opts.cluster_id = 0xc1;
     transport = std::make_unique<PeerTransport>(
-        opts,
-        PeerTransport::Callbacks{.deliver =
-                                     [this](raft::Message m) {
-                                       std::lock_guard<std::mutex> lock(mu);
-                                       got.push_back(std::move(m));
-                                     },
-                                 .unreachable =
-                                     [this](uint64_t peer) {
-                                       std::lock_guard<std::mutex> lock(mu);
-                                       unreachable.insert(peer);
-                                     },
-                                 .snapshot_status =
-                                     [this](uint64_t peer, bool ok) {
-                                       std::lock_guard<std::mutex> lock(mu);
-                                       snap_status.emplace_back(peer, ok);
-                                     },
-                                 .is_removed =
-                                     [this](uint64_t peer) {
-                                       std::lock_guard<std::mutex> lock(mu);
-                                       return removed.count(peer) != 0;
-                                     },
-                                 .removed_self =
-                                     [this] {
-                                       std::lock_guard<std::mutex> lock(mu);
-                                       told_removed = true;
-                                     }});
+        opts, PeerTransport::Callbacks{
+                  .deliver =
+                      [this](raft::Message m) {
+                        while (stall.load()) {
+                          std::this_thread::sleep_for(milliseconds(1));
+                        }
+                        std::lock_guard<std::mutex> lock(mu);
+                        got.push_back(std::move(m));
+                      },
+                  .unreachable =
+                      [this](uint64_t peer) {
+                        std::lock_guard<std::mutex> lock(mu);
+                        unreachable.insert(peer);
+                      },
+                  .snapshot_status =
+                      [this](uint64_t peer, bool ok) {
+                        std::lock_guard<std::mutex> lock(mu);
+                        snap_status.emplace_back(peer, ok);
+                      },
+                  .is_removed =
+                      [this](uint64_t peer) {
+                        std::lock_guard<std::mutex> lock(mu);
+                        return removed.count(peer) != 0;
+                      },
+                  .removed_self =
+                      [this] {
+                        std::lock_guard<std::mutex> lock(mu);
+                        told_removed = true;
+                      }});
     transport->RegisterHandlers(listener.server());
     auto port = listener.Start("127.0.0.1", 0);
     EXPECT_TRUE(port.ok());
@@ -108,6 +111,8 @@ struct Member {
   std::vector<std::pair<uint64_t, bool>> snap_status;
   std::set<uint64_t> removed;  // peers this member refuses (410)
   bool told_removed = false;
+  // While set, delivery waits: the stream stops being read.
+  std::atomic<bool> stall{false};
 };
 
 // Closes every member's connections before any listener stops.
@@ -464,6 +469,43 @@ TEST(PeerTransportTest, RemovalEndsAnOpenStream) {
       },
       milliseconds(20000)));
   EXPECT_EQ(a.Received(), 50u);
+  StopAll({&a, &b});
+}
+
+// While the sender's thread waits in an open stream, Send writes the
+// stream's socket itself; once the receiver stops reading, the socket
+// takes part of a message, then nothing, and the thread writes the rest
+// and the queue. Nothing is lost or reordered.
+TEST(PeerTransportTest,
+     WritesFromSendAndTheSenderKeepOrderWhenTheReaderStalls) {
+  Member a(1), b(2);
+  a.transport->AddPeer(2, b.url);
+  uint64_t seq = 0;
+  for (; seq < 20; ++seq) {  // one at a time: the sender waits in between
+    a.transport->Send({AppMsg(1, 2, seq)});
+    ASSERT_TRUE(
+        WaitFor([&] { return b.Received() == seq + 1; }, milliseconds(5000)));
+  }
+  b.stall = true;
+  const std::string big(256 << 10, 'x');
+  for (int i = 0; i < 40; ++i, ++seq) {
+    raft::Message m = AppMsg(1, 2, seq);
+    m.entries[0].data = big;
+    a.transport->Send({std::move(m)});
+  }
+  std::this_thread::sleep_for(milliseconds(300));
+  b.stall = false;
+  for (int i = 0; i < 20; ++i, ++seq) a.transport->Send({AppMsg(1, 2, seq)});
+  ASSERT_TRUE(
+      WaitFor([&] { return b.Received() == seq; }, milliseconds(20000)));
+  for (uint64_t i = 0; i < seq; ++i) {
+    ASSERT_EQ(b.got[i].index, i) << i;
+  }
+  EXPECT_EQ(b.got[20].entries[0].data, big);
+  const PeerTransport::PeerStats s = a.transport->Stats(2);
+  EXPECT_EQ(s.sent_messages, seq);
+  EXPECT_EQ(s.dropped_messages, 0u);
+  EXPECT_TRUE(a.unreachable.empty());
   StopAll({&a, &b});
 }
 
