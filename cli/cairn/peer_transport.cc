@@ -57,6 +57,17 @@ std::optional<uint64_t> ParseHexId(const std::string& s) {
   return v;
 }
 
+// What `m` weighs in a batch: its entries and, roughly, its fixed fields.
+size_t RoughBytes(const raft::Message& m) {
+  size_t bytes = 64;
+  for (const raft::Entry& e : m.entries) bytes += e.data.size();
+  return bytes;
+}
+
+// The most TryDirect writes on the caller's thread (the host loop): a
+// catch-up batch of megabytes is encoded and written by the sender's.
+constexpr size_t kMaxDirectBytes = 64 << 10;
+
 // `body` as one chunk of a chunked HTTP body, as cpp-httplib frames it.
 std::string HttpChunk(std::string_view body) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -222,14 +233,19 @@ class PeerTransport::Sender {
   // thread for them cost ~40 us of a put's latency on a quiet cluster
   // (docs/performance.md). A socket that takes none of it leaves them to
   // the queue; one that takes part of it leaves the rest to the thread,
-  // which writes it before anything else. REQUIRES: mu_ held.
+  // which writes it before anything else. Only small batches
+  // (kMaxDirectBytes): the caller holds the transport's lock, and its
+  // time is the loop's. REQUIRES: mu_ held.
   bool TryDirect(const std::vector<raft::Message>& msgs, size_t* direct_bytes) {
     if (parked_fd_ < 0 || !queue_.empty() || !raw_pending_.empty()) {
       return false;
     }
+    size_t bytes = 0;
     for (const raft::Message& m : msgs) {
       if (m.type == raft::MessageType::kSnap) return false;
+      bytes += RoughBytes(m);
     }
+    if (bytes > kMaxDirectBytes) return false;
     const std::string body = EncodeMessageBatch(msgs);
     const std::string chunk = HttpChunk(body);
     const ssize_t n = ::send(parked_fd_, chunk.data(), chunk.size(),
@@ -310,8 +326,7 @@ class PeerTransport::Sender {
     size_t bytes = 0;
     while (!queue_.empty() &&
            (batch.empty() || bytes < t_.options_.max_batch_bytes)) {
-      for (const auto& e : queue_.front().entries) bytes += e.data.size();
-      bytes += 64;  // the fixed fields, roughly
+      bytes += RoughBytes(queue_.front());
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }

@@ -473,9 +473,10 @@ TEST(PeerTransportTest, RemovalEndsAnOpenStream) {
 }
 
 // While the sender's thread waits in an open stream, Send writes the
-// stream's socket itself; once the receiver stops reading, the socket
-// takes part of a message, then nothing, and the thread writes the rest
-// and the queue. Nothing is lost or reordered.
+// stream's socket itself (batches up to 64 KiB); once the receiver stops
+// reading, the socket takes part of a message, then nothing, and the
+// thread writes the rest and the queue; larger messages always go through
+// the thread. Nothing is lost or reordered.
 TEST(PeerTransportTest,
      WritesFromSendAndTheSenderKeepOrderWhenTheReaderStalls) {
   Member a(1), b(2);
@@ -487,10 +488,10 @@ TEST(PeerTransportTest,
         WaitFor([&] { return b.Received() == seq + 1; }, milliseconds(5000)));
   }
   b.stall = true;
-  const std::string big(256 << 10, 'x');
-  for (int i = 0; i < 40; ++i, ++seq) {
+  const std::string big(48 << 10, 'x');
+  for (int i = 0; i < 400; ++i, ++seq) {
     raft::Message m = AppMsg(1, 2, seq);
-    m.entries[0].data = big;
+    m.entries[0].data = i % 100 == 99 ? std::string(256 << 10, 'y') : big;
     a.transport->Send({std::move(m)});
   }
   std::this_thread::sleep_for(milliseconds(300));
@@ -502,6 +503,7 @@ TEST(PeerTransportTest,
     ASSERT_EQ(b.got[i].index, i) << i;
   }
   EXPECT_EQ(b.got[20].entries[0].data, big);
+  EXPECT_EQ(b.got[119].entries[0].data, std::string(256 << 10, 'y'));
   const PeerTransport::PeerStats s = a.transport->Stats(2);
   EXPECT_EQ(s.sent_messages, seq);
   EXPECT_EQ(s.dropped_messages, 0u);
