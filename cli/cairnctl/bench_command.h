@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cairnctl/bench_events.h"
 #include "cli/cairnctl/bench_runner.h"
 #include "cli/cairnctl/command.h"
 
@@ -54,6 +55,15 @@ std::optional<CommandError> CheckBenchFormat(const Context& ctx);
 std::optional<CommandError> OpenConns(
     Context& ctx, int count, const std::string& probe_key,
     std::vector<std::unique_ptr<GatewayClient>>* conns);
+
+// Runs `request` as `plan` says over `count` connections, after the same
+// probe as OpenConns: on one thread with epoll where the client options
+// allow it (bench_events.h: plain HTTP, no user to log in again),
+// otherwise a thread per client (RunLoad). Errors as OpenConns'.
+std::optional<CommandError> RunRequests(Context& ctx, const RunOptions& plan,
+                                        int count, const std::string& probe_key,
+                                        const BenchRequest& request,
+                                        LatencyStats* stats);
 
 // Prints the figures in -w's format; a run with failed requests exits 1
 // after its report.

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace cairn::ctl {
@@ -14,37 +15,6 @@ using Clock = std::chrono::steady_clock;
 double SecondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
-
-// Hands out send times at most `rate` per second, in order (a token
-// bucket of one, as etcd's rate.NewLimiter(rate, 1)).
-class RateLimiter {
- public:
-  explicit RateLimiter(double rate) : rate_(rate) {}
-  // Sleeps until this caller's slot; false, at once, when the slot would
-  // come after `deadline`.
-  bool Wait(Clock::time_point deadline) {
-    if (rate_ <= 0) return true;
-    Clock::time_point slot;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      const auto step = std::chrono::duration_cast<Clock::duration>(
-          std::chrono::duration<double>(1.0 / rate_));
-      // A bucket of one token: a caller that comes late by up to one step
-      // still gets its slot, so a steady caller keeps the full rate.
-      next_ = std::max(next_, Clock::now() - step);
-      if (next_ > deadline) return false;
-      slot = next_;
-      next_ += step;
-    }
-    std::this_thread::sleep_until(slot);
-    return true;
-  }
-
- private:
-  const double rate_;
-  std::mutex mu_;
-  Clock::time_point next_{};
-};
 
 // What the client threads share.
 struct Shared {
@@ -58,6 +28,29 @@ struct Shared {
 };
 
 }  // namespace
+
+std::optional<RateLimiter::Clock::time_point> RateLimiter::Take(
+    Clock::time_point deadline) {
+  if (rate_ <= 0) return Clock::now();
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto step = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(1.0 / rate_));
+  // A bucket of one token: a caller that comes late by up to one step
+  // still gets its slot, so a steady caller keeps the full rate.
+  next_ = std::max(next_, Clock::now() - step);
+  if (next_ > deadline) return std::nullopt;
+  const Clock::time_point slot = next_;
+  next_ += step;
+  return slot;
+}
+
+bool RateLimiter::Wait(Clock::time_point deadline) {
+  if (rate_ <= 0) return true;
+  std::optional<Clock::time_point> slot = Take(deadline);
+  if (!slot.has_value()) return false;
+  std::this_thread::sleep_until(*slot);
+  return true;
+}
 
 struct Progress::State {
   std::ostream* out = nullptr;
@@ -116,33 +109,63 @@ void Progress::Finish() {
   if (state_->out != nullptr) state_->Draw(true);
 }
 
+LoadFrame::LoadFrame(const RunOptions& options)
+    : timed_(options.total <= 0),
+      start_(Clock::now()),
+      deadline_(start_ + options.duration) {
+  const int64_t progress_total =
+      timed_
+          ? std::chrono::duration_cast<std::chrono::seconds>(options.duration)
+                .count()
+          : options.total;
+  progress_ = std::make_unique<Progress>(options.progress, options.tty,
+                                         std::max<int64_t>(progress_total, 1));
+  if (!timed_ || options.progress == nullptr) return;
+  ticker_ = std::thread([this] {
+    int64_t shown = 0;
+    while (!done_ && Clock::now() < deadline_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      const int64_t secs = int64_t(SecondsSince(start_));
+      if (secs > shown) progress_->Add(secs - shown);
+      shown = std::max(shown, secs);
+    }
+  });
+}
+
+LoadFrame::~LoadFrame() {
+  done_ = true;
+  if (ticker_.joinable()) ticker_.join();
+}
+
+double LoadFrame::SecondsSinceStart() const { return SecondsSince(start_); }
+
+void LoadFrame::CountOne() {
+  if (!timed_) progress_->Add(1);
+}
+
+LatencyStats LoadFrame::Finish(std::vector<double> lats_s,
+                               std::map<std::string, int64_t> errors,
+                               double last_success_s, bool aborted) {
+  const double wall_s = SecondsSince(start_);
+  done_ = true;
+  if (ticker_.joinable()) ticker_.join();
+  progress_->Finish();
+  LatencyStats st = ComputeStats(std::move(lats_s),
+                                 last_success_s > 0 ? last_success_s : wall_s,
+                                 std::move(errors));
+  st.aborted = aborted;
+  return st;
+}
+
 LatencyStats RunLoad(const RunOptions& options,
                      const std::vector<std::unique_ptr<GatewayClient>>& conns,
                      const BenchOp& op) {
   Shared shared;
   RateLimiter limiter(options.rate);
   std::vector<std::mutex> conn_mu(conns.size());
-  const bool timed = options.total <= 0;
-  const int64_t progress_total =
-      timed ? std::chrono::duration_cast<std::chrono::seconds>(options.duration)
-                  .count()
-            : options.total;
-  Progress progress(options.progress, options.tty,
-                    std::max<int64_t>(progress_total, 1));
-  const Clock::time_point start = Clock::now();
-  const Clock::time_point deadline = start + options.duration;
-  std::thread ticker;  // counts seconds for a timed run's progress
-  if (timed && options.progress != nullptr) {
-    ticker = std::thread([&] {
-      int64_t shown = 0;
-      while (!shared.stop && Clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        const int64_t secs = int64_t(SecondsSince(start));
-        if (secs > shown) progress.Add(secs - shown);
-        shown = std::max(shown, secs);
-      }
-    });
-  }
+  LoadFrame frame(options);
+  const bool timed = frame.timed();
+  const Clock::time_point deadline = frame.deadline();
   auto client_loop = [&](int c) {
     std::vector<double> lats;
     std::map<std::string, int64_t> errors;
@@ -162,7 +185,7 @@ LatencyStats RunLoad(const RunOptions& options,
       const double lat = SecondsSince(t0);
       if (s.ok()) {
         lats.push_back(lat);
-        last_success_s = SecondsSince(start);
+        last_success_s = frame.SecondsSinceStart();
         shared.consecutive_errors = 0;
       } else {
         ++errors[s.message()];
@@ -170,7 +193,7 @@ LatencyStats RunLoad(const RunOptions& options,
           shared.stop = true;
         }
       }
-      if (!timed) progress.Add(1);
+      frame.CountOne();
     }
     std::lock_guard<std::mutex> lock(shared.mu);
     shared.lats_s.insert(shared.lats_s.end(), lats.begin(), lats.end());
@@ -181,19 +204,9 @@ LatencyStats RunLoad(const RunOptions& options,
   for (int c = 0; c < options.clients; ++c)
     threads.emplace_back(client_loop, c);
   for (std::thread& t : threads) t.join();
-  // The run ends with its last answer. Requests that fail by timing out
-  // after that (a connection the server never took) do not stretch the
-  // time the throughput is divided by; they are counted as errors.
-  const double wall_s = SecondsSince(start);
-  const double total_s =
-      shared.last_success_s > 0 ? shared.last_success_s : wall_s;
   const bool aborted = shared.stop.exchange(true);
-  if (ticker.joinable()) ticker.join();
-  progress.Finish();
-  LatencyStats st =
-      ComputeStats(std::move(shared.lats_s), total_s, std::move(shared.errors));
-  st.aborted = aborted;
-  return st;
+  return frame.Finish(std::move(shared.lats_s), std::move(shared.errors),
+                      shared.last_success_s, aborted);
 }
 
 }  // namespace cairn::ctl

@@ -109,19 +109,36 @@ std::optional<CommandError> CheckBenchFormat(const Context& ctx) {
                       "benchmark prints simple or json, not \"" + w + "\""};
 }
 
-std::optional<CommandError> OpenConns(
-    Context& ctx, int count, const std::string& probe_key,
-    std::vector<std::unique_ptr<GatewayClient>>* conns) {
+namespace {
+
+// One round trip (a range of `probe_key`) that shows the cluster answers.
+Result<GatewayClient*> Probe(Context& ctx, const std::string& probe_key,
+                             std::optional<CommandError>* error) {
   Result<GatewayClient*> main = ctx.Client();
-  if (!main.ok()) return ClientError(main.status());
+  if (!main.ok()) {
+    *error = ClientError(main.status());
+    return main;
+  }
   Result<Json> probe = main.value()->Call(
       "/v3/kv/range",
       Json{{"key", api::EncodeBase64(probe_key)}, {"limit", "1"}});
   if (!probe.ok()) {
-    return ErrorFrom(probe.status(), probe.status().code() == Code::kTimeout
-                                         ? kExitBadConnection
-                                         : kExitError);
+    *error = ErrorFrom(probe.status(), probe.status().code() == Code::kTimeout
+                                           ? kExitBadConnection
+                                           : kExitError);
+    return probe.status();
   }
+  return main;
+}
+
+}  // namespace
+
+std::optional<CommandError> OpenConns(
+    Context& ctx, int count, const std::string& probe_key,
+    std::vector<std::unique_ptr<GatewayClient>>* conns) {
+  std::optional<CommandError> error;
+  Result<GatewayClient*> main = Probe(ctx, probe_key, &error);
+  if (!main.ok()) return error;
   const std::vector<Endpoint>& eps = main.value()->endpoints();
   for (int i = 0; i < count; ++i) {
     Result<std::unique_ptr<GatewayClient>> c =
@@ -129,6 +146,29 @@ std::optional<CommandError> OpenConns(
     if (!c.ok()) return ClientError(c.status());
     conns->push_back(std::move(c).value());
   }
+  return std::nullopt;
+}
+
+std::optional<CommandError> RunRequests(Context& ctx, const RunOptions& plan,
+                                        int count, const std::string& probe_key,
+                                        const BenchRequest& request,
+                                        LatencyStats* stats) {
+  std::optional<CommandError> error;
+  Result<GatewayClient*> main = Probe(ctx, probe_key, &error);
+  if (!main.ok()) return error;
+  const ClientOptions& options = main.value()->options();
+  if (EventLoadFits(options)) {
+    *stats =
+        RunEventLoad(plan, options, main.value()->endpoints(), count, request);
+    return std::nullopt;
+  }
+  std::vector<std::unique_ptr<GatewayClient>> conns;
+  if (auto e = OpenConns(ctx, count, probe_key, &conns)) return e;
+  *stats = RunLoad(
+      plan, conns, [&request](GatewayClient& c, int client, int64_t seq) {
+        Result<Json> r = c.Call(request.path, request.body(client, seq));
+        return r.ok() ? Status::Ok() : r.status();
+      });
   return std::nullopt;
 }
 
@@ -198,18 +238,15 @@ class KeyPicker {
 std::optional<CommandError> RunAndPrint(Context& ctx, const BenchFlags& f,
                                         const std::string& probe_key,
                                         const std::string& operation,
-                                        const BenchOp& op) {
+                                        const BenchRequest& request) {
   RunOptions plan;
   if (auto e = PlanRun(f, &plan)) return e;
   if (auto e = CheckBenchFormat(ctx)) return e;
-  std::vector<std::unique_ptr<GatewayClient>> conns;
-  if (auto e = OpenConns(ctx, ConnCount(f), probe_key, &conns)) return e;
-  const LatencyStats st = RunLoad(plan, conns, op);
+  LatencyStats st;
+  if (auto e = RunRequests(ctx, plan, ConnCount(f), probe_key, request, &st)) {
+    return e;
+  }
   return PrintBench(ctx, st, operation);
-}
-
-Status StatusOf(const Result<Json>& r) {
-  return r.ok() ? Status::Ok() : r.status();
 }
 
 void AddPut(CLI::App* bench, CommandFn* selected) {
@@ -226,12 +263,10 @@ void AddPut(CLI::App* bench, CommandFn* selected) {
           size_t(f->clients), KeyPicker(*f));
       return RunAndPrint(
           ctx, *f, BenchKey(0, f->key_size), "put",
-          [f, value, pickers](GatewayClient& c, int client, int64_t seq) {
-            const std::string key = (*pickers)[size_t(client)].Pick(seq);
-            return StatusOf(c.Call(
-                "/v3/kv/put",
-                Json{{"key", api::EncodeBase64(key)}, {"value", value}}));
-          });
+          {"/v3/kv/put", [value, pickers](int client, int64_t seq) {
+             const std::string key = (*pickers)[size_t(client)].Pick(seq);
+             return Json{{"key", api::EncodeBase64(key)}, {"value", value}};
+           }});
     };
   });
 }
@@ -274,10 +309,9 @@ void AddRange(CLI::App* bench, CommandFn* selected) {
       if (f->consistency == "s") body["serializable"] = true;
       if (f->limit > 0) body["limit"] = std::to_string(f->limit);
       if (f->count_only) body["count_only"] = true;
-      return RunAndPrint(ctx, f->bench, f->args[0], "range",
-                         [body](GatewayClient& c, int, int64_t) {
-                           return StatusOf(c.Call("/v3/kv/range", body));
-                         });
+      return RunAndPrint(
+          ctx, f->bench, f->args[0], "range",
+          {"/v3/kv/range", [body](int, int64_t) { return body; }});
     };
   });
 }
@@ -303,19 +337,18 @@ void AddTxnPut(CLI::App* bench, CommandFn* selected) {
       const int n = *ops;
       return RunAndPrint(
           ctx, *f, BenchKey(0, f->key_size), "txn-put",
-          [f, value, n](GatewayClient& c, int, int64_t seq) {
-            // etcd's txn-put: the keys of a txn follow each other.
-            Json success = Json::array();
-            for (int j = 0; j < n; ++j) {
-              const int64_t k = (seq * n + j) % f->key_space_size;
-              success.push_back(
-                  {{"request_put",
-                    {{"key", api::EncodeBase64(BenchKey(k, f->key_size))},
-                     {"value", value}}}});
-            }
-            return StatusOf(
-                c.Call("/v3/kv/txn", Json{{"success", std::move(success)}}));
-          });
+          {"/v3/kv/txn", [f, value, n](int, int64_t seq) {
+             // etcd's txn-put: the keys of a txn follow each other.
+             Json success = Json::array();
+             for (int j = 0; j < n; ++j) {
+               const int64_t k = (seq * n + j) % f->key_space_size;
+               success.push_back(
+                   {{"request_put",
+                     {{"key", api::EncodeBase64(BenchKey(k, f->key_size))},
+                      {"value", value}}}});
+             }
+             return Json{{"success", std::move(success)}};
+           }});
     };
   });
 }

@@ -108,20 +108,19 @@ std::optional<CommandError> CheckPerf(Context& ctx, const CheckPerfFlags& f) {
                             "\" has keys. Delete with etcdctl del --prefix " +
                             f.prefix + " first"};
   }
-  std::vector<std::unique_ptr<GatewayClient>> conns;
-  if (auto e = OpenConns(ctx, load.clients, f.prefix, &conns)) return e;
   const std::string value = api::EncodeBase64(std::string(1024, '\0'));
   auto rngs = std::make_shared<std::vector<std::mt19937_64>>();
   std::random_device seed;
   for (int c = 0; c < load.clients; ++c) rngs->emplace_back(seed());
-  const LatencyStats st =
-      RunLoad(plan, conns, [&](GatewayClient& conn, int client, int64_t) {
+  LatencyStats st;
+  const BenchRequest put{
+      "/v3/kv/put", [&f, &value, rngs](int client, int64_t) {
         const std::string key = PerfKey(f.prefix, (*rngs)[size_t(client)]);
-        Result<Json> r =
-            conn.Call("/v3/kv/put",
-                      Json{{"key", api::EncodeBase64(key)}, {"value", value}});
-        return r.ok() ? Status::Ok() : r.status();
-      });
+        return Json{{"key", api::EncodeBase64(key)}, {"value", value}};
+      }};
+  if (auto e = RunRequests(ctx, plan, load.clients, f.prefix, put, &st)) {
+    return e;
+  }
   if (auto e = Cleanup(ctx, *main.value(), f)) return e;
   const PerfVerdict v = JudgePerf(st, load.limit);
   ctx.out() << v.text;

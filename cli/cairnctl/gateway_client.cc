@@ -17,7 +17,7 @@ namespace cairn::ctl {
 
 namespace {
 
-constexpr std::string_view kDeadline = "context deadline exceeded";
+constexpr std::string_view kDeadline = kErrDeadline;
 
 Code CodeFromGrpc(int grpc_code) {
   switch (grpc_code) {
@@ -234,6 +234,27 @@ Status StatusFromGatewayError(const Json& body, int http_status) {
                 "unexpected HTTP status " + std::to_string(http_status));
 }
 
+Result<Json> DecodeGatewayAnswer(int status, const std::string& body,
+                                 const std::string& from) {
+  Json answer = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (status == 404 && answer.is_discarded()) {
+    return Status::NotFound("Not Found");
+  }
+  if (answer.is_discarded()) {
+    return Status(Code::kUnavailable, "bad answer from " + from + ": not JSON");
+  }
+  if (status != 200) {
+    Status s = StatusFromGatewayError(answer, status);
+    auto code = answer.find("code");
+    if (!answer.contains("message") || code == answer.end() ||
+        !code->is_number_integer()) {
+      return s;  // not the gateway's error body
+    }
+    return Status(s.code(), ClientErrorText(code->get<int>(), s.message()));
+  }
+  return answer;
+}
+
 Result<std::unique_ptr<GatewayClient>> GatewayClient::Create(
     ClientOptions options) {
   if (options.endpoints.empty()) {
@@ -323,24 +344,7 @@ Result<Json> GatewayClient::PostOnce(size_t i, std::string_view path,
       return Status(Code::kTimeout, std::string(kDeadline));
     }
   }
-  Json answer = Json::parse(answer_body, nullptr, /*allow_exceptions=*/false);
-  if (status == 404 && answer.is_discarded()) {
-    return Status::NotFound("Not Found");
-  }
-  if (answer.is_discarded()) {
-    return Status(Code::kUnavailable,
-                  "bad answer from " + endpoints_[i].text + ": not JSON");
-  }
-  if (status != 200) {
-    Status s = StatusFromGatewayError(answer, status);
-    auto code = answer.find("code");
-    if (!answer.contains("message") || code == answer.end() ||
-        !code->is_number_integer()) {
-      return s;  // not the gateway's error body
-    }
-    return Status(s.code(), ClientErrorText(code->get<int>(), s.message()));
-  }
-  return answer;
+  return DecodeGatewayAnswer(status, answer_body, endpoints_[i].text);
 }
 
 Result<Json> GatewayClient::Call(std::string_view path, const Json& body) {

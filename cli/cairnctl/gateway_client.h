@@ -58,6 +58,8 @@ inline constexpr std::string_view kErrInvalidAuthToken =
     "etcdserver: invalid auth token";
 inline constexpr std::string_view kErrAuthOldRevision =
     "etcdserver: revision of auth store is old";
+// What etcdctl says when no endpoint answered in time.
+inline constexpr std::string_view kErrDeadline = "context deadline exceeded";
 
 // A parsed endpoint.
 struct Endpoint {
@@ -152,6 +154,11 @@ class GatewayClient {
   std::vector<std::unique_ptr<Conn>> conns_;
   size_t current_ = 0;
 };
+
+// A gateway POST's answer, HTTP `status` and `body` from endpoint `from`
+// (for messages): the decoded JSON, or the error Call returns for it.
+Result<Json> DecodeGatewayAnswer(int status, const std::string& body,
+                                 const std::string& from);
 
 // The Status for a gateway error body {"error":..,"code":N,"message":..}.
 Status StatusFromGatewayError(const Json& body, int http_status);

@@ -1,0 +1,298 @@
+// cairnctl's event-driven load loop (cli/cairnctl/bench_events.h) and the
+// HTTP answer reader under it (http_answer.h): answers split anywhere,
+// chunked bodies with trailers as etcd's gateway ends its errors, bad
+// answers; and runs against a real HTTP server on 127.0.0.1 that answers,
+// fails, closes, stalls, or is not there at all.
+#include "cli/cairnctl/bench_events.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "cli/cairnctl/http_answer.h"
+
+namespace cairn::ctl {
+namespace {
+
+HttpParse Parse(std::string_view in, bool eof, HttpAnswer* a,
+                std::string* error) {
+  return ParseHttpAnswer(in, eof, a, error);
+}
+
+// Every proper prefix of `in` (bytes as they may arrive) is incomplete.
+void ExpectIncompleteBeforeTheEnd(const std::string& in) {
+  for (size_t cut = 0; cut < in.size(); ++cut) {
+    HttpAnswer a;
+    std::string error;
+    EXPECT_EQ(Parse(in.substr(0, cut), false, &a, &error),
+              HttpParse::kIncomplete)
+        << cut;
+  }
+}
+
+TEST(HttpAnswerTest, ContentLengthAnswerAtEveryPrefix) {
+  const std::string in =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+      "content-length: 11\r\n\r\n{\"a\":\"xyz\"}";
+  ExpectIncompleteBeforeTheEnd(in);
+  HttpAnswer a;
+  std::string error;
+  ASSERT_EQ(Parse(in + "HTTP/1.1", false, &a, &error), HttpParse::kDone);
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.body, "{\"a\":\"xyz\"}");
+  EXPECT_EQ(a.used, in.size());  // the next answer's bytes are not taken
+  EXPECT_FALSE(a.close);
+}
+
+TEST(HttpAnswerTest, ChunkedWithTrailersAsEtcdsErrors) {
+  const std::string in =
+      "HTTP/1.1 400 Bad Request\r\nTransfer-Encoding: chunked\r\n"
+      "Trailer: Grpc-Trailer-Content-Type\r\n\r\n"
+      "5;ext=1\r\n{\"a\":\r\n7\r\n\"bcdef\"\r\n1\r\n}\r\n0\r\n"
+      "Grpc-Trailer-Content-Type: application/grpc\r\n\r\n";
+  ExpectIncompleteBeforeTheEnd(in);
+  HttpAnswer a;
+  std::string error;
+  ASSERT_EQ(Parse(in, false, &a, &error), HttpParse::kDone) << error;
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(a.body, "{\"a\":\"bcdef\"}");
+  EXPECT_EQ(a.used, in.size());
+  // Cut off inside the body by a closed connection: an error, not a hang.
+  EXPECT_EQ(Parse(in.substr(0, in.size() - 20), true, &a, &error),
+            HttpParse::kBad);
+  EXPECT_EQ(error, "connection closed inside a chunked answer");
+}
+
+TEST(HttpAnswerTest, CloseNoBodyAndUntilEof) {
+  HttpAnswer a;
+  std::string error;
+  ASSERT_EQ(Parse("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", false,
+                  &a, &error),
+            HttpParse::kDone);
+  EXPECT_EQ(a.status, 204);
+  EXPECT_TRUE(a.body.empty());
+  EXPECT_TRUE(a.close);
+  // HTTP/1.0 closes unless it says keep-alive.
+  ASSERT_EQ(
+      Parse("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", false, &a, &error),
+      HttpParse::kDone);
+  EXPECT_TRUE(a.close);
+  // No length: the body runs to the close.
+  const std::string open = "HTTP/1.1 200 OK\r\n\r\nsome body";
+  EXPECT_EQ(Parse(open, false, &a, &error), HttpParse::kIncomplete);
+  ASSERT_EQ(Parse(open, true, &a, &error), HttpParse::kDone);
+  EXPECT_EQ(a.body, "some body");
+  EXPECT_TRUE(a.close);
+}
+
+TEST(HttpAnswerTest, BadAnswersSayWhy) {
+  struct Case {
+    std::string in;
+    bool eof;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {"SSH-2.0-OpenSSH\r\n\r\n", false, "malformed HTTP status line"},
+      {"HTTP/1.1 2x0 OK\r\n\r\n", false, "malformed HTTP status line"},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n", false,
+       "malformed Content-Length"},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", false,
+       "malformed chunk size"},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n",
+       false, "chunk not followed by CRLF"},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", true,
+       "connection closed inside an answer"},
+      {"HTTP/1.1 200", true, "connection closed before the answer"},
+      {std::string(70000, 'x'), false, "HTTP answer header too large"},
+  };
+  for (const Case& c : cases) {
+    HttpAnswer a;
+    std::string error;
+    EXPECT_EQ(Parse(c.in, c.eof, &a, &error), HttpParse::kBad)
+        << c.in.substr(0, 40);
+    EXPECT_EQ(error, c.error) << c.in.substr(0, 40);
+  }
+}
+
+// An HTTP server on 127.0.0.1 whose /v3/kv/put answers as `mode` says.
+class FakeGateway {
+ public:
+  enum class Mode { kOk, kError, kClose, kChunked, kStall };
+  explicit FakeGateway(Mode mode) : mode_(mode) {
+    server_.Post("/v3/kv/put", [this](const httplib::Request& req,
+                                      httplib::Response& res) {
+      ++requests_;
+      if (!Json::parse(req.body, nullptr, false).contains("key")) {
+        bodies_ok_ = false;
+      }
+      switch (mode_) {
+        case Mode::kOk:
+          res.set_content(R"({"header":{}})", "application/json");
+          break;
+        case Mode::kError:
+          res.status = 400;
+          res.set_content(
+              R"({"error":"x","code":3,"message":"etcdserver: too many operations in txn request"})",
+              "application/json");
+          break;
+        case Mode::kClose:
+          res.set_header("Connection", "close");
+          res.set_content(R"({"header":{}})", "application/json");
+          break;
+        case Mode::kChunked:
+          res.set_chunked_content_provider("application/json",
+                                           [](size_t, httplib::DataSink& sink) {
+                                             sink.write("{\"header\":", 10);
+                                             sink.write("{}}", 3);
+                                             sink.done();
+                                             return true;
+                                           });
+          break;
+        case Mode::kStall:
+          std::this_thread::sleep_for(std::chrono::milliseconds(300));
+          res.set_content("{}", "application/json");
+          break;
+      }
+    });
+    server_.set_tcp_nodelay(true);  // no 40 ms Nagle waits per answer
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~FakeGateway() {
+    server_.stop();
+    thread_.join();
+  }
+  Endpoint endpoint() const {
+    return Endpoint{"http", "127.0.0.1", port_,
+                    "127.0.0.1:" + std::to_string(port_)};
+  }
+  int requests() const { return requests_; }
+  bool bodies_ok() const { return bodies_ok_; }
+
+ private:
+  const Mode mode_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::atomic<int> requests_{0};
+  std::atomic<bool> bodies_ok_{true};
+  std::thread thread_;
+};
+
+const BenchRequest kPut{"/v3/kv/put", [](int client, int64_t seq) {
+                          return Json{{"key", std::to_string(client)},
+                                      {"value", std::to_string(seq)}};
+                        }};
+
+LatencyStats RunTotal(const Endpoint& ep, int clients, int conns, int64_t total,
+                      ClientOptions opts = {}) {
+  RunOptions plan;
+  plan.clients = clients;
+  plan.total = total;
+  plan.max_consecutive_errors = 1000;
+  return RunEventLoad(plan, opts, {ep}, conns, kPut);
+}
+
+int64_t Failed(const LatencyStats& st) {
+  int64_t n = 0;
+  for (const auto& [text, count] : st.errors) n += count;
+  return n;
+}
+
+// How many requests failed with `text`, which must be the only error.
+int64_t OnlyError(const LatencyStats& st, const std::string& text) {
+  EXPECT_EQ(st.errors.size(), 1u);
+  auto it = st.errors.find(text);
+  EXPECT_NE(it, st.errors.end()) << text;
+  return it == st.errors.end() ? 0 : it->second;
+}
+
+TEST(EventLoadTest, SendsExactlyTotalOverSharedConnections) {
+  for (auto mode : {FakeGateway::Mode::kOk, FakeGateway::Mode::kClose,
+                    FakeGateway::Mode::kChunked}) {
+    FakeGateway server(mode);
+    const LatencyStats st = RunTotal(server.endpoint(), 8, 3, 500);
+    EXPECT_EQ(st.lats_s.size(), 500u) << int(mode);
+    EXPECT_EQ(Failed(st), 0) << int(mode);
+    EXPECT_EQ(server.requests(), 500) << int(mode);
+    EXPECT_TRUE(server.bodies_ok());
+    EXPECT_FALSE(st.aborted);
+    EXPECT_GT(st.rps, 0);
+  }
+}
+
+TEST(EventLoadTest, GatewayErrorsAreCountedByTheirText) {
+  FakeGateway server(FakeGateway::Mode::kError);
+  const LatencyStats st = RunTotal(server.endpoint(), 4, 4, 50);
+  EXPECT_TRUE(st.lats_s.empty());
+  EXPECT_EQ(OnlyError(st, "etcdserver: too many operations in txn request"),
+            50);
+}
+
+TEST(EventLoadTest, RepeatedFailuresEndTheRun) {
+  // A port that was just free: nothing listens there.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), len), 0);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ::close(fd);
+  const int port = ntohs(addr.sin_port);
+  RunOptions plan;
+  plan.clients = 4;
+  plan.duration = std::chrono::seconds(30);
+  plan.max_consecutive_errors = 100;
+  const LatencyStats st = RunEventLoad(
+      plan, {}, {Endpoint{"http", "127.0.0.1", port, "x"}}, 4, kPut);
+  EXPECT_TRUE(st.aborted);
+  EXPECT_TRUE(st.lats_s.empty());
+  EXPECT_GE(OnlyError(st, "context deadline exceeded"), 100);
+}
+
+TEST(EventLoadTest, AnAnswerLaterThanTheCommandTimeoutFails) {
+  FakeGateway server(FakeGateway::Mode::kStall);
+  ClientOptions opts;
+  opts.command_timeout = std::chrono::milliseconds(50);
+  const LatencyStats st = RunTotal(server.endpoint(), 2, 2, 4, opts);
+  EXPECT_TRUE(st.lats_s.empty());
+  EXPECT_EQ(OnlyError(st, "context deadline exceeded"), 4);
+}
+
+TEST(EventLoadTest, TimedAndRateLimitedRunsEnd) {
+  FakeGateway server(FakeGateway::Mode::kOk);
+  RunOptions plan;
+  plan.clients = 4;
+  plan.duration = std::chrono::milliseconds(300);
+  plan.rate = 50;  // about 15 requests in the run, not thousands
+  const auto t0 = std::chrono::steady_clock::now();
+  const LatencyStats st = RunEventLoad(plan, {}, {server.endpoint()}, 2, kPut);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(Failed(st), 0);
+  EXPECT_GE(st.lats_s.size(), 5u);
+  EXPECT_LE(st.lats_s.size(), 20u);
+  EXPECT_GE(took, std::chrono::milliseconds(250));
+  EXPECT_LT(took, std::chrono::seconds(10));
+}
+
+TEST(EventLoadTest, OnlyPlainHttpWithoutALoginFits) {
+  ClientOptions opts;
+  opts.endpoints = {"127.0.0.1:2379", "http://127.0.0.1:2380"};
+  EXPECT_TRUE(EventLoadFits(opts));
+  opts.token = "tok";  // sent as it is
+  EXPECT_TRUE(EventLoadFits(opts));
+  opts.username = "root";  // may have to log in again
+  EXPECT_FALSE(EventLoadFits(opts));
+  opts.username.clear();
+  opts.endpoints = {"https://127.0.0.1:2379"};
+  EXPECT_FALSE(EventLoadFits(opts));
+}
+
+}  // namespace
+}  // namespace cairn::ctl
