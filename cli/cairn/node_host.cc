@@ -154,6 +154,8 @@ NodeHost::NodeHost(NodeHostOptions options,
   server_ = std::make_unique<server::Server>(options_.server, *log_store_,
                                              *backend_used, *server_transport_,
                                              *server_logger_, *random_);
+  // Answers that are ready before a log write go out before its sync.
+  server_->SetAnswersReadyHook([this] { DispatchResponses(); });
   ObserveState();
 }
 

@@ -190,6 +190,26 @@ void Server::HandleReady(raft::Ready rd) {
                           (hs == nullptr || rd.entries.empty() ||
                            hs->commit < rd.entries.front().index);
   if (send_first) transport_.Send(std::move(rd.messages));
+  // (3 before 1) Committed entries that an earlier Ready made durable here
+  // are applied, and answered, before this Ready's writes and their sync:
+  // nothing they answer waits on those writes. The rule recovery relies on
+  // (RaiseCommitToApplied: an applied entry is in the durable log) holds,
+  // as the entries being written all come after them. A snapshot
+  // received or about to be taken (a membership change, snapshot-count),
+  // or entries committed in the Ready that writes them (a lone voter, a
+  // follower told the commit with the entries), keep the order.
+  const bool apply_first =
+      snap == nullptr && !rd.committed_entries.empty() &&
+      (rd.entries.empty() ||
+       rd.committed_entries.back().index < rd.entries.front().index) &&
+      !SnapshotFollows(rd.committed_entries);
+  if (apply_first) {
+    ApplyEntries(rd.committed_entries);
+    if (answers_ready_ && !responses_.empty() &&
+        (hs != nullptr || !rd.entries.empty())) {
+      answers_ready_();
+    }
+  }
   // (1) Persist. A follower's messages may promise these bytes (votes,
   // append acks), so they must be durable before it sends; failure is
   // fatal.
@@ -205,7 +225,7 @@ void Server::HandleReady(raft::Ready rd) {
   // (3) Apply: a snapshot replaces the whole state, then the committed
   // entries follow it; one backend batch records it all.
   if (snap != nullptr) InstallSnapshot(*snap);
-  if (!rd.committed_entries.empty()) {
+  if (!apply_first && !rd.committed_entries.empty()) {
     ApplyEntries(rd.committed_entries);
   }
   // This member's disk alarm applied: once disarmed while still short,
@@ -223,6 +243,13 @@ void Server::HandleReady(raft::Ready rd) {
   MaybePromoteLessor();
   sm_->hub().Sync();
   MaybeSendReadIndex();
+}
+
+bool Server::SnapshotFollows(const std::vector<raft::Entry>& committed) const {
+  for (const raft::Entry& e : committed) {
+    if (e.type == raft::EntryType::kConfChange) return true;
+  }
+  return committed.back().index - snapshot_index_ >= config_.snapshot_count;
 }
 
 void Server::UpdateRole(const raft::SoftState& ss) {

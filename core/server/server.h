@@ -11,7 +11,10 @@
 // state through RaftLogStore::Save (synced when must_sync); (2) send the
 // messages through Transport; (3) apply the snapshot and committed entries
 // and write ONE backend batch with their effects and the applied index;
-// (4) Advance. Outputs: TakeResponses and TakeWatchResponses.
+// (4) Advance. Outputs: TakeResponses and TakeWatchResponses. (A leader
+// sends before it persists, and committed entries already durable in the
+// log are applied before the Ready's new entries are written: see
+// HandleReady.)
 //
 // Writes are answered once applied on this member; serializable reads at
 // once from local state; linearizable reads after a ReadIndex round, once
@@ -26,6 +29,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -235,6 +239,14 @@ class Server {
 
   std::vector<ClientResponse> TakeResponses();
   std::vector<StreamWatchResponse> TakeWatchResponses();
+  // Called inside Process when answers are ready before a log write: the
+  // committed entries of a Ready that were already durable are applied
+  // before its new entries are written (etcd applies alongside its WAL
+  // write too), and the host may take the answers then instead of after
+  // the write's sync. May be empty (answers wait for Process to return).
+  void SetAnswersReadyHook(std::function<void()> hook) {
+    answers_ready_ = std::move(hook);
+  }
 
   // ---- State --------------------------------------------------------------
 
@@ -366,6 +378,9 @@ class Server {
   void PersistApplied(bool sync);
   void PersistAppliedApart(const storage::WriteBatch& batch, bool sync);
   bool SnapshotDue() const;
+  // Whether applying `committed` (non-empty) ends in a snapshot, as
+  // ApplyEntries takes one.
+  bool SnapshotFollows(const std::vector<raft::Entry>& committed) const;
   void CreateSnapshot();
   raft::Snapshot SendableSnapshot() const;
   void InstallSnapshot(const raft::Snapshot& snap);
@@ -413,6 +428,7 @@ class Server {
   std::vector<ReadyRead> reads_ready_;
   std::optional<PendingMove> move_;
   std::vector<ClientResponse> responses_;
+  std::function<void()> answers_ready_;
   auth::TokenStore tokens_;
 
   std::map<uint64_t, Stream> streams_;

@@ -119,12 +119,19 @@ RunResult RunBug(PlantedBug bug, uint64_t seed, KvBug kv_bug = KvBug::kNone) {
 }
 
 // A follower answering a linearizable read from its own state returns a
-// value older than a write that already completed.
+// value older than a write that already completed. Whether a run shows it
+// depends on the schedule (a follower that applies sooner is stale less
+// often), so the first of a few seeds that shows it is taken; the same
+// seed without the bug passes.
 TEST(KvWorldTest, PlantedFollowerLocalReadIsCaught) {
-  RunResult r = RunBug(PlantedBug::kFollowerLocalRead, 2);
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.invariant, "linearizability") << r.detail;
-  EXPECT_TRUE(RunBug(PlantedBug::kNone, 2).ok);
+  for (uint64_t seed = 1; seed <= 8; seed++) {
+    RunResult r = RunBug(PlantedBug::kFollowerLocalRead, seed);
+    if (r.ok) continue;
+    EXPECT_EQ(r.invariant, "linearizability") << "seed " << seed << r.detail;
+    EXPECT_TRUE(RunBug(PlantedBug::kNone, seed).ok) << "seed " << seed;
+    return;
+  }
+  ADD_FAILURE() << "no seed of 1..8 caught the planted local read";
 }
 
 TEST(KvWorldTest, PlantedSkipWatchEventIsCaught) {

@@ -2,10 +2,12 @@
 // that was already leading sends its appends before it writes them (its
 // followers write theirs meanwhile, dissertation 10.2.1); a follower
 // writes before it acknowledges; a lone voter, whose commit covers the
-// entries it is writing, writes first.
+// entries it is writing, writes first. Entries committed before a Ready's
+// writes are applied and answered before them.
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/server/server.h"
@@ -135,6 +137,57 @@ TEST(ReadyOrderTest, NewLeaderAndLoneVoterWriteFirst) {
   one[0]->server->Process();
   ASSERT_FALSE(one[0]->log.sent_before_save.empty());
   EXPECT_EQ(one[0]->log.sent_before_save[0], 0u);
+}
+
+// The leader's Ready holds the commit of put 1 (written by an earlier
+// Ready) and the new entry of put 2: put 1 is answered (through the hook)
+// before put 2 is written, so its client does not wait for that sync.
+TEST(ReadyOrderTest, AnswersOfDurableEntriesGoOutBeforeTheNextWrite) {
+  auto ms = StartCluster(3);
+  ms[0]->server->Campaign();
+  Settle(ms);
+  ASSERT_TRUE(ms[0]->server->is_leader());
+  Member& leader = *ms[0];
+  std::vector<std::pair<uint64_t, size_t>> answered;  // token, saves before
+  leader.server->SetAnswersReadyHook([&] {
+    for (const ClientResponse& r : leader.server->TakeResponses()) {
+      answered.emplace_back(r.client_token, leader.log.sent_before_save.size());
+    }
+  });
+  leader.log.sent_before_save.clear();
+  leader.server->Submit(1, mvcc::PutRequest{.key = "k1", .value = "v"});
+  leader.server->Process();
+  ASSERT_EQ(leader.log.sent_before_save.size(), 1u);
+  // The followers write put 1 and acknowledge it.
+  std::vector<raft::Message> acks;
+  for (raft::Message& msg : std::exchange(leader.transport.out, {})) {
+    Member& f = *ms[msg.to - 1];
+    f.server->Step(msg);
+    f.server->Process();
+    for (raft::Message& back : std::exchange(f.transport.out, {})) {
+      acks.push_back(std::move(back));
+    }
+  }
+  ASSERT_FALSE(acks.empty());
+  for (const raft::Message& a : acks) leader.server->Step(a);
+  leader.server->Submit(2, mvcc::PutRequest{.key = "k2", .value = "v"});
+  leader.server->Process();
+  ASSERT_EQ(answered.size(), 1u);
+  EXPECT_EQ(answered[0].first, 1u);
+  EXPECT_EQ(answered[0].second, 1u);  // before put 2's write
+  EXPECT_EQ(leader.log.sent_before_save.size(), 2u);
+  EXPECT_TRUE(leader.server->TakeResponses().empty());
+
+  // A lone voter commits what it writes: no answer comes before the write.
+  auto one = StartCluster(1);
+  one[0]->server->Campaign();
+  Settle(one);
+  bool early = false;
+  one[0]->server->SetAnswersReadyHook([&] { early = true; });
+  one[0]->server->Submit(1, mvcc::PutRequest{.key = "k", .value = "v"});
+  one[0]->server->Process();
+  EXPECT_FALSE(early);
+  ASSERT_EQ(one[0]->server->TakeResponses().size(), 1u);
 }
 
 }  // namespace
