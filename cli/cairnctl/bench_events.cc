@@ -295,9 +295,13 @@ void EventLoad::Read(Conn& k) {
     case HttpParse::kDone:
       break;
   }
-  // A server that closes, or sends more than one answer, gets a fresh
+  // A server that closes, sends more than one answer, or answers before
+  // it took the whole request (whose rest is not sent) gets a fresh
   // connection for the next request.
-  if (answer.close || eof || answer.used != k.in.size()) Close(k);
+  if (answer.close || eof || answer.used != k.in.size() ||
+      k.out_at < k.out.size()) {
+    Close(k);
+  }
   if (answer.status == 200) return End(k, Status::Ok());
   Result<Json> r = DecodeGatewayAnswer(answer.status, answer.body,
                                        endpoints_[k.endpoint].text);

@@ -281,6 +281,108 @@ TEST(EventLoadTest, TimedAndRateLimitedRunsEnd) {
   EXPECT_LT(took, std::chrono::seconds(10));
 }
 
+// A raw HTTP server that answers its first request as soon as it has the
+// headers, waits, and only then reads the body, keeping the connection;
+// every later request is read whole, then answered. (A failed request's
+// connection is closed anyway: the early answer is a success.)
+class EarlyAnswerServer {
+ public:
+  EarlyAnswerServer() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    // A small receive buffer (no autotuning, which may grow to 32 MiB):
+    // the client cannot hand over a large request before the answer.
+    const int rcvbuf = 64 << 10;
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len);
+    ::listen(fd_, 8);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~EarlyAnswerServer() {
+    ::shutdown(fd_, SHUT_RDWR);  // ends accept
+    thread_.join();
+    ::close(fd_);
+  }
+  Endpoint endpoint() const {
+    return Endpoint{"http", "127.0.0.1", port_, "x"};
+  }
+
+ private:
+  void Serve() {
+    int requests = 0;
+    while (true) {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string in;
+      while (ServeOne(c, &in, ++requests == 1)) {
+      }
+      ::close(c);
+    }
+  }
+  // One request on `c`; false at the connection's end.
+  static bool ServeOne(int c, std::string* in, bool early) {
+    size_t head = std::string::npos;
+    while ((head = in->find("\r\n\r\n")) == std::string::npos) {
+      if (!ReadSome(c, in)) return false;
+    }
+    const size_t at = in->find("Content-Length: ");
+    const size_t length = std::stoul(in->substr(at + 16));
+    const std::string ok = "{}";
+    auto answer = [c](int status, const std::string& body) {
+      const std::string a =
+          "HTTP/1.1 " + std::to_string(status) +
+          " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+          body;
+      return ::send(c, a.data(), a.size(), MSG_NOSIGNAL) ==
+             static_cast<ssize_t>(a.size());
+    };
+    if (early) {
+      if (!answer(200, ok)) return false;
+      // The client sees the answer while its request is still unsent.
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    while (in->size() < head + 4 + length) {
+      if (!ReadSome(c, in)) return false;
+    }
+    in->erase(0, head + 4 + length);
+    return early || answer(200, ok);
+  }
+  static bool ReadSome(int c, std::string* in) {
+    char buf[1 << 16];
+    const ssize_t n = ::recv(c, buf, sizeof(buf), 0);
+    if (n <= 0) return false;
+    in->append(buf, size_t(n));
+    return true;
+  }
+
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST(EventLoadTest, AnAnswerBeforeTheWholeRequestWasSentEndsTheConnection) {
+  EarlyAnswerServer server;
+  const std::string value(16 << 20, 'v');  // more than the sockets take
+  const BenchRequest big{"/v3/kv/put", [&value](int, int64_t) {
+                           return Json{{"key", "k"}, {"value", value}};
+                         }};
+  RunOptions plan;
+  plan.clients = 1;
+  plan.total = 2;
+  ClientOptions opts;
+  opts.command_timeout = std::chrono::seconds(3);
+  const LatencyStats st = RunEventLoad(plan, opts, {server.endpoint()}, 1, big);
+  // The second request went on a new connection, not after the first
+  // one's unsent rest (where the server would wait for the rest).
+  EXPECT_TRUE(st.errors.empty()) << st.errors.begin()->first;
+  EXPECT_EQ(st.lats_s.size(), 2u);
+}
+
 TEST(EventLoadTest, OnlyPlainHttpWithoutALoginFits) {
   ClientOptions opts;
   opts.endpoints = {"127.0.0.1:2379", "http://127.0.0.1:2380"};

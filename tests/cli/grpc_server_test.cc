@@ -439,7 +439,14 @@ TEST_F(GrpcAsyncTest, StopWaitsForTheAnswersDue) {
       pb::RangeRequest req;
       req.set_key("k");
       pb::RangeResponse resp;
-      if (stub_->Range(&ctx, req, &resp).ok() && resp.kvs_size() == 100) ok++;
+      grpc::Status s = stub_->Range(&ctx, req, &resp);
+      if (s.ok() && resp.kvs_size() == 100) {
+        ok++;
+      } else {
+        std::lock_guard<std::mutex> lock(mu_);
+        ADD_FAILURE() << "code " << s.error_code() << ": " << s.error_message()
+                      << " kvs " << resp.kvs_size();
+      }
     });
   }
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
