@@ -95,6 +95,8 @@ class EventLoad {
   std::vector<ClientState> clients_;
   std::vector<std::optional<sockaddr_storage>> addrs_;
   std::vector<socklen_t> addr_lens_;
+  // Per endpoint: a request's bytes up to its Content-Length.
+  std::vector<std::string> heads_;
   int epfd_ = -1;
   std::unique_ptr<LoadFrame> frame_;
   std::deque<int> runnable_;    // clients whose next request is due
@@ -132,6 +134,13 @@ void EventLoad::Resolve() {
     if (res != nullptr) ::freeaddrinfo(res);
     addrs_.push_back(addr);  // none: every request to it fails as unreachable
     addr_lens_.push_back(len);
+    std::string head =
+        "POST " + request_.path + " HTTP/1.1\r\nHost: " + ep.host + ":" +
+        std::to_string(ep.port) + "\r\nContent-Type: application/json\r\n";
+    if (!client_opts_.token.empty()) {
+      head += "Authorization: " + client_opts_.token + "\r\n";
+    }
+    heads_.push_back(std::move(head));
   }
 }
 
@@ -169,12 +178,7 @@ void EventLoad::Pump(Conn& k) {
   ++busy_;
   const ClientState& cs = clients_[size_t(c)];
   const std::string body = request_.body(c, cs.seq).dump();
-  const Endpoint& ep = endpoints_[k.endpoint];
-  k.out = "POST " + request_.path + " HTTP/1.1\r\nHost: " + ep.host + ":" +
-          std::to_string(ep.port) + "\r\nContent-Type: application/json\r\n";
-  if (!client_opts_.token.empty()) {
-    k.out += "Authorization: " + client_opts_.token + "\r\n";
-  }
+  k.out = heads_[k.endpoint];
   k.out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   k.out += body;
   k.out_at = 0;

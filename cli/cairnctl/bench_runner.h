@@ -53,7 +53,6 @@ class RateLimiter {
  public:
   using Clock = std::chrono::steady_clock;
   explicit RateLimiter(double rate) : rate_(rate) {}
-  double rate() const { return rate_; }
   // The caller's slot (now, without a limit); nullopt when the slot would
   // come after `deadline`.
   std::optional<Clock::time_point> Take(Clock::time_point deadline);
@@ -90,7 +89,6 @@ class LoadFrame {
   LoadFrame& operator=(const LoadFrame&) = delete;
 
   bool timed() const { return timed_; }
-  Clock::time_point start() const { return start_; }
   Clock::time_point deadline() const { return deadline_; }
   double SecondsSinceStart() const;
   // A request of a --total run ended.

@@ -131,6 +131,20 @@ Result<GatewayClient*> Probe(Context& ctx, const std::string& probe_key,
   return main;
 }
 
+// `count` connections, spread over `main`'s endpoints in turn.
+std::optional<CommandError> ConnsLike(
+    Context& ctx, const GatewayClient& main, int count,
+    std::vector<std::unique_ptr<GatewayClient>>* conns) {
+  const std::vector<Endpoint>& eps = main.endpoints();
+  for (int i = 0; i < count; ++i) {
+    Result<std::unique_ptr<GatewayClient>> c =
+        ctx.NewClientFor({eps[size_t(i) % eps.size()].text});
+    if (!c.ok()) return ClientError(c.status());
+    conns->push_back(std::move(c).value());
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<CommandError> OpenConns(
@@ -139,14 +153,7 @@ std::optional<CommandError> OpenConns(
   std::optional<CommandError> error;
   Result<GatewayClient*> main = Probe(ctx, probe_key, &error);
   if (!main.ok()) return error;
-  const std::vector<Endpoint>& eps = main.value()->endpoints();
-  for (int i = 0; i < count; ++i) {
-    Result<std::unique_ptr<GatewayClient>> c =
-        ctx.NewClientFor({eps[size_t(i) % eps.size()].text});
-    if (!c.ok()) return ClientError(c.status());
-    conns->push_back(std::move(c).value());
-  }
-  return std::nullopt;
+  return ConnsLike(ctx, *main.value(), count, conns);
 }
 
 std::optional<CommandError> RunRequests(Context& ctx, const RunOptions& plan,
@@ -163,7 +170,7 @@ std::optional<CommandError> RunRequests(Context& ctx, const RunOptions& plan,
     return std::nullopt;
   }
   std::vector<std::unique_ptr<GatewayClient>> conns;
-  if (auto e = OpenConns(ctx, count, probe_key, &conns)) return e;
+  if (auto e = ConnsLike(ctx, *main.value(), count, &conns)) return e;
   *stats = RunLoad(
       plan, conns, [&request](GatewayClient& c, int client, int64_t seq) {
         Result<Json> r = c.Call(request.path, request.body(client, seq));

@@ -249,7 +249,7 @@ bool Server::SnapshotFollows(const std::vector<raft::Entry>& committed) const {
   for (const raft::Entry& e : committed) {
     if (e.type == raft::EntryType::kConfChange) return true;
   }
-  return committed.back().index - snapshot_index_ >= config_.snapshot_count;
+  return SnapshotDueAt(committed.back().index);
 }
 
 void Server::UpdateRole(const raft::SoftState& ss) {

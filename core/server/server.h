@@ -377,7 +377,9 @@ class Server {
   void RaiseCommitToApplied();
   void PersistApplied(bool sync);
   void PersistAppliedApart(const storage::WriteBatch& batch, bool sync);
-  bool SnapshotDue() const;
+  // Whether a member applied up to `applied` takes a snapshot
+  // (--snapshot-count entries since the last one).
+  bool SnapshotDueAt(raft::Index applied) const;
   // Whether applying `committed` (non-empty) ends in a snapshot, as
   // ApplyEntries takes one.
   bool SnapshotFollows(const std::vector<raft::Entry>& committed) const;

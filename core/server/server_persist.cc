@@ -193,8 +193,8 @@ void Server::PersistAppliedApart(const storage::WriteBatch& batch, bool sync) {
   CAIRN_CHECK(backend_.Commit(applied, sync).ok(), "commit");
 }
 
-bool Server::SnapshotDue() const {
-  return sm_->applied_index() - snapshot_index_ >= config_.snapshot_count;
+bool Server::SnapshotDueAt(raft::Index applied) const {
+  return applied - snapshot_index_ >= config_.snapshot_count;
 }
 
 void Server::Snapshot() {

@@ -193,7 +193,7 @@ void Server::ApplyEntries(const std::vector<raft::Entry>& entries) {
   // now is sent a snapshot whose configuration includes it (raft ignores
   // snapshots that exclude the receiver; docs/raft.md). A snapshot needs
   // the batch synced first: it lets the log before it go.
-  const bool snapshot = conf_changed || SnapshotDue();
+  const bool snapshot = conf_changed || SnapshotDueAt(sm_->applied_index());
   PersistApplied(/*sync=*/snapshot);
   if (snapshot) CreateSnapshot();
 }

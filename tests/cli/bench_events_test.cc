@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cli/cairnctl/http_answer.h"
+#include "tests/cli/raw_socket.h"
 
 namespace cairn::ctl {
 namespace {
@@ -106,6 +107,10 @@ TEST(HttpAnswerTest, BadAnswersSayWhy) {
        "malformed chunk size"},
       {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n",
        false, "chunk not followed by CRLF"},
+      // 2^64 - 1: would wrap the size arithmetic.
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+       "ffffffffffffffff\r\nab\r\n",
+       false, "malformed chunk size"},
       {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", true,
        "connection closed inside an answer"},
       {"HTTP/1.1 200", true, "connection closed before the answer"},
@@ -236,15 +241,10 @@ TEST(EventLoadTest, GatewayErrorsAreCountedByTheirText) {
 
 TEST(EventLoadTest, RepeatedFailuresEndTheRun) {
   // A port that was just free: nothing listens there.
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), len), 0);
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  int port = 0;
+  const int fd = node::testing::BindLoopback(&port);
+  ASSERT_GE(fd, 0);
   ::close(fd);
-  const int port = ntohs(addr.sin_port);
   RunOptions plan;
   plan.clients = 4;
   plan.duration = std::chrono::seconds(30);
@@ -288,19 +288,10 @@ TEST(EventLoadTest, TimedAndRateLimitedRunsEnd) {
 class EarlyAnswerServer {
  public:
   EarlyAnswerServer() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
     // A small receive buffer (no autotuning, which may grow to 32 MiB):
     // the client cannot hand over a large request before the answer.
-    const int rcvbuf = 64 << 10;
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len);
-    ::listen(fd_, 8);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    fd_ = node::testing::BindLoopback(&port_, 64 << 10);
+    EXPECT_EQ(::listen(fd_, 8), 0);
     thread_ = std::thread([this] { Serve(); });
   }
   ~EarlyAnswerServer() {

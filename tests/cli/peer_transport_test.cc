@@ -25,6 +25,7 @@
 
 #include "cli/cairn/http_listener.h"
 #include "core/raft/codec.h"
+#include "tests/cli/raw_socket.h"
 
 namespace cairn::node {
 namespace {
@@ -133,15 +134,8 @@ int DeadPort() {
 class BlackHole {
  public:
   BlackHole() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    fd_ = testing::BindLoopback(&port_);
     EXPECT_EQ(::listen(fd_, 16), 0);
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
   }
   ~BlackHole() { ::close(fd_); }
   int port() const { return port_; }

@@ -18,6 +18,27 @@
 
 namespace cairn::node::testing {
 
+// A TCP socket bound to 127.0.0.1 on a free port (*port), not listening;
+// `rcvbuf` > 0 fixes its receive buffer (and that of the connections it
+// accepts), which otherwise grows with the kernel's autotuning.
+inline int BindLoopback(int* port, int rcvbuf = 0) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (rcvbuf > 0) {
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
 // A blocking TCP connection to 127.0.0.1:port, or -1.
 inline int Connect(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
