@@ -93,6 +93,13 @@ class NodeHost::HostWatchSession : public QueueWatchSession {
 
 namespace {
 
+// 64 bits from the OS (random_device gives 32 at a time): the Server's
+// proposer session and request ids are drawn from this seed.
+uint64_t EntropySeed() {
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) | rd();
+}
+
 // The Server answers every request within its request timeout; the
 // margin covers a loop stalled on a slow disk, after which a call is
 // answered ErrTimeout without the loop.
@@ -137,8 +144,8 @@ NodeHost::NodeHost(NodeHostOptions options,
       start_(std::chrono::steady_clock::now()),
       server_transport_(std::make_unique<ServerTransport>(transport)),
       server_logger_(std::make_unique<ServerLogger>(logger)),
-      random_(std::make_unique<Random>(std::random_device{}() ^
-                                       options_.server.member_id)),
+      random_(
+          std::make_unique<Random>(EntropySeed() ^ options_.server.member_id)),
       compactor_(options_.compaction_mode, options_.compaction_retention) {
   log_store_ =
       std::make_unique<FailStopLogStore>(std::move(log_store_), logger_);

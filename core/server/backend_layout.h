@@ -6,6 +6,8 @@
 //   cluster/member/<id: 8 B BE>      EncodeMember (entry_codec.h)
 //   cluster/removed/<id: 8 B BE>     "" (ids that may never rejoin)
 //   cluster/alarm/<id: 8 B BE><type: u8>  ""
+//   cluster/session/<id: 8 B BE>     a proposer's applied requests
+//                                    (proposal_windows.h)
 //   auth/meta, auth/user/<name>, auth/role/<name>   the auth store
 //                                    (core/auth/auth_store.h)
 //

@@ -14,6 +14,9 @@ namespace {
 constexpr uint8_t kVersion = 1;
 // Entry payloads with auth info (EntryPayload::auth).
 constexpr uint8_t kVersionAuth = 2;
+// Entry payloads with a proposer session (EntryPayload::session): the
+// request id, the session, a byte telling whether auth info follows.
+constexpr uint8_t kVersionSession = 3;
 
 enum class Kind : uint8_t { kEntryPayload = 1, kMemberChange = 2, kMember = 3 };
 
@@ -569,6 +572,10 @@ WriteRequest GetWrite(Reader& r, ReqTag tag) {
 std::string EncodeEntryPayload(const EntryPayload& payload) {
   Writer w;
   w.Varint(payload.request_id);
+  if (payload.session != 0) {
+    w.Varint(payload.session);
+    w.Bool(payload.auth.has_value());
+  }
   if (payload.auth) {
     w.Bytes(payload.auth->user);
     w.Varint(payload.auth->revision);
@@ -576,18 +583,26 @@ std::string EncodeEntryPayload(const EntryPayload& payload) {
   // The tag is the WriteRequest variant index (ReqTag spells it out).
   w.U8(static_cast<uint8_t>(payload.request.index()));
   std::visit(PutWrite{w}, payload.request);
-  return w.Finish(Kind::kEntryPayload, payload.auth ? kVersionAuth : kVersion);
+  uint8_t version = payload.auth ? kVersionAuth : kVersion;
+  if (payload.session != 0) version = kVersionSession;
+  return w.Finish(Kind::kEntryPayload, version);
 }
 
 Result<EntryPayload> DecodeEntryPayload(std::string_view bytes) {
   uint8_t version = 0;
   Result<std::string_view> body =
-      Unframe(bytes, Kind::kEntryPayload, kVersionAuth, &version);
+      Unframe(bytes, Kind::kEntryPayload, kVersionSession, &version);
   if (!body.ok()) return body.status();
   Reader r(body.value());
   EntryPayload p;
   p.request_id = r.Varint();
-  if (version == kVersionAuth) {
+  bool has_auth = version == kVersionAuth;
+  if (version == kVersionSession) {
+    p.session = r.Varint();
+    has_auth = r.Bool();
+    if (p.session == 0) return Corrupt("session 0");
+  }
+  if (has_auth) {
     auth::AuthInfo info;
     info.user = r.Bytes();
     info.revision = r.Varint();

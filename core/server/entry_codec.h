@@ -41,8 +41,15 @@ inline constexpr int kMaxTxnDepth = 64;
 // store when applying it. Internal requests carry none and are never
 // checked. Payloads with auth info are written as version 2; version 1
 // (none) still decodes.
+//
+// A client's request also carries its proposer's session (a random id per
+// Server incarnation, under which request ids only grow), so that a
+// proposal delivered twice is applied once (proposal_windows.h); payloads
+// with a session are written as version 3. Internal requests, and entries
+// written before sessions, carry session 0 and are applied as they come.
 struct EntryPayload {
   uint64_t request_id = 0;
+  uint64_t session = 0;
   WriteRequest request;
   std::optional<auth::AuthInfo> auth;
 };

@@ -42,6 +42,10 @@ Server::Server(const Config& config, storage::RaftLogStore& log_store,
   // earlier one left unapplied in the log (etcd uses a timestamp).
   next_request_id_ = (config_.member_id << 48) | (random_.Next() >> 24);
   next_read_ctx_ = random_.Next();
+  // This incarnation's proposer session (proposal_windows.h), made from
+  // the draws above rather than a third one, so that a seed's other
+  // random choices stay as they were. Never 0: 0 marks no session.
+  session_ = Random(next_request_id_ ^ next_read_ctx_).Next() | 1;
   const bool empty = log_store_.LastIndex() == 0;
   if (empty && (!config_.initial_members.empty() || HoldsRestoredState())) {
     Bootstrap();

@@ -136,7 +136,10 @@ class Server {
   // state is loaded from the backend (the applied index included) and Raft
   // restarts from the log store with Applied = that index. Crashes on
   // unreadable or inconsistent storage (fail-stop, STYLE.md E5).
-  // Every borrowed object must outlive the Server.
+  // Every borrowed object must outlive the Server. `random` must not
+  // repeat an earlier incarnation's draws (seed it afresh each start): the
+  // proposer session and request ids come from it, and a repeat of them
+  // would make this incarnation's writes look applied already.
   Server(const Config& config, storage::RaftLogStore& log_store,
          storage::Backend& backend, Transport& transport, Logger& logger,
          Random& random);
@@ -423,6 +426,7 @@ class Server {
   int64_t next_disk_alarm_ms_ = 0;
 
   uint64_t next_request_id_ = 0;
+  uint64_t session_ = 0;  // this incarnation's proposer session
   std::map<uint64_t, PendingWrite> writes_;  // by request id
   uint64_t next_read_ctx_ = 0;
   std::optional<ReadBatch> read_in_flight_;

@@ -21,6 +21,7 @@
 // between restores it from there.
 
 #include <algorithm>
+#include <string_view>
 #include <utility>
 
 #include "core/raft/describe.h"
@@ -177,12 +178,17 @@ void Server::PersistApplied(bool sync) {
 
 // The planted bug (Config::SimBugs::applied_index_apart): the changes and
 // the applied index that describes them go in two batches, so that a crash
-// between the two keeps changes whose entries are applied again.
+// between the two keeps changes whose entries are applied again. The
+// proposal windows record what was applied too, so they go with the index
+// (with the changes, they would make the repeats no-ops).
 void Server::PersistAppliedApart(const storage::WriteBatch& batch, bool sync) {
   storage::WriteBatch changes;
   storage::WriteBatch applied;
   for (const storage::WriteBatch::Op& op : batch.ops()) {
-    storage::WriteBatch& to = op.key == kAppliedKey ? applied : changes;
+    const bool bookkeeping =
+        op.key == kAppliedKey ||
+        std::string_view(op.key).starts_with(kSessionPrefix);
+    storage::WriteBatch& to = bookkeeping ? applied : changes;
     if (op.value) {
       to.Put(op.key, *op.value);
     } else {

@@ -86,8 +86,10 @@ void Server::ProposeWrite(uint64_t token, WriteRequest req,
   // on any member (etcd's quota check before proposing).
   if (needs_space && sm_->NoSpace()) return Respond(token, ErrNoSpace());
   const uint64_t id = NextRequestId();
-  std::string data = EncodeEntryPayload(
-      EntryPayload{.request_id = id, .request = req, .auth = std::move(auth)});
+  std::string data = EncodeEntryPayload(EntryPayload{.request_id = id,
+                                                     .session = session_,
+                                                     .request = req,
+                                                     .auth = std::move(auth)});
   if (needs_space) {
     const int64_t cost = 2 * static_cast<int64_t>(data.size());
     if (disk_headroom_ < cost) {
@@ -145,7 +147,9 @@ void Server::NoteProposed(const std::vector<raft::Entry>& entries) {
     uint64_t id = 0;
     if (e.type == raft::EntryType::kNormal && !e.data.empty()) {
       Result<EntryPayload> p = DecodeEntryPayload(e.data);
-      if (p.ok()) id = p.value().request_id;
+      const bool ours =
+          p.ok() && (p.value().session == session_ || p.value().session == 0);
+      if (ours) id = p.value().request_id;
     } else if (e.type == raft::EntryType::kConfChange) {
       Result<raft::ConfChange> cc = raft::DecodeConfChange(e.data);
       if (cc.ok() && !cc.value().context.empty()) {
@@ -206,6 +210,21 @@ void Server::ApplyNormal(const raft::Entry& e) {
   // that committed but does not decode means corrupt replicas: fail-stop.
   CAIRN_CHECK(p.ok(), "entry %llu: %s", U(e.index),
               p.status().ToString().c_str());
+  // Only this incarnation's own proposals answer its pending writes.
+  const bool ours = p.value().session == session_ || p.value().session == 0;
+  if (p.value().session != 0) {
+    switch (
+        sm_->AdmitProposal(p.value().session, p.value().request_id, e.index)) {
+      case ProposalWindows::Verdict::kNew:
+        break;
+      case ProposalWindows::Verdict::kDuplicate:
+        // Its first copy was applied (and answered) already.
+        return;
+      case ProposalWindows::Verdict::kTooOld:
+        if (ours) FinishWrite(p.value().request_id, e.index, ErrTimeout());
+        return;
+    }
+  }
   Result<Response> r =
       sm_->ApplyWrite(p.value().request, p.value().auth, e.index, now_ms_);
   if (const auto* a = std::get_if<AuthWriteRequest>(&p.value().request);
@@ -216,7 +235,7 @@ void Server::ApplyNormal(const raft::Entry& e) {
       v != nullptr && p.value().request_id == 0 && r.ok()) {
     Log(StrFormat("revoked expired lease %lld", (long long)v->id));
   }
-  FinishWrite(p.value().request_id, e.index, std::move(r));
+  if (ours) FinishWrite(p.value().request_id, e.index, std::move(r));
 }
 
 void Server::ApplyConfChange(const raft::Entry& e) {

@@ -4,6 +4,7 @@
 
 #include "core/server/backend_layout.h"
 #include "core/server/entry_codec.h"
+#include "core/server/proposal_windows.h"
 #include "core/server/state_machine.h"
 #include "core/storage/backend_snapshot.h"
 #include "core/storage/memory_backend.h"
@@ -14,10 +15,11 @@ namespace cairn::server {
 namespace {
 
 // The keys a new cluster must not inherit: who the old members were, and
-// how far the old log was applied (a bootstrap starts at index 1).
+// how far the old log was applied (a bootstrap starts at index 1) and
+// which of its proposals.
 bool BelongsToOldCluster(std::string_view key) {
   for (std::string_view prefix :
-       {kMemberPrefix, kRemovedPrefix, kAlarmPrefix}) {
+       {kMemberPrefix, kRemovedPrefix, kAlarmPrefix, kSessionPrefix}) {
     if (key.substr(0, prefix.size()) == prefix) return true;
   }
   return key == kAppliedKey;

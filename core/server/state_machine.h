@@ -16,6 +16,7 @@
 //   cluster/member/<id BE>   EncodeMember (entry_codec.h)
 //   cluster/removed/<id BE>  "" (ids that may never return, as etcd's)
 //   cluster/alarm/<id BE><type u8>  ""
+//   cluster/session/<id BE>  the proposals applied (proposal_windows.h)
 //   auth/...                 the auth store (core/auth/auth_store.h)
 //
 // WriteChanges adds everything changed since the last call to a batch;
@@ -41,6 +42,7 @@
 #include "core/mvcc/watch_hub.h"
 #include "core/raft/types.h"
 #include "core/server/entry_codec.h"
+#include "core/server/proposal_windows.h"
 #include "core/server/request.h"
 #include "core/storage/backend.h"
 #include "core/util/result.h"
@@ -105,13 +107,21 @@ class StateMachine {
   // Records a valid member change (CheckMemberChange passed).
   void ApplyMemberChange(const MemberChange& change);
 
+  // Whether request `id` of proposer `session` in the entry at `index` is
+  // new (and records it), a repeat of one already applied, or too old to
+  // tell (ProposalWindows). REQUIRES: session != 0.
+  ProposalWindows::Verdict AdmitProposal(uint64_t session, uint64_t id,
+                                         raft::Index index) {
+    return proposals_.Admit(session, id, index);
+  }
+
   void SetApplied(raft::Index index, raft::Term term) {
     applied_index_ = index;
     applied_term_ = term;
   }
 
   // Adds every change since the last call (keyspace, leases, membership,
-  // alarms) and the applied index to `batch`.
+  // alarms, proposal windows) and the applied index to `batch`.
   void WriteChanges(storage::WriteBatch& batch);
 
   // ---- Reads (local) ----------------------------------------------------
@@ -181,6 +191,7 @@ class StateMachine {
   std::set<uint64_t> removed_ids_;
   std::set<std::pair<uint64_t, api::AlarmType>> alarms_;
   auth::AuthStore auth_;
+  ProposalWindows proposals_;
   raft::Index applied_index_ = 0;
   raft::Term applied_term_ = 0;
   std::vector<storage::WriteBatch::Op> cluster_ops_;

@@ -50,6 +50,9 @@ Result<std::unique_ptr<StateMachine>> StateMachine::Load(
   sm->lessor_ = std::move(lessor).value();
   sm->hub_ = std::make_unique<mvcc::WatchHub>(*sm->kv_, options.watch);
   if (Status s = sm->LoadCluster(backend); !s.ok()) return s;
+  Result<ProposalWindows> proposals = ProposalWindows::Load(backend);
+  if (!proposals.ok()) return proposals.status();
+  sm->proposals_ = std::move(proposals).value();
   Result<auth::AuthStore> auth = auth::AuthStore::Load(backend);
   if (!auth.ok()) return auth.status();
   sm->auth_ = std::move(auth).value();
@@ -113,6 +116,7 @@ void StateMachine::WriteChanges(storage::WriteBatch& batch) {
   }
   cluster_ops_.clear();
   auth_.WriteChanges(batch);
+  proposals_.WriteChanges(batch);
   batch.Put(std::string(kAppliedKey),
             EncodeApplied(applied_index_, applied_term_));
 }

@@ -86,6 +86,30 @@ TEST(EntryCodecTest, EveryWriteRoundTrips) {
   }
 }
 
+TEST(EntryCodecTest, TheSessionRoundTripsWithAndWithoutAuth) {
+  for (bool with_auth : {false, true}) {
+    EntryPayload p{.request_id = 0x1234567890abcdefULL,
+                   .session = 0xfedcba9876543211ULL,
+                   .request = mvcc::PutRequest{.key = "k", .value = "v"}};
+    if (with_auth) p.auth = auth::AuthInfo{.user = "u", .revision = 4};
+    const std::string bytes = EncodeEntryPayload(p);
+    EXPECT_EQ(bytes[5], 3);  // version byte after CRC and kind
+    Result<EntryPayload> back = DecodeEntryPayload(bytes);
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back.value().request_id, p.request_id);
+    EXPECT_EQ(back.value().session, p.session);
+    EXPECT_EQ(back.value().auth.has_value(), with_auth);
+    EXPECT_EQ(EncodeEntryPayload(back.value()), bytes);
+  }
+  // Without a session: the older versions, decoding with session 0.
+  const std::string v1 = EncodeEntryPayload(
+      {.request_id = 1, .request = mvcc::PutRequest{.key = "k"}});
+  EXPECT_EQ(v1[5], 1);
+  Result<EntryPayload> back = DecodeEntryPayload(v1);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back.value().session, 0u);
+}
+
 TEST(EntryCodecTest, FieldsSurvive) {
   const std::vector<WriteRequest> writes = SampleWrites();
   Result<EntryPayload> put =

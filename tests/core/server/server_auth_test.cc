@@ -37,6 +37,7 @@ struct Member {
   NullLogger logger;
   std::unique_ptr<Random> random;
   std::unique_ptr<Server> server;
+  uint64_t starts = 0;
 };
 
 class AuthCluster {
@@ -60,7 +61,8 @@ class AuthCluster {
     Config c = config_;
     c.member_id = m.id;
     if (!founder) c.initial_members.clear();
-    m.random = std::make_unique<Random>(m.id * 77);
+    // A new seed for each start, as a real host's OS entropy is.
+    m.random = std::make_unique<Random>(m.id * 77 + m.starts++);
     m.server = std::make_unique<Server>(c, m.log, m.backend, m.transport,
                                         m.logger, *m.random);
     m.server->Tick(now_ms_);
