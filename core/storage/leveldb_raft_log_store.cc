@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/raft/codec.h"
+#include "core/storage/leveldb_prealloc_env.h"
 #include "core/util/check.h"
 #include "core/util/coding.h"
 #include "core/util/crc32c.h"
@@ -195,6 +196,9 @@ Result<std::unique_ptr<LevelDbRaftLogStore>> LevelDbRaftLogStore::Open(
   leveldb::Options options;
   options.create_if_missing = true;
   options.paranoid_checks = true;
+  // Every Save with must_sync syncs LevelDB's log: written into allocated
+  // space, the sync need not commit a new file size too.
+  options.env = PreallocEnv::Default();
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(options, path, &raw);
   if (!s.ok()) {

@@ -8,7 +8,8 @@
 #include <system_error>
 #include <vector>
 
-#include "core/util/crc32c.h"
+#include "core/storage/leveldb_log_format.h"
+#include "core/storage/leveldb_prealloc_env.h"
 #include "core/util/result.h"
 #include "leveldb/env.h"
 #include "leveldb/iterator.h"
@@ -20,17 +21,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// LevelDB's log format (db/log_format.h).
-constexpr size_t kBlockSize = 32768;
-constexpr size_t kHeaderSize = 7;  // checksum (4), length (2), type (1)
-constexpr uint32_t kMaskDelta = 0xa282ead8u;
 // A table ends in a 48-byte footer (table/format.h).
 constexpr uint64_t kTableFooterSize = 48;
-
-uint32_t Unmask(uint32_t masked) {
-  const uint32_t rot = masked - kMaskDelta;
-  return (rot >> 17) | (rot << 15);
-}
 
 Status Damaged(const fs::path& file, const std::string& what) {
   return Status::Corruption(file.string() + ": " + what);
@@ -45,52 +37,28 @@ Result<std::string> ReadWhole(const fs::path& file) {
   return data;
 }
 
-uint32_t Fixed32(const char* p) {
-  return static_cast<uint32_t>(static_cast<uint8_t>(p[0])) |
-         static_cast<uint32_t>(static_cast<uint8_t>(p[1])) << 8 |
-         static_cast<uint32_t>(static_cast<uint8_t>(p[2])) << 16 |
-         static_cast<uint32_t>(static_cast<uint8_t>(p[3])) << 24;
-}
-
 // `manifest`: LevelDB syncs every MANIFEST record, so an empty one or an
-// incomplete last record is damage there, not a torn tail.
+// incomplete last record is damage there, not a torn tail. A *.log is
+// checked up to where its data ends (LogDataEnd): the zeros of
+// preallocated space, and a torn last record before them, are not damage.
 Status VerifyLogFile(const fs::path& file, bool manifest) {
   Result<std::string> read = ReadWhole(file);
   if (!read.ok()) return read.status();
-  const std::string& data = read.value();
+  std::string_view data = read.value();
   if (manifest && data.empty()) return Damaged(file, "empty");
-  auto torn = [&]() {
-    return manifest ? Damaged(file, "ends in an incomplete record")
-                    : Status::Ok();
-  };
+  if (!manifest) data = data.substr(0, LogDataEnd(data));
   size_t pos = 0;
   while (pos < data.size()) {
-    const size_t left_in_block = kBlockSize - pos % kBlockSize;
-    if (left_in_block < kHeaderSize) {  // a block's zero-filled trailer
-      pos += left_in_block;
-      continue;
+    const LogRecordAt r = ReadLogRecordAt(data, pos);
+    if (r.kind == LogRecordAt::kIncomplete) {
+      return manifest ? Damaged(file, "ends in an incomplete record")
+                      : Status::Ok();
     }
-    if (data.size() - pos < kHeaderSize) return torn();
-    const char* h = data.data() + pos;
-    const size_t length = static_cast<uint8_t>(h[4]) |
-                          static_cast<size_t>(static_cast<uint8_t>(h[5])) << 8;
-    const auto type = static_cast<uint8_t>(h[6]);
-    if (type == 0 && length == 0) {  // preallocated space: nothing after it
-      pos += kHeaderSize;
-      continue;
-    }
-    if (pos + kHeaderSize + length > data.size()) return torn();
-    if (kHeaderSize + length > left_in_block) {
+    if (r.kind == LogRecordAt::kBad) {
       return Damaged(file,
-                     "bad record length at offset " + std::to_string(pos));
+                     std::string(r.what) + " at offset " + std::to_string(pos));
     }
-    const uint32_t want = Unmask(Fixed32(h));
-    const uint32_t got = Crc32c(std::string_view(h + 6, 1 + length));
-    if (want != got) {
-      return Damaged(file,
-                     "checksum mismatch at offset " + std::to_string(pos));
-    }
-    pos += kHeaderSize + length;
+    pos = r.next;
   }
   return Status::Ok();
 }

@@ -11,6 +11,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -78,6 +80,18 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// A file's whole contents, and writing them back (to damage a store).
+inline std::string ReadFile(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+inline void WriteFile(const std::filesystem::path& p,
+                      const std::string& bytes) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
 
 // Entries lo..hi inclusive, all of `term`, with a payload naming them.
 inline std::vector<raft::Entry> MakeEntries(raft::Index lo, raft::Index hi,
