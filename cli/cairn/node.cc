@@ -489,8 +489,8 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
   p->metrics = std::make_unique<NodeMetrics>(
       p->registry, m.value().identity.member_id, kVersion);
   PeerTransport::Callbacks cb;
-  cb.deliver = [parts](raft::Message msg) {
-    parts->host->Deliver(std::move(msg));
+  cb.deliver = [parts](std::vector<raft::Message> msgs) {
+    parts->host->Deliver(std::move(msgs));
   };
   cb.unreachable = [parts](uint64_t peer) {
     parts->host->ReportUnreachable(peer);

@@ -431,8 +431,10 @@ void NodeHost::PushWatch(uint64_t stream, const mvcc::WatchResponse& resp) {
   }
 }
 
-void NodeHost::Deliver(raft::Message msg) {
-  Post([this, m = std::move(msg)] { server_->Step(m); });
+void NodeHost::Deliver(std::vector<raft::Message> msgs) {
+  Post([this, ms = std::move(msgs)] {
+    for (const raft::Message& m : ms) server_->Step(m);
+  });
 }
 
 void NodeHost::ReportUnreachable(uint64_t peer) {

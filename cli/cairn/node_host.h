@@ -125,7 +125,7 @@ class NodeHost {
   // Whether `who` may take a snapshot (role root with auth on).
   // Errors as server::Server::CheckMaintenance.
   Status CheckMaintenance(const auth::Credentials& who);
-  void Deliver(raft::Message msg);
+  void Deliver(std::vector<raft::Message> msgs);
   void ReportUnreachable(uint64_t peer);
   void ReportSnapshot(uint64_t peer, bool ok);
   // server::Server::AdvanceTicks on the loop.

@@ -710,7 +710,7 @@ void PeerTransport::HandleMessages(const httplib::Request& req,
     metrics_->PeerReceivedBytes(*from).Inc(
         static_cast<double>(req.body.size()));
   }
-  for (raft::Message& m : msgs.value()) callbacks_.deliver(std::move(m));
+  if (!msgs.value().empty()) callbacks_.deliver(std::move(msgs).value());
   res.status = 204;
 }
 
@@ -741,7 +741,7 @@ void PeerTransport::HandleStream(const httplib::Request& req,
     if (metrics_ != nullptr) {
       metrics_->PeerReceivedBytes(*from).Inc(static_cast<double>(len));
     }
-    for (raft::Message& m : msgs) callbacks_.deliver(std::move(m));
+    if (!msgs.empty()) callbacks_.deliver(std::move(msgs));
     return true;
   });
   if (removed) {
@@ -791,7 +791,9 @@ void PeerTransport::HandleSnapshot(const httplib::Request& req,
   if (metrics_ != nullptr) {
     metrics_->PeerReceivedBytes(*from).Inc(static_cast<double>(body.size()));
   }
-  callbacks_.deliver(std::move(m).value());
+  std::vector<raft::Message> one;
+  one.push_back(std::move(m).value());
+  callbacks_.deliver(std::move(one));
   res.status = 204;
 }
 

@@ -88,7 +88,10 @@ struct PeerTransportOptions {
 
 class PeerTransport {
  public:
-  using DeliverFn = std::function<void(raft::Message)>;
+  // The messages that arrived together (one body, one stream read), in
+  // order: handed to the host loop as one task, they are stepped in one
+  // turn (one Ready for all of them) and wake it once.
+  using DeliverFn = std::function<void(std::vector<raft::Message>)>;
   using UnreachableFn = std::function<void(uint64_t peer)>;
   using SnapshotStatusFn = std::function<void(uint64_t peer, bool ok)>;
 

@@ -59,12 +59,13 @@ struct Member {
     transport = std::make_unique<PeerTransport>(
         opts, PeerTransport::Callbacks{
                   .deliver =
-                      [this](raft::Message m) {
+                      [this](std::vector<raft::Message> ms) {
                         while (stall.load()) {
                           std::this_thread::sleep_for(milliseconds(1));
                         }
                         std::lock_guard<std::mutex> lock(mu);
-                        got.push_back(std::move(m));
+                        deliveries++;
+                        for (raft::Message& m : ms) got.push_back(std::move(m));
                       },
                   .unreachable =
                       [this](uint64_t peer) {
@@ -108,6 +109,7 @@ struct Member {
   std::string url;
   std::mutex mu;
   std::vector<raft::Message> got;
+  size_t deliveries = 0;  // deliver calls
   std::set<uint64_t> unreachable;
   std::vector<std::pair<uint64_t, bool>> snap_status;
   std::set<uint64_t> removed;  // peers this member refuses (410)
@@ -262,6 +264,9 @@ TEST(PeerTransportTest, MalformedBodiesAreRefusedAndNothingIsDelivered) {
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 204);
   EXPECT_EQ(b.Received(), 2u);
+  // A body's messages reach the host together, in one call.
+  std::lock_guard<std::mutex> lock(b.mu);
+  EXPECT_EQ(b.deliveries, 1u);
 }
 
 TEST(PeerTransportTest, SnapshotTravelsInChunks) {
@@ -343,7 +348,7 @@ TEST(PeerTransportTest, CountReachableCountsOnlyPeersThatWouldTakeMessages) {
   // A member of another cluster is refused (412).
   {
     PeerTransport foreign({.local_id = 5, .cluster_id = 0xc2},
-                          {.deliver = [](raft::Message) {}});
+                          {.deliver = [](std::vector<raft::Message>) {}});
     foreign.AddPeer(2, b.url);
     EXPECT_EQ(foreign.CountReachable(milliseconds(200)), 0u);
   }
