@@ -162,6 +162,26 @@ RequestBody ParseRequestBody(std::string_view head) {
   return body;
 }
 
+std::optional<size_t> ParseChunkSize(std::string_view line) {
+  line = Trim(line.substr(0, line.find(';')));
+  if (line.empty() || line.size() > 15) return std::nullopt;
+  size_t size = 0;
+  for (char c : line) {
+    int digit;
+    if (c >= '0' && c <= '9') {
+      digit = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      digit = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      digit = c - 'A' + 10;
+    } else {
+      return std::nullopt;
+    }
+    size = size * 16 + static_cast<size_t>(digit);
+  }
+  return size;
+}
+
 size_t ScanChunkedBody(std::string_view data, ChunkScan& scan) {
   // A line longer than this (a chunk size with extensions, a trailer) is
   // not waited for.
@@ -179,22 +199,9 @@ size_t ScanChunkedBody(std::string_view data, ChunkScan& scan) {
       if (line.empty()) return scan.at;  // the end of the body
       continue;
     }
-    line = Trim(line.substr(0, line.find(';')));
-    size_t size = 0;
-    if (line.empty() || line.size() > 15) return std::string_view::npos;
-    for (char c : line) {
-      int digit;
-      if (c >= '0' && c <= '9') {
-        digit = c - '0';
-      } else if (c >= 'a' && c <= 'f') {
-        digit = c - 'a' + 10;
-      } else if (c >= 'A' && c <= 'F') {
-        digit = c - 'A' + 10;
-      } else {
-        return std::string_view::npos;
-      }
-      size = size * 16 + static_cast<size_t>(digit);
-    }
+    const std::optional<size_t> parsed = ParseChunkSize(line);
+    if (!parsed.has_value()) return std::string_view::npos;
+    const size_t size = *parsed;
     if (size == 0) {
       scan.trailers = true;
       scan.at = nl + 1;
@@ -432,6 +439,13 @@ bool GuardedServer::CheckBuffered(int fd, Entry& e, Clock::time_point now) {
 void GuardedServer::OnHead(int fd, Entry& e, std::string_view data,
                            size_t head_end, Clock::time_point now) {
   const std::string_view head = data.substr(0, head_end);
+  if (plain_handoff_.wants && !e.conn->tls() && plain_handoff_.wants(head)) {
+    std::string read(e.conn->buffered());
+    const std::string head_copy(head);  // `data` may be in the entry
+    const int dup = Release(fd);
+    if (dup >= 0) plain_handoff_.take(dup, std::move(read), head_copy);
+    return;
+  }
   bool streaming = false;
   for (const std::string& path : streaming_paths_) {
     streaming = streaming || IsStreamingRequest(head, path);
@@ -742,18 +756,29 @@ bool GuardedServer::HelloStaysHere(int fd, Entry& e, std::vector<char>& peek) {
   return true;
 }
 
-void GuardedServer::HandOff(int fd) {
+int GuardedServer::Release(int fd) {
   // The entry's connection closes its descriptor when dropped; the
   // hand-off gets a duplicate of the same socket.
   const int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   CloseLocked(fd);
-  if (dup < 0) return;
+  if (dup < 0) return -1;
   // gRPC's I/O expects a non-blocking socket; a plain connection's is
   // blocking (with cpp-httplib's 5 s receive timeout, which stalled a
   // gRPC transport's reads for as long).
   ::fcntl(dup, F_SETFL, ::fcntl(dup, F_GETFL, 0) | O_NONBLOCK);
+  return dup;
+}
+
+void GuardedServer::HandOff(int fd) {
+  const int dup = Release(fd);
+  if (dup < 0) return;
   counters_.http2++;
   http2_handoff_(dup);
+}
+
+void GuardedServer::set_plain_handoff(PlainHandoff handoff) {
+  std::lock_guard<std::mutex> lock(mu_);
+  plain_handoff_ = std::move(handoff);
 }
 
 void GuardedServer::set_request_read_timeout(

@@ -81,6 +81,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -88,6 +89,7 @@
 
 #include "cli/cairn/fast_request.h"
 #include "cli/cairn/guarded_connection.h"
+#include "cli/cairn/plain_handoff.h"
 
 struct ssl_ctx_st;  // OpenSSL's SSL_CTX
 
@@ -166,6 +168,10 @@ struct ChunkScan {
   bool trailers = false;  // past the last chunk
 };
 size_t ScanChunkedBody(std::string_view data, ChunkScan& scan);
+// The size a chunk's size line gives (`line` without its CRLF; an
+// extension after ';' is ignored), or nullopt when it is not hex of at
+// most 15 digits.
+std::optional<size_t> ParseChunkSize(std::string_view line);
 
 // Whether the request whose head is `head` targets `path` exactly (with
 // or without a query). Exposed for tests.
@@ -212,6 +218,12 @@ class GuardedServer : public httplib::Server {
   // hand-off then does. Called on the waiting room's thread, under its
   // lock: it must not block. Call before serving.
   void set_http2_handoff(std::function<void(int fd)> handoff);
+
+  // On a plain listener, a request whose whole head `handoff.wants`
+  // accepts leaves the guard for `handoff.take` (plain_handoff.h). Both
+  // are called on the waiting room's thread, under its lock: they must
+  // not block. Call before serving.
+  void set_plain_handoff(PlainHandoff handoff);
 
   // Serves the requests on plain connections that ParseFastRequest
   // takes, with `accepts` (fast_request.h), by `handler` instead of
@@ -333,8 +345,11 @@ class GuardedServer : public httplib::Server {
   // here; false when it was handed off, closed, or its ClientHello is
   // still arriving.
   bool HelloStaysHere(int fd, Entry& e, std::vector<char>& peek);
-  // Under mu_: gives `fd`'s socket to the hand-off and forgets it.
+  // Under mu_: gives `fd`'s socket to the HTTP/2 hand-off and forgets it.
   void HandOff(int fd);
+  // Under mu_: forgets `fd`'s entry and returns a non-blocking duplicate
+  // of its socket (-1 when there is none).
+  int Release(int fd);
   // Under mu_: answers `fd` with `response` and closes it soon after
   // (the waiting room drains it). Takes ownership of `fd`.
   void RefuseLocked(int fd, const std::string& response);
@@ -360,6 +375,7 @@ class GuardedServer : public httplib::Server {
   std::chrono::milliseconds request_read_timeout_{0};  // guarded by mu_
   std::vector<std::string> streaming_paths_;           // guarded by mu_
   std::function<void(int)> http2_handoff_;             // guarded by mu_
+  PlainHandoff plain_handoff_;                         // guarded by mu_
   // Set before serving, read by the workers.
   std::function<bool(std::string_view)> fast_accepts_;
   FastHandler fast_handler_;

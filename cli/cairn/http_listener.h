@@ -63,6 +63,10 @@ class HttpListener {
   void set_http2_handoff(std::function<void(int fd)> handoff) {
     server_->set_http2_handoff(std::move(handoff));
   }
+  // Before Start: GuardedServer::set_plain_handoff (plain listeners).
+  void set_plain_handoff(PlainHandoff handoff) {
+    server_->set_plain_handoff(std::move(handoff));
+  }
 
   // Binds host:port (port 0 picks a free one) and starts serving on a
   // thread. Returns the bound port. Errors: kIOError

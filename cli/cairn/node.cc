@@ -502,6 +502,11 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
     return parts->host->WasRemoved(peer);
   };
   cb.removed_self = [parts] { parts->host->ReportRemovedSelf(); };
+  cb.adopt_stream = [parts](std::unique_ptr<PeerStreamReader> stream) {
+    parts->host->AdoptStream(std::move(stream));
+  };
+  Result<std::unique_ptr<LoopPoller>> poller = LoopPoller::Create();
+  if (!poller.ok()) return poller.status();
   p->transport = std::make_unique<PeerTransport>(
       PeerTransportOptions{.local_id = m.value().identity.member_id,
                            .cluster_id = m.value().identity.cluster_id,
@@ -520,10 +525,14 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& cfg,
                       .data_dir = member_dir,
                       .disk_reserve_bytes = cfg.disk_reserve_bytes},
       std::move(stores.value().log), std::move(stores.value().backend),
-      *p->transport, logger, p->metrics.get());
+      *p->transport, logger, p->metrics.get(), std::move(poller).value());
   Status s = Listen(p->peer_listeners, cfg.listen_peer_urls, cfg.peer_tls,
                     logger, [parts](HttpListener& l) {
                       parts->transport->RegisterHandlers(l.server());
+                      // Plain peer streams are read by the host loop.
+                      if (!l.tls()) {
+                        l.set_plain_handoff(parts->transport->StreamHandoff());
+                      }
                       RegisterPeerRoutes(l.server(), *parts->host);
                     });
   if (!s.ok()) return s;

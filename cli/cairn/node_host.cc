@@ -133,7 +133,7 @@ NodeHost::NodeHost(NodeHostOptions options,
                    std::unique_ptr<storage::RaftLogStore> log_store,
                    std::unique_ptr<storage::LevelDbBackend> backend,
                    PeerTransport& transport, JsonLogger& logger,
-                   NodeMetrics* metrics)
+                   NodeMetrics* metrics, std::unique_ptr<LoopPoller> poller)
     : options_(std::move(options)),
       deadlines_(CallLimit(options_)),
       log_store_(std::move(log_store)),
@@ -146,7 +146,8 @@ NodeHost::NodeHost(NodeHostOptions options,
       server_logger_(std::make_unique<ServerLogger>(logger)),
       random_(
           std::make_unique<Random>(EntropySeed() ^ options_.server.member_id)),
-      compactor_(options_.compaction_mode, options_.compaction_retention) {
+      compactor_(options_.compaction_mode, options_.compaction_retention),
+      poller_(std::move(poller)) {
   log_store_ =
       std::make_unique<FailStopLogStore>(std::move(log_store_), logger_);
   fail_stop_backend_ = std::make_unique<FailStopBackend>(*backend_, logger_);
@@ -180,7 +181,7 @@ void NodeHost::Stop() {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  poller_->Wake();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -223,12 +224,17 @@ bool NodeHost::TransferLeadership() {
 }
 
 bool NodeHost::Post(std::function<void()> fn) {
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopped_) return false;  // the loop is gone: the caller gives up
     inbox_.push_back(std::move(fn));
+    // A loop at work runs the inbox before it sleeps again: waking it
+    // would cost a write for nothing.
+    wake = sleeping_;
+    sleeping_ = false;
   }
-  cv_.notify_all();
+  if (wake) poller_->Wake();
   return true;
 }
 
@@ -437,6 +443,52 @@ void NodeHost::Deliver(std::vector<raft::Message> msgs) {
   });
 }
 
+void NodeHost::AdoptStream(std::unique_ptr<PeerStreamReader> stream) {
+  // Shared, for std::function; dropped with the task if it never runs.
+  std::shared_ptr<PeerStreamReader> s(std::move(stream));
+  Post([this, s] {
+    const int fd = s->fd();
+    if (!poller_->Add(fd, [this, fd] { ReadPeerStream(fd); })) {
+      logger_.Warn("cannot watch a peer stream",
+                   {{"peer", MemberIdHex(s->from())}});
+      return;  // answered 503 when dropped
+    }
+    peer_streams_[fd] = s;
+  });
+}
+
+void NodeHost::ReadPeerStream(int fd) {
+  auto it = peer_streams_.find(fd);
+  if (it == peer_streams_.end()) return;
+  PeerStreamReader& stream = *it->second;
+  std::vector<raft::Message> msgs;
+  if (WasRemoved(stream.from())) {
+    // As PeerTransport's handlers: the sender then stops itself.
+    stream.End(410, "the member has been permanently removed from the cluster");
+  } else {
+    stream.Read(&msgs);
+  }
+  for (const raft::Message& m : msgs) server_->Step(m);
+  if (!stream.ended()) return;
+  poller_->Remove(fd);
+  peer_streams_.erase(it);
+}
+
+void NodeHost::SweepPeerStreams() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - streams_swept_ < std::chrono::seconds(1)) return;
+  streams_swept_ = now;
+  for (auto it = peer_streams_.begin(); it != peer_streams_.end();) {
+    if (!it->second->Idle(now)) {
+      ++it;
+      continue;
+    }
+    it->second->End(0);  // a silent sender gets no answer either
+    poller_->Remove(it->first);
+    it = peer_streams_.erase(it);
+  }
+}
+
 void NodeHost::ReportUnreachable(uint64_t peer) {
   Post([this, peer] { server_->ReportUnreachable(peer); });
 }
@@ -454,7 +506,7 @@ void NodeHost::ReportRemovedSelf() {
     std::lock_guard<std::mutex> lock(mu_);
     removed_self_ = true;
   }
-  cv_.notify_all();
+  poller_->Wake();
 }
 
 bool NodeHost::WasRemoved(uint64_t id) const {
@@ -484,13 +536,22 @@ void NodeHost::Loop() {
   const auto wait = std::chrono::milliseconds(
       std::clamp<int64_t>(options_.server.tick_ms / 5, 1, 20));
   while (true) {
+    bool idle = false;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, wait, [this] {
-        return stop_ || removed_self_ || !inbox_.empty();
-      });
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stop_) break;
+      idle = inbox_.empty() && !removed_self_;
+      sleeping_ = idle;
+    }
+    // Steps what the adopted peer streams bring; with nothing to do,
+    // sleeps until a stream or a Post brings something, or `wait` passes.
+    poller_->Wait(idle ? wait : std::chrono::milliseconds(0));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      sleeping_ = false;
       if (stop_) break;
     }
+    SweepPeerStreams();
     CheckDiskSpace();
     RunInbox();
     server_->Tick(NowMs());
@@ -519,6 +580,8 @@ void NodeHost::Loop() {
   }
   RunInbox();
   FailPending();
+  for (const auto& [fd, stream] : peer_streams_) poller_->Remove(fd);
+  peer_streams_.clear();  // each answered 503
   cv_.notify_all();
 }
 

@@ -2,7 +2,9 @@
 // one thread (the loop) owns the Server, its Raft log store and its
 // backend; every other thread (HTTP handlers, peer transport callbacks,
 // main) talks to it only through this class's thread-safe methods, which
-// queue work for the loop. The loop drains that queue, ticks the Server
+// queue work for the loop. Between turns the loop sleeps in a LoopPoller,
+// woken by queued work and by the plain peer streams it reads itself
+// (AdoptStream). The loop drains that queue, ticks the Server
 // with the steady clock, runs Process (persist, send, apply), and hands
 // the answers back: unary answers to the waiting caller, watch responses
 // to their stream's queue. Requests queued together are proposed before
@@ -34,7 +36,9 @@
 #include "cli/cairn/call_deadlines.h"
 #include "cli/cairn/client_api.h"
 #include "cli/cairn/host_answer.h"
+#include "cli/cairn/loop_poller.h"
 #include "cli/cairn/node_config.h"
+#include "cli/cairn/peer_stream_reader.h"
 #include "cli/cairn/watch_session.h"
 #include "core/api/requests.h"
 #include "core/api/watch_codec.h"
@@ -76,10 +80,12 @@ class NodeHost {
   // Opens the Server over the stores (fail-stop on unreadable storage).
   // `transport` and `logger` are borrowed and must outlive this;
   // `metrics` may be null.
+  // The loop waits on `poller` (loop_poller.h).
   NodeHost(NodeHostOptions options,
            std::unique_ptr<storage::RaftLogStore> log_store,
            std::unique_ptr<storage::LevelDbBackend> backend,
-           PeerTransport& transport, JsonLogger& logger, NodeMetrics* metrics);
+           PeerTransport& transport, JsonLogger& logger, NodeMetrics* metrics,
+           std::unique_ptr<LoopPoller> poller);
   ~NodeHost();  // Stop()
   NodeHost(const NodeHost&) = delete;
   NodeHost& operator=(const NodeHost&) = delete;
@@ -126,6 +132,10 @@ class NodeHost {
   // Errors as server::Server::CheckMaintenance.
   Status CheckMaintenance(const auth::Credentials& who);
   void Deliver(std::vector<raft::Message> msgs);
+  // Reads `stream` on the loop from now on, stepping its messages as they
+  // come (PeerTransport::StreamHandoff); a stream of a member removed
+  // meanwhile is answered 410. Dropped (503) once the loop has stopped.
+  void AdoptStream(std::unique_ptr<PeerStreamReader> stream);
   void ReportUnreachable(uint64_t peer);
   void ReportSnapshot(uint64_t peer, bool ok);
   // server::Server::AdvanceTicks on the loop.
@@ -187,6 +197,11 @@ class NodeHost {
   void PushWatch(uint64_t stream, const mvcc::WatchResponse& resp);
   void ObserveState();
   void CheckDiskSpace();
+  // Loop: reads the adopted stream on `fd` and steps what it brings.
+  void ReadPeerStream(int fd);
+  // Loop: ends the adopted streams that went quiet (at most once a
+  // second).
+  void SweepPeerStreams();
   void MaybeAutoCompact();
   void SyncPeers();
   void FailPending();
@@ -226,6 +241,9 @@ class NodeHost {
   uint64_t last_leader_ = 0;
   bool disk_short_ = false;         // as last logged
   bool disk_check_failed_ = false;  // as last logged
+  const std::unique_ptr<LoopPoller> poller_;
+  std::map<int, std::shared_ptr<PeerStreamReader>> peer_streams_;  // by fd
+  std::chrono::steady_clock::time_point streams_swept_;
 
   // Shared with other threads.
   mutable std::mutex mu_;
@@ -236,7 +254,9 @@ class NodeHost {
   std::vector<api::Member> members_;         // guarded by mu_
   std::set<uint64_t> removed_ids_;           // guarded by mu_
   bool removed_self_ = false;                // guarded by mu_
-  uint64_t next_stream_ = 1;                 // guarded by mu_
+  // The loop is, or is about to be, waiting in poller_: a Post wakes it.
+  bool sleeping_ = false;     // guarded by mu_
+  uint64_t next_stream_ = 1;  // guarded by mu_
   std::atomic<uint64_t> leader_{0};
   std::atomic<bool> removed_{false};
   std::thread thread_;

@@ -13,8 +13,10 @@
 #include <optional>
 #include <thread>
 
+#include "cli/cairn/connection_guard.h"
 #include "cli/cairn/logger.h"
 #include "cli/cairn/node_metrics.h"
+#include "cli/cairn/peer_stream_reader.h"
 #include "core/raft/codec.h"
 #include "core/util/coding.h"
 
@@ -529,6 +531,55 @@ PeerTransport::~PeerTransport() {
 }
 
 void PeerTransport::StopReceiving() { receiving_stopped_.store(true); }
+
+std::optional<uint64_t> PeerTransport::StreamSender(
+    std::string_view head) const {
+  const RequestBody body = ParseRequestBody(head);
+  if (receiving_stopped_.load() || !head.starts_with("POST ") ||
+      !IsStreamingRequest(head, kStreamPath) ||
+      body.kind != RequestBody::Kind::kChunked || body.expect_continue) {
+    return std::nullopt;
+  }
+  std::optional<std::string> cluster, from;
+  bool has_length = false;
+  ForEachHeader(head, [&](std::string_view name, std::string_view value) {
+    if (HeaderNameIs(name, kClusterHeader) && !cluster.has_value()) {
+      cluster = std::string(value);
+    } else if (HeaderNameIs(name, kFromHeader) && !from.has_value()) {
+      from = std::string(value);
+    } else if (HeaderNameIs(name, "Content-Length")) {
+      has_length = true;
+    }
+  });
+  if (has_length || !cluster.has_value() || !from.has_value()) {
+    return std::nullopt;
+  }
+  std::optional<uint64_t> cluster_id = ParseHexId(*cluster);
+  std::optional<uint64_t> from_id = ParseHexId(*from);
+  if (cluster_id != options_.cluster_id || !from_id.has_value() ||
+      (callbacks_.is_removed && callbacks_.is_removed(*from_id))) {
+    return std::nullopt;  // the handler answers it as it should
+  }
+  return from_id;
+}
+
+PlainHandoff PeerTransport::StreamHandoff() {
+  PlainHandoff h;
+  h.wants = [this](std::string_view head) {
+    return StreamSender(head).has_value();
+  };
+  h.take = [this](int fd, std::string read, std::string_view head) {
+    // Under the guard's lock, just after `wants` said yes to this head.
+    const uint64_t from = StreamSender(head).value_or(0);
+    Counter* bytes =
+        metrics_ != nullptr ? &metrics_->PeerReceivedBytes(from) : nullptr;
+    callbacks_.adopt_stream(std::make_unique<PeerStreamReader>(
+        fd, std::move(read), from,
+        PeerStreamReader::Options{.max_frame = options_.max_receive_bytes},
+        bytes));
+  };
+  return h;
+}
 
 void PeerTransport::AddPeer(uint64_t peer, const std::string& url) {
   auto sender = std::make_unique<Sender>(*this, peer, url);

@@ -31,11 +31,15 @@
 // a malformed body is answered 400, a foreign cluster 412, success 204.
 // /raft/stream carries the same frames in a chunked body, each delivered
 // as soon as it is whole; a bad frame ends the stream (400), after the
-// frames before it were delivered.
+// frames before it were delivered. On a plain listener given
+// StreamHandoff, a stream leaves the listener once its head is accepted
+// and the host loop reads it itself (PeerStreamReader), so a message
+// wakes the loop alone, not a worker first.
 //
 // Callbacks run on transport threads (sender threads for unreachable and
-// snapshot status, HTTP server threads for delivery); they must be quick
-// and thread-safe (the node hands them to its host loop's queue).
+// snapshot status, HTTP server threads for delivery, the waiting room's
+// for adopt_stream); they must be quick and thread-safe (the node hands
+// them to its host loop's queue).
 #pragma once
 
 #include <atomic>
@@ -46,11 +50,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cli/cairn/plain_handoff.h"
 #include "cli/cairn/tls.h"
 #include "core/raft/types.h"
 #include "core/util/result.h"
@@ -65,6 +71,7 @@ class ContentReader;
 namespace cairn::node {
 
 class JsonLogger;
+class PeerStreamReader;
 struct NodeMetrics;
 
 struct PeerTransportOptions {
@@ -104,6 +111,10 @@ class PeerTransport {
     std::function<bool(uint64_t peer)> is_removed;
     // A peer answered 410: this member was removed. May be empty.
     std::function<void()> removed_self;
+    // Takes a stream the peer listener's guard handed over (see
+    // StreamHandoff), for the host loop to read itself. Required by
+    // StreamHandoff only.
+    std::function<void(std::unique_ptr<PeerStreamReader>)> adopt_stream;
   };
 
   // `metrics` and `logger` are optional borrows; they must outlive this.
@@ -128,6 +139,14 @@ class PeerTransport {
   // listener, owned by the caller, which must not outlive this).
   void RegisterHandlers(httplib::Server& server);
 
+  // For a plain peer listener (HttpListener::set_plain_handoff): a
+  // /raft/stream request that the handlers would accept (its cluster,
+  // its sender, chunked, no Expect) leaves the listener once its head has
+  // come, and goes to callbacks.adopt_stream as a PeerStreamReader. Other
+  // requests, and streams once StopReceiving was called, stay with the
+  // handlers.
+  PlainHandoff StreamHandoff();
+
   // Ends the /raft/stream handlers at their next chunk (before the peer
   // listener stops: a live peer's stream never ends by itself).
   void StopReceiving();
@@ -151,6 +170,9 @@ class PeerTransport {
 
   void ReportUnreachable(uint64_t peer);
   void ReportSnapshot(uint64_t peer, bool ok);
+  // The sender of a /raft/stream request with head `head` that
+  // HandleStream would read, and that may be handed over; else nullopt.
+  std::optional<uint64_t> StreamSender(std::string_view head) const;
   void RecordPost(uint64_t peer, bool ok, size_t bytes,
                   std::chrono::steady_clock::duration took,
                   const std::string& outcome);

@@ -19,11 +19,14 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "cli/cairn/http_listener.h"
+#include "cli/cairn/loop_poller.h"
+#include "cli/cairn/peer_stream_reader.h"
 #include "core/raft/codec.h"
 #include "tests/cli/raw_socket.h"
 
@@ -51,53 +54,142 @@ raft::Message AppMsg(uint64_t from, uint64_t to, uint64_t seq) {
   return m;
 }
 
-// A transport with its peer listener and what it received.
+// Reads the streams a listener hands over on its own thread, as the
+// node's host loop does (NodeHost::AdoptStream): a LoopPoller, a reader
+// per stream, 410 for a removed sender.
+class TestLoop {
+ public:
+  using Deliver = std::function<void(std::vector<raft::Message>)>;
+  TestLoop(Deliver deliver, std::function<bool(uint64_t)> removed)
+      : deliver_(std::move(deliver)),
+        removed_(std::move(removed)),
+        poller_(LoopPoller::Create().value()),
+        thread_([this] { Run(); }) {}
+  ~TestLoop() {
+    stop_ = true;
+    poller_->Wake();
+    thread_.join();
+  }
+  void Adopt(std::unique_ptr<PeerStreamReader> r) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      adopted_.push_back(std::move(r));
+      ++adopted_count_;
+    }
+    poller_->Wake();
+  }
+  size_t adopted() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return adopted_count_;
+  }
+
+ private:
+  void Run() {
+    while (!stop_.load()) {
+      poller_->Wait(milliseconds(20));
+      std::vector<std::unique_ptr<PeerStreamReader>> fresh;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        fresh.swap(adopted_);
+      }
+      for (auto& r : fresh) {
+        const int fd = r->fd();
+        ASSERT_TRUE(poller_->Add(fd, [this, fd] { Read(fd); }));
+        streams_[fd] = std::move(r);
+      }
+    }
+    for (const auto& [fd, r] : streams_) poller_->Remove(fd);
+  }
+  void Read(int fd) {
+    PeerStreamReader& r = *streams_.at(fd);
+    std::vector<raft::Message> msgs;
+    if (removed_(r.from())) {
+      r.End(410, "removed");
+    } else {
+      r.Read(&msgs);
+    }
+    if (!msgs.empty()) deliver_(std::move(msgs));
+    if (r.ended()) {
+      poller_->Remove(fd);
+      streams_.erase(fd);
+    }
+  }
+
+  Deliver deliver_;
+  std::function<bool(uint64_t)> removed_;
+  std::unique_ptr<LoopPoller> poller_;
+  std::map<int, std::unique_ptr<PeerStreamReader>> streams_;  // loop's
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<std::unique_ptr<PeerStreamReader>> adopted_;
+  size_t adopted_count_ = 0;
+  std::thread thread_;
+};
+
+// A transport with its peer listener and what it received. With
+// `loop_reads`, the listener hands its streams to a TestLoop, as the
+// node's plain peer listeners do.
 struct Member {
-  explicit Member(uint64_t id, PeerTransportOptions opts = {}) {
+  explicit Member(uint64_t id, PeerTransportOptions opts = {},
+                  bool loop_reads = false) {
     opts.local_id = id;
     opts.cluster_id = 0xc1;
     transport = std::make_unique<PeerTransport>(
-        opts, PeerTransport::Callbacks{
-                  .deliver =
-                      [this](std::vector<raft::Message> ms) {
-                        while (stall.load()) {
-                          std::this_thread::sleep_for(milliseconds(1));
-                        }
-                        std::lock_guard<std::mutex> lock(mu);
-                        deliveries++;
-                        for (raft::Message& m : ms) got.push_back(std::move(m));
-                      },
-                  .unreachable =
-                      [this](uint64_t peer) {
-                        std::lock_guard<std::mutex> lock(mu);
-                        unreachable.insert(peer);
-                      },
-                  .snapshot_status =
-                      [this](uint64_t peer, bool ok) {
-                        std::lock_guard<std::mutex> lock(mu);
-                        snap_status.emplace_back(peer, ok);
-                      },
-                  .is_removed =
-                      [this](uint64_t peer) {
-                        std::lock_guard<std::mutex> lock(mu);
-                        return removed.count(peer) != 0;
-                      },
-                  .removed_self =
-                      [this] {
-                        std::lock_guard<std::mutex> lock(mu);
-                        told_removed = true;
-                      }});
+        opts,
+        PeerTransport::Callbacks{
+            .deliver =
+                [this](std::vector<raft::Message> ms) { Take(std::move(ms)); },
+            .unreachable =
+                [this](uint64_t peer) {
+                  std::lock_guard<std::mutex> lock(mu);
+                  unreachable.insert(peer);
+                },
+            .snapshot_status =
+                [this](uint64_t peer, bool ok) {
+                  std::lock_guard<std::mutex> lock(mu);
+                  snap_status.emplace_back(peer, ok);
+                },
+            .is_removed =
+                [this](uint64_t peer) {
+                  std::lock_guard<std::mutex> lock(mu);
+                  return removed.count(peer) != 0;
+                },
+            .removed_self =
+                [this] {
+                  std::lock_guard<std::mutex> lock(mu);
+                  told_removed = true;
+                },
+            .adopt_stream =
+                [this](std::unique_ptr<PeerStreamReader> r) {
+                  loop->Adopt(std::move(r));
+                }});
     transport->RegisterHandlers(listener.server());
+    if (loop_reads) {
+      loop = std::make_unique<TestLoop>(
+          [this](std::vector<raft::Message> ms) { Take(std::move(ms)); },
+          [this](uint64_t peer) {
+            std::lock_guard<std::mutex> lock(mu);
+            return removed.count(peer) != 0;
+          });
+      listener.set_plain_handoff(transport->StreamHandoff());
+    }
     auto port = listener.Start("127.0.0.1", 0);
     EXPECT_TRUE(port.ok());
     url = "http://127.0.0.1:" + std::to_string(port.value());
   }
   ~Member() { Shutdown(); }
+  void Take(std::vector<raft::Message> ms) {
+    while (stall.load()) std::this_thread::sleep_for(milliseconds(1));
+    std::lock_guard<std::mutex> lock(mu);
+    deliveries++;
+    for (raft::Message& m : ms) got.push_back(std::move(m));
+  }
   // Closes this member's outgoing connections, then its listener (whose
   // threads would otherwise wait out the keep-alive of connected peers).
   void Shutdown() {
     transport.reset();
     listener.Stop();
+    loop.reset();
   }
   size_t Received() {
     std::lock_guard<std::mutex> lock(mu);
@@ -106,6 +198,7 @@ struct Member {
 
   HttpListener listener;
   std::unique_ptr<PeerTransport> transport;
+  std::unique_ptr<TestLoop> loop;  // with loop_reads
   std::string url;
   std::mutex mu;
   std::vector<raft::Message> got;
@@ -122,7 +215,24 @@ struct Member {
 void StopAll(std::initializer_list<Member*> members) {
   for (Member* m : members) m->transport.reset();
   for (Member* m : members) m->listener.Stop();
+  for (Member* m : members) m->loop.reset();
 }
+
+// The stream tests run twice: streams read by the listener's workers, and
+// handed to a loop (TestLoop).
+class PeerStreamTest : public ::testing::TestWithParam<bool> {
+ protected:
+  bool loop_reads() const { return GetParam(); }
+  // The streams went where they should.
+  void ExpectAdopted(Member& m) {
+    if (loop_reads()) {
+      EXPECT_GT(m.loop->adopted(), 0u);
+    } else {
+      EXPECT_EQ(m.loop, nullptr);
+    }
+  }
+};
+INSTANTIATE_TEST_SUITE_P(ByWorkerAndByLoop, PeerStreamTest, ::testing::Bool());
 
 // A port with nothing listening: connections are refused.
 int DeadPort() {
@@ -147,10 +257,10 @@ class BlackHole {
   int port_ = 0;
 };
 
-TEST(PeerTransportTest, ThousandsOfMessagesBothWaysInOrder) {
+TEST_P(PeerStreamTest, ThousandsOfMessagesBothWaysInOrder) {
   PeerTransportOptions opts;
   opts.queue_messages = 100000;
-  Member a(1, opts), b(2, opts);
+  Member a(1, opts, loop_reads()), b(2, opts, loop_reads());
   a.transport->AddPeer(2, b.url);
   b.transport->AddPeer(1, a.url);
   const uint64_t kCount = 5000;
@@ -180,6 +290,8 @@ TEST(PeerTransportTest, ThousandsOfMessagesBothWaysInOrder) {
   EXPECT_EQ(s.dropped_messages, 0u);
   EXPECT_LT(s.sent_batches, kCount);  // messages were batched
   EXPECT_TRUE(a.unreachable.empty());
+  ExpectAdopted(a);
+  ExpectAdopted(b);
   StopAll({&a, &b});
 }
 
@@ -386,8 +498,8 @@ int StreamByHand(const std::string& url, std::vector<std::string> chunks,
 // Frames are delivered as soon as they are whole, also when one is split
 // across chunks; a bad frame ends the stream with 400, after the frames
 // before it; a foreign cluster is refused (412) with nothing delivered.
-TEST(PeerTransportTest, StreamDeliversEachFrameWhenWhole) {
-  Member b(2);
+TEST_P(PeerStreamTest, StreamDeliversEachFrameWhenWhole) {
+  Member b(2, {}, loop_reads());
   const std::string one = EncodeMessageBatch({AppMsg(1, 2, 0)});
   const std::string two = EncodeMessageBatch({AppMsg(1, 2, 1)});
   const std::string three = EncodeMessageBatch({AppMsg(1, 2, 2)});
@@ -405,11 +517,14 @@ TEST(PeerTransportTest, StreamDeliversEachFrameWhenWhole) {
       });
   EXPECT_EQ(status, 204);
   EXPECT_EQ(seen, (std::vector<size_t>{0, 1, 1, 2}));
-  ASSERT_EQ(b.Received(), 3u);
+  // A loop answers as it reads the body's end, and steps the last frames
+  // just after.
+  ASSERT_TRUE(WaitFor([&] { return b.Received() == 3; }, milliseconds(5000)));
   EXPECT_EQ(b.got[2], AppMsg(1, 2, 2));
 
   EXPECT_EQ(StreamByHand(b.url, {one, bad, one}, [](size_t) {}), 400);
-  EXPECT_EQ(b.Received(), 4u);  // the frame before the bad one
+  // The frame before the bad one.
+  EXPECT_TRUE(WaitFor([&] { return b.Received() == 4; }, milliseconds(5000)));
   // The refusal comes before the body is read: a client still writing may
   // see its write fail rather than the 412 (the transport's sender learns
   // why from the plain POST that opens every streak of batches).
@@ -417,12 +532,16 @@ TEST(PeerTransportTest, StreamDeliversEachFrameWhenWhole) {
       b.url, {one}, [](size_t) {}, "00000000000000c2");
   EXPECT_TRUE(foreign == 412 || foreign == -1) << foreign;
   EXPECT_EQ(b.Received(), 4u);
+  ExpectAdopted(b);
+  if (loop_reads()) {
+    EXPECT_EQ(b.loop->adopted(), 2u);  // not the foreign one
+  }
 }
 
 // A stream that never ends by itself does not hold the listener's Stop
 // once the transport stops receiving.
-TEST(PeerTransportTest, AnEndlessStreamDoesNotHoldStop) {
-  auto b = std::make_unique<Member>(2);
+TEST_P(PeerStreamTest, AnEndlessStreamDoesNotHoldStop) {
+  auto b = std::make_unique<Member>(2, PeerTransportOptions{}, loop_reads());
   const std::string frame = EncodeMessageBatch({AppMsg(1, 2, 0)});
   std::atomic<bool> stop{false};
   std::thread sender([&] {
@@ -450,8 +569,8 @@ TEST(PeerTransportTest, AnEndlessStreamDoesNotHoldStop) {
 // nothing after the removal is delivered, and the removed member is told
 // (by the plain POST after the stream failed; Raft keeps sending, as the
 // loop here does).
-TEST(PeerTransportTest, RemovalEndsAnOpenStream) {
-  Member a(1), b(2);
+TEST_P(PeerStreamTest, RemovalEndsAnOpenStream) {
+  Member a(1, {}, loop_reads()), b(2);
   b.transport->AddPeer(1, a.url);
   for (uint64_t i = 0; i < 50; ++i) b.transport->Send({AppMsg(2, 1, i)});
   ASSERT_TRUE(WaitFor([&] { return a.Received() == 50; }, milliseconds(5000)));
@@ -468,6 +587,7 @@ TEST(PeerTransportTest, RemovalEndsAnOpenStream) {
       },
       milliseconds(20000)));
   EXPECT_EQ(a.Received(), 50u);
+  ExpectAdopted(a);
   StopAll({&a, &b});
 }
 
@@ -476,9 +596,8 @@ TEST(PeerTransportTest, RemovalEndsAnOpenStream) {
 // reading, the socket takes part of a message, then nothing, and the
 // thread writes the rest and the queue; larger messages always go through
 // the thread. Nothing is lost or reordered.
-TEST(PeerTransportTest,
-     WritesFromSendAndTheSenderKeepOrderWhenTheReaderStalls) {
-  Member a(1), b(2);
+TEST_P(PeerStreamTest, WritesFromSendAndTheSenderKeepOrderWhenTheReaderStalls) {
+  Member a(1), b(2, {}, loop_reads());
   a.transport->AddPeer(2, b.url);
   uint64_t seq = 0;
   for (; seq < 20; ++seq) {  // one at a time: the sender waits in between
@@ -503,10 +622,16 @@ TEST(PeerTransportTest,
   }
   EXPECT_EQ(b.got[20].entries[0].data, big);
   EXPECT_EQ(b.got[119].entries[0].data, std::string(256 << 10, 'y'));
+  // The sender counts a chunk once written, which may be just after the
+  // receiver has it.
+  EXPECT_TRUE(
+      WaitFor([&] { return a.transport->Stats(2).sent_messages == seq; },
+              milliseconds(5000)));
   const PeerTransport::PeerStats s = a.transport->Stats(2);
   EXPECT_EQ(s.sent_messages, seq);
   EXPECT_EQ(s.dropped_messages, 0u);
   EXPECT_TRUE(a.unreachable.empty());
+  ExpectAdopted(b);
   StopAll({&a, &b});
 }
 
