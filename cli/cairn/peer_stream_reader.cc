@@ -53,6 +53,7 @@ PeerStreamReader::PeerStreamReader(int fd, std::string read, uint64_t from,
 PeerStreamReader::~PeerStreamReader() {
   End(503, "the member is stopping");
   ::close(fd_);
+  if (on_close_) on_close_();
 }
 
 void PeerStreamReader::Read(std::vector<raft::Message>* out) {

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,9 @@ class PeerStreamReader {
   ~PeerStreamReader();  // End(503) when not ended
   PeerStreamReader(const PeerStreamReader&) = delete;
   PeerStreamReader& operator=(const PeerStreamReader&) = delete;
+
+  // Called when the reader is destroyed (the socket closed).
+  void OnClose(std::function<void()> fn) { on_close_ = std::move(fn); }
 
   int fd() const { return fd_; }
   uint64_t from() const { return from_; }
@@ -83,6 +87,7 @@ class PeerStreamReader {
   size_t chunk_left_ = 0;
   bool ended_ = false;
   Clock::time_point last_read_;
+  std::function<void()> on_close_;
 };
 
 }  // namespace cairn::node

@@ -535,8 +535,9 @@ void PeerTransport::StopReceiving() { receiving_stopped_.store(true); }
 std::optional<uint64_t> PeerTransport::StreamSender(
     std::string_view head) const {
   const RequestBody body = ParseRequestBody(head);
-  if (receiving_stopped_.load() || !head.starts_with("POST ") ||
-      !IsStreamingRequest(head, kStreamPath) ||
+  if (receiving_stopped_.load() ||
+      loop_streams_->load() >= options_.max_loop_streams ||
+      !head.starts_with("POST ") || !IsStreamingRequest(head, kStreamPath) ||
       body.kind != RequestBody::Kind::kChunked || body.expect_continue) {
     return std::nullopt;
   }
@@ -573,10 +574,13 @@ PlainHandoff PeerTransport::StreamHandoff() {
     const uint64_t from = StreamSender(head).value_or(0);
     Counter* bytes =
         metrics_ != nullptr ? &metrics_->PeerReceivedBytes(from) : nullptr;
-    callbacks_.adopt_stream(std::make_unique<PeerStreamReader>(
+    auto stream = std::make_unique<PeerStreamReader>(
         fd, std::move(read), from,
         PeerStreamReader::Options{.max_frame = options_.max_receive_bytes},
-        bytes));
+        bytes);
+    loop_streams_->fetch_add(1);
+    stream->OnClose([count = loop_streams_] { count->fetch_sub(1); });
+    callbacks_.adopt_stream(std::move(stream));
   };
   return h;
 }

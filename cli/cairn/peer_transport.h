@@ -87,6 +87,9 @@ struct PeerTransportOptions {
   // After a failed POST, messages are dropped (reported unreachable)
   // without trying to connect until this much time has passed.
   std::chrono::milliseconds retry_backoff{100};
+  // Streams handed to the host loop at once (StreamHandoff); beyond
+  // them, as from peers that open many, the listener's workers read.
+  size_t max_loop_streams = 64;
   // For https peers: the certificate presented and the CA the peer's
   // certificate must chain to (--peer-cert-file, --peer-key-file,
   // --peer-trusted-ca-file).
@@ -191,6 +194,10 @@ class PeerTransport {
   std::map<uint64_t, std::string> urls_;  // peer -> URL; guarded by mu_
   std::set<uint64_t> inactive_;           // peers whose last POST failed; mu_
   std::atomic<bool> receiving_stopped_{false};
+  // Streams handed over and not yet closed; shared with their readers,
+  // which may outlive this.
+  std::shared_ptr<std::atomic<size_t>> loop_streams_ =
+      std::make_shared<std::atomic<size_t>>(0);
   // /raft/stream handlers running; the destructor waits for none.
   std::mutex handlers_mu_;
   std::condition_variable handlers_cv_;
