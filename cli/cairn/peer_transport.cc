@@ -535,9 +535,7 @@ void PeerTransport::StopReceiving() { receiving_stopped_.store(true); }
 std::optional<uint64_t> PeerTransport::StreamSender(
     std::string_view head) const {
   const RequestBody body = ParseRequestBody(head);
-  if (receiving_stopped_.load() ||
-      loop_streams_->load() >= options_.max_loop_streams ||
-      !head.starts_with("POST ") || !IsStreamingRequest(head, kStreamPath) ||
+  if (!head.starts_with("POST ") || !IsStreamingRequest(head, kStreamPath) ||
       body.kind != RequestBody::Kind::kChunked || body.expect_continue) {
     return std::nullopt;
   }
@@ -557,20 +555,24 @@ std::optional<uint64_t> PeerTransport::StreamSender(
   }
   std::optional<uint64_t> cluster_id = ParseHexId(*cluster);
   std::optional<uint64_t> from_id = ParseHexId(*from);
-  if (cluster_id != options_.cluster_id || !from_id.has_value() ||
-      (callbacks_.is_removed && callbacks_.is_removed(*from_id))) {
-    return std::nullopt;  // the handler answers it as it should
-  }
+  if (cluster_id != options_.cluster_id) return std::nullopt;
   return from_id;
 }
 
 PlainHandoff PeerTransport::StreamHandoff() {
   PlainHandoff h;
   h.wants = [this](std::string_view head) {
-    return StreamSender(head).has_value();
+    if (receiving_stopped_.load() ||
+        loop_streams_->load() >= options_.max_loop_streams) {
+      return false;
+    }
+    // Else the handler answers it as it should.
+    const std::optional<uint64_t> from = StreamSender(head);
+    return from.has_value() &&
+           !(callbacks_.is_removed && callbacks_.is_removed(*from));
   };
   h.take = [this](int fd, std::string read, std::string_view head) {
-    // Under the guard's lock, just after `wants` said yes to this head.
+    // `wants` said yes to this head just before.
     const uint64_t from = StreamSender(head).value_or(0);
     Counter* bytes =
         metrics_ != nullptr ? &metrics_->PeerReceivedBytes(from) : nullptr;

@@ -173,8 +173,8 @@ class PeerTransport {
 
   void ReportUnreachable(uint64_t peer);
   void ReportSnapshot(uint64_t peer, bool ok);
-  // The sender of a /raft/stream request with head `head` that
-  // HandleStream would read, and that may be handed over; else nullopt.
+  // The sender named by `head` when it is a chunked /raft/stream request
+  // of this cluster (what may be handed over); else nullopt.
   std::optional<uint64_t> StreamSender(std::string_view head) const;
   void RecordPost(uint64_t peer, bool ok, size_t bytes,
                   std::chrono::steady_clock::duration took,
