@@ -69,7 +69,7 @@ bool LoopPoller::Wait(std::chrono::milliseconds timeout) {
       ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
                    static_cast<int>(timeout.count()));
   bool woken = false;
-  std::vector<int> ready;
+  ready_.clear();  // kept between turns: no allocation per turn
   for (int i = 0; i < n; ++i) {
     const int fd = events[static_cast<size_t>(i)].data.fd;
     if (fd == event_fd_) {
@@ -77,11 +77,11 @@ bool LoopPoller::Wait(std::chrono::milliseconds timeout) {
       [[maybe_unused]] ssize_t r = ::read(event_fd_, &count, sizeof count);
       woken = true;
     } else {
-      ready.push_back(fd);
+      ready_.push_back(fd);
     }
   }
   // A handler may remove its own fd or another: look each up afresh.
-  for (int fd : ready) {
+  for (int fd : ready_) {
     auto it = handlers_.find(fd);
     if (it == handlers_.end()) continue;
     std::function<void()> handler = it->second;

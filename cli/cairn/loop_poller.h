@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "core/util/result.h"
 
@@ -47,6 +48,7 @@ class LoopPoller {
   const int epoll_fd_;
   const int event_fd_;
   std::map<int, std::function<void()>> handlers_;
+  std::vector<int> ready_;  // Wait's ready fds
 };
 
 }  // namespace cairn::node

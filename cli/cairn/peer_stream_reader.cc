@@ -97,7 +97,8 @@ bool PeerStreamReader::Parse(std::vector<raft::Message>* out) {
       const size_t nl = data.find('\n');
       if (nl == std::string_view::npos) {
         if (data.size() <= kMaxLine) break;
-        bad = "chunk size line too long";
+        bad = part_ == Part::kTrailer ? "trailer line too long"
+                                      : "chunk size line too long";
         continue;
       }
       std::string_view line = data.substr(0, nl);
