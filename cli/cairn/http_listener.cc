@@ -4,8 +4,12 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
+#include <sys/socket.h>
 
+#include <cctype>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "cli/cairn/connection_guard.h"
 #include "core/api/url_check.h"
@@ -54,6 +58,14 @@ HttpListener::HttpListener(std::unique_ptr<GuardedServer> server)
   // Small request/response pairs: without it Nagle and delayed ACKs add
   // up to 40 ms to each one.
   server_->set_tcp_nodelay(true);
+  // cpp-httplib sets SO_REUSEPORT alone, with which a second process
+  // shares a port already served (splitting its connections), and a
+  // TIME_WAIT left on the port by a socket without it (etcd's, say)
+  // refuses the bind for a minute. As etcd (Go) does: SO_REUSEADDR only.
+  server_->set_socket_options([](int sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
 }
 
 Result<std::unique_ptr<HttpListener>> HttpListener::Tls(
@@ -76,11 +88,19 @@ Result<std::unique_ptr<HttpListener>> HttpListener::Tls(
 HttpListener::~HttpListener() { Stop(); }
 
 Result<int> HttpListener::Start(const std::string& host, int port) {
+  errno = 0;
   int bound = port == 0 ? server_->bind_to_any_port(host)
                         : (server_->bind_to_port(host, port) ? port : -1);
   if (bound < 0) {
+    // As Go words it: "bind: address already in use".
+    std::string why = "cannot bind";
+    if (const int err = errno; err != 0) {
+      why = std::string("bind: ") + std::strerror(err);
+      why[6] =
+          static_cast<char>(std::tolower(static_cast<unsigned char>(why[6])));
+    }
     return Status::IOError("listen tcp " + host + ":" + std::to_string(port) +
-                           ": cannot bind");
+                           ": " + why);
   }
   server_->StartConnections();
   thread_ = std::thread([this] {

@@ -69,8 +69,10 @@ class HttpListener {
   }
 
   // Binds host:port (port 0 picks a free one) and starts serving on a
-  // thread. Returns the bound port. Errors: kIOError
-  // "listen tcp host:port: cannot bind".
+  // thread. Returns the bound port. A port another socket listens on is
+  // an error (SO_REUSEADDR, not SO_REUSEPORT). Errors: kIOError
+  // "listen tcp host:port: bind: address already in use" (the system's
+  // reason; "cannot bind" when it gives none).
   Result<int> Start(const std::string& host, int port);
 
   // Stops serving and joins the thread; in-flight handlers finish first.

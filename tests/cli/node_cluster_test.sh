@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Integration test of real cairn processes: a 3-member cluster on free
 # loopback ports, used over curl (the JSON gateway) and cairnctl. Covers
-# basic KV, errors for bad requests, a watch stream, lease keep-alive sent
-# to a follower (forwarded to the leader), leader kill -9 and re-election
+# a second member on ports in use (etcd's error), basic KV, errors for bad
+# requests, a watch stream, lease keep-alive sent to a follower
+# (forwarded to the leader), leader kill -9 and re-election
 # without losing an acknowledged write, restart with data intact, member
 # add (learner) / promote / remove (the removed member stops by itself),
 # a lock whose holder is killed (its lease expires, the next locker gets
@@ -50,6 +51,16 @@ for n in m1 m2 m3; do
     fail "$n did not fast-forward its election ticks"
 done
 ok "every member fast-forwarded its first election"
+
+# ---- a port in use: refused as etcd refuses it, not shared ----------------
+out=$(timeout 10 "$CAIRN" --name dup --data-dir "$WORK/dup" \
+  --listen-client-urls "http://$(client m1)" --advertise-client-urls "http://$(client m1)" \
+  --listen-peer-urls "$(peer m1)" --initial-advertise-peer-urls "$(peer m1)" \
+  --initial-cluster "dup=$(peer m1)" 2>&1)
+rc=$?
+[[ $rc == 1 && $out == *"Error: listen tcp 127.0.0.1:${PPORT[m1]}: bind: address already in use" ]] ||
+  fail "second member on m1's ports: rc=$rc ${out: -200}"
+ok "a second member on ports in use exits with etcd's error"
 
 # ---- KV over the JSON gateway -------------------------------------------
 out=$(post m1 /v3/kv/put '{"key":"Zm9v","value":"YmFy"}')
