@@ -147,7 +147,12 @@ NodeHost::NodeHost(NodeHostOptions options,
       random_(
           std::make_unique<Random>(EntropySeed() ^ options_.server.member_id)),
       compactor_(options_.compaction_mode, options_.compaction_retention),
-      poller_(std::move(poller)) {
+      poller_(std::move(poller)),
+      peer_streams_(
+          *poller_, [this](uint64_t from) { return WasRemoved(from); },
+          [this](std::vector<raft::Message>& msgs) {
+            for (const raft::Message& m : msgs) server_->Step(m);
+          }) {
   log_store_ =
       std::make_unique<FailStopLogStore>(std::move(log_store_), logger_);
   fail_stop_backend_ = std::make_unique<FailStopBackend>(*backend_, logger_);
@@ -447,46 +452,11 @@ void NodeHost::AdoptStream(std::unique_ptr<PeerStreamReader> stream) {
   // Shared, for std::function; dropped with the task if it never runs.
   std::shared_ptr<PeerStreamReader> s(std::move(stream));
   Post([this, s] {
-    const int fd = s->fd();
-    if (!poller_->Add(fd, [this, fd] { ReadPeerStream(fd); })) {
-      logger_.Warn("cannot watch a peer stream",
-                   {{"peer", MemberIdHex(s->from())}});
-      return;  // answered 503 when dropped
+    const uint64_t from = s->from();
+    if (!peer_streams_.Adopt(s)) {
+      logger_.Warn("cannot watch a peer stream", {{"peer", MemberIdHex(from)}});
     }
-    peer_streams_[fd] = s;
   });
-}
-
-void NodeHost::ReadPeerStream(int fd) {
-  auto it = peer_streams_.find(fd);
-  if (it == peer_streams_.end()) return;
-  PeerStreamReader& stream = *it->second;
-  std::vector<raft::Message> msgs;
-  if (WasRemoved(stream.from())) {
-    // As PeerTransport's handlers: the sender then stops itself.
-    stream.End(410, "the member has been permanently removed from the cluster");
-  } else {
-    stream.Read(&msgs);
-  }
-  for (const raft::Message& m : msgs) server_->Step(m);
-  if (!stream.ended()) return;
-  poller_->Remove(fd);
-  peer_streams_.erase(it);
-}
-
-void NodeHost::SweepPeerStreams() {
-  const auto now = std::chrono::steady_clock::now();
-  if (now - streams_swept_ < std::chrono::seconds(1)) return;
-  streams_swept_ = now;
-  for (auto it = peer_streams_.begin(); it != peer_streams_.end();) {
-    if (!it->second->Idle(now)) {
-      ++it;
-      continue;
-    }
-    it->second->End(0);  // a silent sender gets no answer either
-    poller_->Remove(it->first);
-    it = peer_streams_.erase(it);
-  }
 }
 
 void NodeHost::ReportUnreachable(uint64_t peer) {
@@ -551,7 +521,7 @@ void NodeHost::Loop() {
       sleeping_ = false;
       if (stop_) break;
     }
-    SweepPeerStreams();
+    peer_streams_.Sweep(std::chrono::steady_clock::now());
     CheckDiskSpace();
     RunInbox();
     server_->Tick(NowMs());
@@ -580,8 +550,7 @@ void NodeHost::Loop() {
   }
   RunInbox();
   FailPending();
-  for (const auto& [fd, stream] : peer_streams_) poller_->Remove(fd);
-  peer_streams_.clear();  // each answered 503
+  peer_streams_.Clear();  // each answered 503
   cv_.notify_all();
 }
 

@@ -39,6 +39,7 @@
 #include "cli/cairn/loop_poller.h"
 #include "cli/cairn/node_config.h"
 #include "cli/cairn/peer_stream_reader.h"
+#include "cli/cairn/peer_stream_set.h"
 #include "cli/cairn/watch_session.h"
 #include "core/api/requests.h"
 #include "core/api/watch_codec.h"
@@ -197,11 +198,6 @@ class NodeHost {
   void PushWatch(uint64_t stream, const mvcc::WatchResponse& resp);
   void ObserveState();
   void CheckDiskSpace();
-  // Loop: reads the adopted stream on `fd` and steps what it brings.
-  void ReadPeerStream(int fd);
-  // Loop: ends the adopted streams that went quiet (at most once a
-  // second).
-  void SweepPeerStreams();
   void MaybeAutoCompact();
   void SyncPeers();
   void FailPending();
@@ -242,8 +238,7 @@ class NodeHost {
   bool disk_short_ = false;         // as last logged
   bool disk_check_failed_ = false;  // as last logged
   const std::unique_ptr<LoopPoller> poller_;
-  std::map<int, std::shared_ptr<PeerStreamReader>> peer_streams_;  // by fd
-  std::chrono::steady_clock::time_point streams_swept_;
+  PeerStreamSet peer_streams_;  // the loop's
 
   // Shared with other threads.
   mutable std::mutex mu_;

@@ -29,6 +29,7 @@
 #include "cli/cairn/http_listener.h"
 #include "cli/cairn/loop_poller.h"
 #include "cli/cairn/peer_stream_reader.h"
+#include "cli/cairn/peer_stream_set.h"
 #include "core/raft/codec.h"
 #include "tests/cli/raw_socket.h"
 
@@ -63,9 +64,10 @@ class TestLoop {
  public:
   using Deliver = std::function<void(std::vector<raft::Message>)>;
   TestLoop(Deliver deliver, std::function<bool(uint64_t)> removed)
-      : deliver_(std::move(deliver)),
-        removed_(std::move(removed)),
-        poller_(LoopPoller::Create().value()),
+      : poller_(LoopPoller::Create().value()),
+        streams_(*poller_, std::move(removed),
+                 [deliver = std::move(deliver)](
+                     std::vector<raft::Message>& msgs) { deliver(msgs); }),
         thread_([this] { Run(); }) {}
   ~TestLoop() {
     stop_ = true;
@@ -94,33 +96,14 @@ class TestLoop {
         std::lock_guard<std::mutex> lock(mu_);
         fresh.swap(adopted_);
       }
-      for (auto& r : fresh) {
-        const int fd = r->fd();
-        ASSERT_TRUE(poller_->Add(fd, [this, fd] { Read(fd); }));
-        streams_[fd] = std::move(r);
-      }
+      for (auto& r : fresh) ASSERT_TRUE(streams_.Adopt(std::move(r)));
+      streams_.Sweep(PeerStreamSet::Clock::now());
     }
-    for (const auto& [fd, r] : streams_) poller_->Remove(fd);
-  }
-  void Read(int fd) {
-    PeerStreamReader& r = *streams_.at(fd);
-    std::vector<raft::Message> msgs;
-    if (removed_(r.from())) {
-      r.End(410, "removed");
-    } else {
-      r.Read(&msgs);
-    }
-    if (!msgs.empty()) deliver_(std::move(msgs));
-    if (r.ended()) {
-      poller_->Remove(fd);
-      streams_.erase(fd);
-    }
+    streams_.Clear();
   }
 
-  Deliver deliver_;
-  std::function<bool(uint64_t)> removed_;
   std::unique_ptr<LoopPoller> poller_;
-  std::map<int, std::unique_ptr<PeerStreamReader>> streams_;  // loop's
+  PeerStreamSet streams_;  // the loop's
   std::atomic<bool> stop_{false};
   std::mutex mu_;
   std::vector<std::unique_ptr<PeerStreamReader>> adopted_;
