@@ -3,7 +3,11 @@
 //
 // watch-latency: --clients watchers each hold a /v3/watch stream on one
 // key; one more connection puts to that key, --put-rate puts per second,
-// and waits until every watcher has seen the put before the next. A
+// and waits until every watcher has seen the put before the next. With
+// --prefix (cairn's; etcd's tool watches one key) each watches the
+// prefix "w" and each put writes a new key under it ("w" and the put's
+// number, --key-size long), so that the server matches every put
+// against ranges rather than one key. A
 // latency is the time from sending the put to a watcher receiving its
 // event (etcd's tool starts the clock when the put has returned; starting
 // before keeps every latency positive and includes the commit).
@@ -42,10 +46,24 @@ struct WatchBoard {
   std::vector<Status> ended;                               // a stream's end
 };
 
-void WatchOne(GatewayClient& client, const std::string& key, size_t w,
+// What the watchers watch and where each put goes.
+struct WatchTarget {
+  std::string key;        // the key, or the prefix
+  std::string range_end;  // empty: the key alone
+  int key_size = 0;       // of a put's key under the prefix
+  std::string PutKey(int64_t i) const {
+    return range_end.empty() ? key : key + BenchKey(i, key_size - 1);
+  }
+};
+
+void WatchOne(GatewayClient& client, const WatchTarget& target, size_t w,
               WatchBoard& board, StreamCancel& cancel) {
+  Json create = {{"key", api::EncodeBase64(target.key)}};
+  if (!target.range_end.empty()) {
+    create["range_end"] = api::EncodeBase64(target.range_end);
+  }
   Status s = client.Stream(
-      "/v3/watch", Json{{"create_request", {{"key", api::EncodeBase64(key)}}}},
+      "/v3/watch", Json{{"create_request", create}},
       [&](const Json& msg) {
         const Clock::time_point now = Clock::now();
         const Json r = msg.value("result", Json::object());
@@ -92,7 +110,7 @@ struct PutLog {
 // The putting side: puts until the plan is done, each waited for by all
 // watchers. Returns the first error that ends the run early.
 Status PutLoop(const RunOptions& plan, GatewayClient& putter,
-               const std::string& key, const std::string& value,
+               const WatchTarget& target, const std::string& value,
                WatchBoard& board, PutLog* log) {
   const Clock::time_point deadline = Clock::now() + plan.duration;
   const auto step = plan.rate > 0 ? std::chrono::duration<double>(1 / plan.rate)
@@ -111,7 +129,8 @@ Status PutLoop(const RunOptions& plan, GatewayClient& putter,
     if (plan.total <= 0 && Clock::now() >= deadline) break;
     const Clock::time_point t0 = Clock::now();
     Result<Json> r = putter.Call(
-        "/v3/kv/put", Json{{"key", api::EncodeBase64(key)}, {"value", value}});
+        "/v3/kv/put",
+        Json{{"key", api::EncodeBase64(target.PutKey(i))}, {"value", value}});
     if (!r.ok()) return r.status();
     const int64_t rev = JsonInt(JsonField(r.value(), "header"), "revision");
     log->sent[rev] = t0;
@@ -139,19 +158,26 @@ Status PutLoop(const RunOptions& plan, GatewayClient& putter,
 }
 
 std::optional<CommandError> RunWatchLatency(Context& ctx, const BenchFlags& f,
-                                            double put_rate) {
+                                            double put_rate, bool prefix) {
   RunOptions plan;
   if (auto e = PlanRun(f, &plan)) return e;
   if (auto e = CheckKeyFlags(f)) return e;
   if (auto e = CheckBenchFormat(ctx)) return e;
   if (put_rate <= 0)
     return CommandError{kExitBadArgs, "expected --put-rate > 0"};
+  if (prefix && f.key_size < 2) {
+    return CommandError{kExitBadArgs, "expected --key-size >= 2 with --prefix"};
+  }
   plan.rate = put_rate;
-  const std::string key = BenchKey(0, f.key_size);
+  WatchTarget target{.key = prefix ? "w" : BenchKey(0, f.key_size),
+                     .range_end = prefix ? "x" : "",
+                     .key_size = f.key_size};
   const std::string value =
       api::EncodeBase64(std::string(size_t(f.val_size), 'v'));
   std::vector<std::unique_ptr<GatewayClient>> conns;
-  if (auto e = OpenConns(ctx, f.clients + 1, key, &conns)) return e;
+  if (auto e = OpenConns(ctx, f.clients + 1, target.PutKey(0), &conns)) {
+    return e;
+  }
   WatchBoard board;
   board.last_rev.assign(size_t(f.clients), 0);
   board.seen.resize(size_t(f.clients));
@@ -160,14 +186,14 @@ std::optional<CommandError> RunWatchLatency(Context& ctx, const BenchFlags& f,
   std::vector<std::thread> watchers;
   for (size_t w = 0; w < size_t(f.clients); ++w) {
     watchers.emplace_back(
-        [&, w] { WatchOne(*conns[w + 1], key, w, board, cancels[w]); });
+        [&, w] { WatchOne(*conns[w + 1], target, w, board, cancels[w]); });
   }
   PutLog log;
   const Clock::time_point start = Clock::now();
   Status s = AwaitBoard(
       board, [&] { return board.created == f.clients; },
       "watches were not created within 10s");
-  if (s.ok()) s = PutLoop(plan, *conns[0], key, value, board, &log);
+  if (s.ok()) s = PutLoop(plan, *conns[0], target, value, board, &log);
   const double total_s =
       std::chrono::duration<double>(Clock::now() - start).count();
   for (StreamCancel& c : cancels) c.Cancel();
@@ -235,6 +261,7 @@ std::optional<CommandError> RunLeaseKeepalive(Context& ctx,
 void AddWatchLatencyBench(CLI::App* bench, CommandFn* selected) {
   auto f = std::make_shared<BenchFlags>();
   auto put_rate = std::make_shared<double>(100);
+  auto prefix = std::make_shared<bool>(false);
   f->key_size = 32;
   f->val_size = 32;
   CLI::App* cmd = bench->add_subcommand(
@@ -247,9 +274,13 @@ void AddWatchLatencyBench(CLI::App* bench, CommandFn* selected) {
       ->capture_default_str();
   cmd->add_option("--val-size", f->val_size, "Value size of watch response")
       ->capture_default_str();
-  cmd->callback([selected, f, put_rate] {
-    *selected = [f, put_rate](Context& ctx) -> std::optional<CommandError> {
-      return RunWatchLatency(ctx, *f, *put_rate);
+  cmd->add_flag("--prefix", *prefix,
+                "Watch the prefix \"w\" and put a new key under it each time "
+                "(cairn's; etcd's tool watches one key)");
+  cmd->callback([selected, f, put_rate, prefix] {
+    *selected = [f, put_rate,
+                 prefix](Context& ctx) -> std::optional<CommandError> {
+      return RunWatchLatency(ctx, *f, *put_rate, *prefix);
     };
   });
 }

@@ -63,6 +63,11 @@ run_json range 50 range foo --clients 4 --duration 1s --consistency l
 run_json range 50 range foo --clients 4 --duration 1s --consistency s
 run_json txn-put 50 txn-put --clients 4 --duration 1s --txn-ops 3 --key-space-size 30
 run_json watch-latency 50 watch-latency --clients 3 --duration 1s --put-rate 100
+run_json watch-latency 50 watch-latency --clients 3 --duration 1s --put-rate 100 --prefix
+[[ $(ctl get w --prefix --keys-only | grep -c .) -ge 50 ]] || fail "watch-latency --prefix did not put new keys under w"
+out=$(ctl benchmark watch-latency --prefix --key-size 1 --total 1 2>&1)
+[[ $? == 128 && $out == "Error: expected --key-size >= 2 with --prefix" ]] || fail "prefix with --key-size 1: $out"
+ok "watch-latency --prefix puts new keys under the prefix; --key-size 1 refused"
 run_json lease-keepalive 50 lease-keepalive --clients 4 --duration 1s
 leases=$(ctl lease list | head -1)
 [[ $leases == "found 0 leases" ]] || fail "lease-keepalive left leases: $leases"
