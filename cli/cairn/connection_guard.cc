@@ -311,6 +311,8 @@ void GuardedServer::StopConnections() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       workers.swap(workers_);
+      for (std::thread& t : retired_) workers.push_back(std::move(t));
+      retired_.clear();
     }
     if (workers.empty()) break;
     work_cv_.notify_all();
@@ -326,6 +328,7 @@ ConnectionStats GuardedServer::stats() const {
   ConnectionStats s = counters_;
   s.open = conns_.size();
   s.busy = busy_;
+  s.workers = workers_.size();
   return s;
 }
 
@@ -557,9 +560,18 @@ void GuardedServer::WaitingRoom() {
   };
   std::vector<TlsReady> tls_ready;
   std::vector<Connection::Progress> tls_progress;
-  std::vector<Job> room_fast;  // room_fast_'s, taken out of mu_
+  std::vector<Job> room_fast;        // room_fast_'s, taken out of mu_
+  std::vector<std::thread> retired;  // retired_'s, joined out of mu_
+  struct JoinAll {  // also on the way out, after mu_ is released
+    std::vector<std::thread>& threads;
+    ~JoinAll() {
+      for (std::thread& t : threads) t.join();
+    }
+  } join_retired{retired};
   auto last_sweep = Clock::now();
   for (;;) {
+    for (std::thread& t : retired) t.join();  // ended, or ending
+    retired.clear();
     const int n =
         ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
                      static_cast<int>(kSweepInterval.count()));
@@ -610,6 +622,7 @@ void GuardedServer::WaitingRoom() {
     if (now - last_sweep >= kSweepInterval) {
       last_sweep = now;
       Sweep(now);
+      retired.swap(retired_);
     }
   }
 }
@@ -976,10 +989,14 @@ void GuardedServer::Worker() {
     idle_workers_++;
     // While fast requests wait for their answers, a stopping server keeps
     // its workers to write them.
-    work_cv_.wait(lock, [this] {
-      return !jobs_.empty() || (stopping_ && fast_pending_ == 0);
-    });
+    const bool woken = work_cv_.wait_for(
+        lock, limits_.worker_idle_exit,
+        [this] { return !jobs_.empty() || (stopping_ && fast_pending_ == 0); });
     idle_workers_--;
+    if (!woken) {
+      if (RetireLocked()) return;
+      continue;
+    }
     if (jobs_.empty()) return;  // stopping
     Job job = std::move(jobs_.front());
     jobs_.pop_front();
@@ -1014,6 +1031,18 @@ void GuardedServer::Worker() {
       CloseLocked(conn->fd());
     }
   }
+}
+
+bool GuardedServer::RetireLocked() {
+  if (workers_.size() <= limits_.kept_workers) return false;
+  const auto self =
+      std::find_if(workers_.begin(), workers_.end(), [](const std::thread& t) {
+        return t.get_id() == std::this_thread::get_id();
+      });
+  if (self == workers_.end()) return false;  // Stop has taken the list
+  retired_.push_back(std::move(*self));
+  workers_.erase(self);
+  return true;
 }
 
 bool GuardedServer::ServeWithHttplib(const std::shared_ptr<Connection>& conn,

@@ -49,9 +49,10 @@
 //    h2 and not http/1.1 by ALPN (client_hello.h), handed off before the
 //    handshake, which the hand-off does. So etcd clients reach the gRPC
 //    API on the client port, as with etcd.
-//  - Workers are started as needed, up to max_workers; a request whose
-//    handler runs long (a watch stream) holds one, a finished keep-alive
-//    connection goes back to the waiting room.
+//  - Workers are started as needed, up to max_workers, and end after
+//    worker_idle_exit without work; a request whose handler runs long
+//    (a watch stream) holds one, a finished keep-alive connection goes
+//    back to the waiting room.
 //  - With a fast path (set_fast_path, fast_request.h), a plain
 //    connection's request that is one of the fast path's (with a body up
 //    to 64 KiB) is read and handed to the handler by the waiting room
@@ -101,6 +102,11 @@ struct ConnectionLimits {
   size_t max_connections = 4096;
   // Threads serving requests at once per listener.
   size_t max_workers = 1024;
+  // A worker with nothing to do for this long ends, while more than
+  // kept_workers are left: a thousand watch streams that come and go
+  // leave no thousand idle threads behind (their stacks and caches).
+  std::chrono::milliseconds worker_idle_exit{10000};
+  size_t kept_workers = 8;
   // A request head must be complete this long after its first byte.
   std::chrono::milliseconds header_timeout{10000};
   // A connection with no request in progress is closed after this long.
@@ -119,6 +125,7 @@ struct ConnectionStats {
   // room) the request read timeout
   uint64_t timed_out = 0;
   uint64_t http2 = 0;  // handed to the HTTP/2 hand-off
+  size_t workers = 0;  // worker threads now, busy or idle
 };
 
 // Whether the client of the request this thread is serving (in a
@@ -311,6 +318,9 @@ class GuardedServer : public httplib::Server {
   void Dispatch(int fd, std::chrono::steady_clock::time_point head_at,
                 bool streaming);
   void Worker();
+  // Under mu_: whether this worker, idle for long, ends (moved to
+  // retired_).
+  bool RetireLocked();
   // Without mu_: serves the request `conn` holds by the fast path when it
   // is one (with a body of at most `max_body`); then true, and its answer
   // comes back as a Job.
@@ -388,6 +398,8 @@ class GuardedServer : public httplib::Server {
   const size_t active_limit_ =
       std::max<size_t>(2, std::thread::hardware_concurrency());
   std::vector<std::thread> workers_;  // guarded by mu_
+  // Workers that ended idle, for the waiting room to join.
+  std::vector<std::thread> retired_;  // guarded by mu_
   size_t idle_workers_ = 0;           // guarded by mu_
   size_t busy_ = 0;                   // guarded by mu_
   size_t body_buffered_ = 0;          // bytes of bodies waited for; by mu_

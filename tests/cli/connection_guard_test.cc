@@ -233,6 +233,36 @@ TEST_F(ConnectionGuardTest, AtTheBoundAnIdleConnectionMakesRoom) {
   for (int fd : idle) ::close(fd);
 }
 
+TEST_F(ConnectionGuardTest, IdleWorkersEndButTheKeptOnesStay) {
+  StartWith({.max_workers = 16,
+             .worker_idle_exit = milliseconds(300),
+             .kept_workers = 2});
+  // Ten requests held in handlers at once: ten workers.
+  std::vector<std::thread> blockers;
+  for (int i = 0; i < 10; i++) {
+    blockers.emplace_back([this] {
+      httplib::Client c("127.0.0.1", port_);
+      c.set_read_timeout(std::chrono::seconds(30));
+      auto res = c.Get("/block");
+      EXPECT_TRUE(res && res->status == 200);
+    });
+  }
+  ASSERT_TRUE(WaitBlocked(10));
+  EXPECT_GE(listener_->connection_stats().workers, 10u);
+  Release();
+  for (auto& t : blockers) t.join();
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (listener_->connection_stats().workers > 2 &&
+         std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_EQ(listener_->connection_stats().workers, 2u);
+  // The kept ones stay past the idle time, and still serve.
+  std::this_thread::sleep_for(milliseconds(600));
+  EXPECT_EQ(listener_->connection_stats().workers, 2u);
+  EXPECT_TRUE(Ping());
+}
+
 TEST_F(ConnectionGuardTest, WhenAllAreBusyANewConnectionGets503) {
   StartWith({.max_connections = 3, .max_workers = 8});
   std::vector<std::thread> blockers;
