@@ -168,6 +168,20 @@ class ConnectionGuardTest : public ::testing::Test {
     return res && res->status == 200 && res->body == "pong";
   }
   bool WaitBlocked(int n) { return routes_.WaitBlocked(n); }
+  // `n` clients each sending GET /block, on their threads; each expects
+  // a 200 once Release lets the handlers go.
+  std::vector<std::thread> Block(int n) {
+    std::vector<std::thread> blockers;
+    for (int i = 0; i < n; i++) {
+      blockers.emplace_back([this] {
+        httplib::Client c("127.0.0.1", port_);
+        c.set_read_timeout(std::chrono::seconds(30));
+        auto res = c.Get("/block");
+        EXPECT_TRUE(res && res->status == 200);
+      });
+    }
+    return blockers;
+  }
 
   std::unique_ptr<HttpListener> listener_;
   std::function<void(int)> handoff_;  // set before StartWith
@@ -238,15 +252,7 @@ TEST_F(ConnectionGuardTest, IdleWorkersEndButTheKeptOnesStay) {
              .worker_idle_exit = milliseconds(300),
              .kept_workers = 2});
   // Ten requests held in handlers at once: ten workers.
-  std::vector<std::thread> blockers;
-  for (int i = 0; i < 10; i++) {
-    blockers.emplace_back([this] {
-      httplib::Client c("127.0.0.1", port_);
-      c.set_read_timeout(std::chrono::seconds(30));
-      auto res = c.Get("/block");
-      EXPECT_TRUE(res && res->status == 200);
-    });
-  }
+  std::vector<std::thread> blockers = Block(10);
   ASSERT_TRUE(WaitBlocked(10));
   EXPECT_GE(listener_->connection_stats().workers, 10u);
   Release();
@@ -265,15 +271,7 @@ TEST_F(ConnectionGuardTest, IdleWorkersEndButTheKeptOnesStay) {
 
 TEST_F(ConnectionGuardTest, WhenAllAreBusyANewConnectionGets503) {
   StartWith({.max_connections = 3, .max_workers = 8});
-  std::vector<std::thread> blockers;
-  for (int i = 0; i < 3; i++) {
-    blockers.emplace_back([this] {
-      httplib::Client c("127.0.0.1", port_);
-      c.set_read_timeout(std::chrono::seconds(30));
-      auto res = c.Get("/block");
-      EXPECT_TRUE(res && res->status == 200);
-    });
-  }
+  std::vector<std::thread> blockers = Block(3);
   ASSERT_TRUE(WaitBlocked(3));
   const int fd = Connect(port_);
   ASSERT_GE(fd, 0);
