@@ -5,6 +5,10 @@
 # (a scratch folder) and the array pids (every member started, for its
 # cleanup).
 
+# The callers' base ports (21000 for cairn, 22000 for etcd) are below the
+# kernel's ephemeral range (32768 and up): a client connection that left
+# from a member's port would otherwise leave a TIME_WAIT on it that
+# refuses the member's bind, cairn's and etcd's alike, for a minute.
 launch_cluster() {  # program base_port: starts 3 members, does not wait
   local prog=$1 base=$2 cluster="" i
   for i in 0 1 2; do cluster+="${cluster:+,}m$i=http://127.0.0.1:$((base + 10 * i + 1))"; done
