@@ -35,10 +35,11 @@ struct Fixture {
               for (raft::Message& m : msgs) stepped.push_back(m.index);
             }) {}
   // A reader of `pair` that has taken `read` off the socket already.
-  std::shared_ptr<PeerStreamReader> Reader(Pair& pair, std::string read) {
-    return std::make_shared<PeerStreamReader>(pair.reader_fd, std::move(read),
-                                              1, PeerStreamReader::Options{},
-                                              nullptr);
+  std::shared_ptr<PeerStreamReader> Reader(
+      Pair& pair, std::string read, milliseconds idle = milliseconds(5000)) {
+    return std::make_shared<PeerStreamReader>(
+        pair.reader_fd, std::move(read), 1,
+        PeerStreamReader::Options{.idle_timeout = idle}, nullptr);
   }
   // Lets the poller run the readers of what arrived.
   void Poll() { poller->Wait(milliseconds(100)); }
@@ -88,24 +89,28 @@ TEST(PeerStreamSetTest, ARemovedSenderIsAnswered410AndNothingIsStepped) {
 
 TEST(PeerStreamSetTest, ASilentStreamIsClosedUnansweredAndClearAnswers503) {
   Fixture f;
-  Pair silent;
-  Pair busy;
+  Pair silent;   // idle timeout 5 s
+  Pair patient;  // idle timeout 60 s
   ASSERT_TRUE(f.set.Adopt(f.Reader(silent, kHead)));
-  ASSERT_TRUE(f.set.Adopt(f.Reader(busy, kHead)));
-  // Only the idle timeout (5 s) after: neither is idle yet.
-  f.set.Sweep(PeerStreamSet::Clock::now() + milliseconds(4000));
+  ASSERT_TRUE(f.set.Adopt(f.Reader(patient, kHead, milliseconds(60000))));
+  const auto t0 = PeerStreamSet::Clock::now();
+  // Before the idle timeout: neither is closed.
+  f.set.Sweep(t0 + milliseconds(4600));
   EXPECT_EQ(f.set.size(), 2u);
-  // A sweep looks at most once a second: this one does not look.
-  f.set.Sweep(PeerStreamSet::Clock::now() + milliseconds(4500));
+  // Past it, but within a second of the last look: not looked at.
+  f.set.Sweep(t0 + milliseconds(5400));
   EXPECT_EQ(f.set.size(), 2u);
-  f.set.Sweep(PeerStreamSet::Clock::now() + milliseconds(6000));
-  EXPECT_EQ(f.set.size(), 0u);
+  // A second after the last look: the silent one is closed, unanswered.
+  f.set.Sweep(t0 + milliseconds(6000));
+  EXPECT_EQ(f.set.size(), 1u);
   char byte;
-  EXPECT_EQ(::recv(silent.sender, &byte, 1, MSG_DONTWAIT), 0);  // closed
+  EXPECT_EQ(::recv(silent.sender, &byte, 1, MSG_DONTWAIT), 0);    // closed
+  EXPECT_EQ(::recv(patient.sender, &byte, 1, MSG_DONTWAIT), -1);  // open
   Pair last;
   ASSERT_TRUE(f.set.Adopt(f.Reader(last, kHead)));
   f.set.Clear();
   EXPECT_EQ(f.set.size(), 0u);
+  EXPECT_EQ(patient.Answer().substr(0, 12), "HTTP/1.1 503");
   EXPECT_EQ(last.Answer().substr(0, 12), "HTTP/1.1 503");
 }
 
